@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Provides the envtest control plane (etcd, kube-apiserver, kubectl) and prints, as its last line, the
+# directory that holds them: the value for KUBEBUILDER_ASSETS.
+#
+# The binaries are built once per machine and version from the Go module proxy (the build modules are in
+# hack/envtest/) and cached outside the checkout, so every clone on the machine reuses them:
+#   ${OSS_OPERATOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/oss-operator}/envtest/<versions>-<os>-<arch>/
+#
+# Other sources, tried first:
+#   KUBEBUILDER_ASSETS   already set to a directory holding all three binaries: used as it is.
+#   ENVTEST_USE_SETUP=1  on a machine with internet, download with setup-envtest (sigs.k8s.io/
+#                        controller-runtime/tools/setup-envtest) instead of building; its store is reused.
+set -euo pipefail
+
+K8S_VERSION=1.37.2
+ETCD_VERSION=3.6.6
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+goos=$(go env GOOS)
+goarch=$(go env GOARCH)
+cache=${OSS_OPERATOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/oss-operator}
+dir="$cache/envtest/k8s-$K8S_VERSION-etcd-$ETCD_VERSION-$goos-$goarch"
+
+complete() { [ -x "$1/etcd" ] && [ -x "$1/kube-apiserver" ] && [ -x "$1/kubectl" ]; }
+
+if [ -n "${KUBEBUILDER_ASSETS:-}" ] && complete "$KUBEBUILDER_ASSETS"; then
+  echo "$KUBEBUILDER_ASSETS"
+  exit 0
+fi
+
+if [ "${ENVTEST_USE_SETUP:-}" = 1 ]; then
+  setup_dir=$(go run sigs.k8s.io/controller-runtime/tools/setup-envtest@latest use "$K8S_VERSION" -p path)
+  if complete "$setup_dir"; then echo "$setup_dir"; exit 0; fi
+  echo "setup-envtest gave no complete set of binaries; building them" >&2
+fi
+
+build() { # build <name> <module dir> <package>
+  local name=$1 mod=$2 pkg=$3
+  [ -x "$dir/$name" ] && return 0
+  echo "building $name (once per machine; kube-apiserver takes about 8 minutes on 2 cores)" >&2
+  mkdir -p "$dir"
+  (cd "$root/hack/envtest/$mod" && CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$dir/.$name.tmp" "$pkg")
+  mv "$dir/.$name.tmp" "$dir/$name"
+}
+
+build etcd etcd .
+build kube-apiserver kube ./kube-apiserver
+build kubectl kube ./kubectl
+echo "$dir"
