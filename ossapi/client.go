@@ -1,0 +1,228 @@
+package ossapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/ossoperator/oss-operator/ossapi/signer"
+)
+
+// Credentials are an AccessKey pair and, for STS, a security token. They print redacted.
+type Credentials = signer.Credentials
+
+// CredentialsProvider supplies the credentials for each request, so keys can rotate under a running
+// client.
+type CredentialsProvider interface {
+	Credentials(ctx context.Context) (Credentials, error)
+}
+
+// StaticCredentials is a CredentialsProvider that always returns the same credentials.
+type StaticCredentials Credentials
+
+// Credentials returns the credentials.
+func (s StaticCredentials) Credentials(context.Context) (Credentials, error) { return Credentials(s), nil }
+
+// String never prints the secret.
+func (s StaticCredentials) String() string { return Credentials(s).String() }
+
+// SignatureVersion selects the request signature.
+type SignatureVersion string
+
+// Signature versions.
+const (
+	SignatureV4 SignatureVersion = "v4"
+	SignatureV1 SignatureVersion = "v1"
+)
+
+// Config configures a Client.
+type Config struct {
+	// Region is the region ID without "oss-", e.g. cn-hangzhou. Required: V4 signs it, and the default
+	// endpoint is derived from it.
+	Region string
+	// Endpoint overrides the endpoint, as scheme://host[:port] ("https://" when no scheme is given).
+	// An *.aliyuncs.com endpoint is addressed virtual-hosted like the default; any other (the
+	// emulator's http://127.0.0.1:PORT) path-style.
+	Endpoint string
+	// Internal selects the VPC endpoint oss-<region>-internal.aliyuncs.com.
+	Internal bool
+	// SignatureVersion is v4 (default) or v1.
+	SignatureVersion SignatureVersion
+	// Credentials signs every request. Required.
+	Credentials CredentialsProvider
+	// HTTPClient sends the requests; default: a client with connect, TLS and idle timeouts that does
+	// not follow redirects.
+	HTTPClient *http.Client
+	// Retry bounds retries; zero fields take DefaultRetryPolicy's.
+	Retry RetryPolicy
+	// Timeout bounds each attempt; default 30s.
+	Timeout time.Duration
+	// Metrics records calls; nil records nothing.
+	Metrics *Metrics
+	// UserAgent is sent with every request.
+	UserAgent string
+	// Now is the clock; default time.Now. Tests move it to provoke clock skew.
+	Now func() time.Time
+	// Sleep waits between attempts; default waits on a timer or the context. Tests record the delays.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Rand returns a uniform int64 in [0, n) for the backoff jitter; default math/rand/v2.
+	Rand func(n int64) int64
+}
+
+// Client calls OSS. It is safe for concurrent use.
+type Client struct {
+	cfg       Config
+	scheme    string
+	host      string // endpoint host[:port]
+	pathStyle bool
+	retry     RetryPolicy
+	http      *http.Client
+	// clockOffset is server time minus local time in nanoseconds, learnt from RequestTimeTooSkewed.
+	clockOffset atomic.Int64
+}
+
+// DefaultUserAgent identifies the operator to OSS.
+const DefaultUserAgent = "oss-operator"
+
+// New checks the configuration and returns a client.
+func New(cfg Config) (*Client, error) {
+	if cfg.Region == "" {
+		return nil, errors.New("ossapi: Config.Region is required (for example cn-hangzhou)")
+	}
+	if strings.HasPrefix(cfg.Region, "oss-") {
+		return nil, fmt.Errorf("ossapi: Config.Region %q must be the region ID without the oss- prefix (%s)", cfg.Region, strings.TrimPrefix(cfg.Region, "oss-"))
+	}
+	if cfg.Credentials == nil {
+		return nil, errors.New("ossapi: Config.Credentials is required")
+	}
+	switch cfg.SignatureVersion {
+	case "":
+		cfg.SignatureVersion = SignatureV4
+	case SignatureV4, SignatureV1:
+	default:
+		return nil, fmt.Errorf("ossapi: Config.SignatureVersion %q is not v4 or v1", cfg.SignatureVersion)
+	}
+	c := &Client{cfg: cfg, retry: cfg.Retry.withDefaults(), http: cfg.HTTPClient}
+	if err := c.resolveEndpoint(); err != nil {
+		return nil, err
+	}
+	if c.http == nil {
+		c.http = defaultHTTPClient()
+	}
+	if c.cfg.Timeout <= 0 {
+		c.cfg.Timeout = 30 * time.Second
+	}
+	if c.cfg.UserAgent == "" {
+		c.cfg.UserAgent = DefaultUserAgent
+	}
+	if c.cfg.Now == nil {
+		c.cfg.Now = time.Now
+	}
+	if c.cfg.Sleep == nil {
+		c.cfg.Sleep = sleepContext
+	}
+	if c.cfg.Rand == nil {
+		c.cfg.Rand = defaultRand
+	}
+	return c, nil
+}
+
+func (c *Client) resolveEndpoint() error {
+	ep := c.cfg.Endpoint
+	if ep == "" {
+		host := "oss-" + c.cfg.Region + ".aliyuncs.com"
+		if c.cfg.Internal {
+			host = "oss-" + c.cfg.Region + "-internal.aliyuncs.com"
+		}
+		c.scheme, c.host = "https", host
+		return nil
+	}
+	if !strings.Contains(ep, "://") {
+		ep = "https://" + ep
+	}
+	u, err := url.Parse(ep)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+		return fmt.Errorf("ossapi: Config.Endpoint %q is not scheme://host[:port]", c.cfg.Endpoint)
+	}
+	c.scheme, c.host = u.Scheme, u.Host
+	c.pathStyle = !strings.HasSuffix(strings.ToLower(u.Hostname()), ".aliyuncs.com")
+	return nil
+}
+
+// Region is the client's region ID.
+func (c *Client) Region() string { return c.cfg.Region }
+
+// Endpoint is the endpoint the client sends to, as scheme://host[:port].
+func (c *Client) Endpoint() string { return c.scheme + "://" + c.host }
+
+// PathStyle reports whether buckets are addressed in the path rather than the host name.
+func (c *Client) PathStyle() bool { return c.pathStyle }
+
+// String describes the client without its credentials.
+func (c *Client) String() string {
+	return fmt.Sprintf("ossapi.Client{endpoint: %s, region: %s, signature: %s}", c.Endpoint(), c.cfg.Region, c.cfg.SignatureVersion)
+}
+
+// ClockOffset is the correction applied to the local clock when signing, learnt from the server.
+func (c *Client) ClockOffset() time.Duration { return time.Duration(c.clockOffset.Load()) }
+
+var bucketNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$`)
+
+// ValidBucketName reports whether name follows OSS's naming rules: 3-63 characters of a-z, 0-9 and
+// "-", starting and ending with a letter or digit.
+func ValidBucketName(name string) bool { return bucketNameRE.MatchString(name) }
+
+// URL returns where a request for bucket and key goes: virtual-hosted https://<bucket>.<endpoint>/<key>,
+// or path-style <endpoint>/<bucket>/<key> for a custom endpoint.
+func (c *Client) URL(bucket, key string, query url.Values) *url.URL {
+	u := &url.URL{Scheme: c.scheme, Host: c.host, Path: "/", RawQuery: signer.EncodeQuery(query)}
+	switch {
+	case bucket == "":
+	case c.pathStyle:
+		u.Path = "/" + bucket + "/" + key
+	default:
+		u.Host = bucket + "." + c.host
+		u.Path = "/" + key
+	}
+	u.RawPath = signer.Escape(u.Path, true)
+	return u
+}
+
+func defaultHTTPClient() *http.Client {
+	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
+	return &http.Client{
+		Transport: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           dialer.DialContext,
+			TLSHandshakeTimeout:   5 * time.Second,
+			ResponseHeaderTimeout: 30 * time.Second,
+			ExpectContinueTimeout: time.Second,
+			IdleConnTimeout:       50 * time.Second,
+			MaxIdleConns:          100,
+			MaxIdleConnsPerHost:   100,
+			ForceAttemptHTTP2:     true,
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+func sleepContext(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,297 @@
+package ossapi
+
+import (
+	"context"
+	"encoding/xml"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// ObjectSummary is an object as the list operations report it.
+type ObjectSummary struct {
+	Key          string       `xml:"Key"`
+	LastModified time.Time    `xml:"LastModified"`
+	ETag         string       `xml:"ETag"`
+	Type         string       `xml:"Type"`
+	Size         int64        `xml:"Size"`
+	StorageClass StorageClass `xml:"StorageClass"`
+	Owner        *Owner       `xml:"Owner,omitempty"`
+}
+
+// ListObjectsV2Request lists a page of a bucket's current objects.
+type ListObjectsV2Request struct {
+	Bucket            string
+	Prefix            string
+	Delimiter         string
+	StartAfter        string
+	ContinuationToken string
+	MaxKeys           int // 1-1000; 0 means OSS's default of 100
+	FetchOwner        bool
+}
+
+// ListObjectsV2Result is one page of objects. Keys and prefixes are decoded.
+type ListObjectsV2Result struct {
+	XMLName               xml.Name        `xml:"ListBucketResult"`
+	Name                  string          `xml:"Name"`
+	Prefix                string          `xml:"Prefix"`
+	StartAfter            string          `xml:"StartAfter"`
+	ContinuationToken     string          `xml:"ContinuationToken"`
+	NextContinuationToken string          `xml:"NextContinuationToken"`
+	MaxKeys               int             `xml:"MaxKeys"`
+	KeyCount              int             `xml:"KeyCount"`
+	Delimiter             string          `xml:"Delimiter"`
+	IsTruncated           bool            `xml:"IsTruncated"`
+	EncodingType          string          `xml:"EncodingType"`
+	Contents              []ObjectSummary `xml:"Contents"`
+	CommonPrefixes        []CommonPrefix  `xml:"CommonPrefixes"`
+}
+
+// CommonPrefix is a "directory" rolled up by a delimiter.
+type CommonPrefix struct {
+	Prefix string `xml:"Prefix"`
+}
+
+// ListObjectsV2 lists a page of current objects. It asks for URL-encoded keys, so any key survives XML,
+// and decodes them.
+func (c *Client) ListObjectsV2(ctx context.Context, req *ListObjectsV2Request) (*ListObjectsV2Result, error) {
+	q := url.Values{"list-type": {"2"}, "encoding-type": {"url"}}
+	setIf(q, "prefix", req.Prefix)
+	setIf(q, "delimiter", req.Delimiter)
+	setIf(q, "start-after", req.StartAfter)
+	setIf(q, "continuation-token", req.ContinuationToken)
+	if req.MaxKeys > 0 {
+		q.Set("max-keys", strconv.Itoa(req.MaxKeys))
+	}
+	if req.FetchOwner {
+		q.Set("fetch-owner", "true")
+	}
+	out := &ListObjectsV2Result{}
+	if err := c.doXML(ctx, &request{op: OpListObjectsV2, method: http.MethodGet, bucket: req.Bucket, query: q}, out); err != nil {
+		return nil, err
+	}
+	if out.EncodingType == "url" {
+		err := decodeAll(&out.Prefix, &out.StartAfter, &out.Delimiter)
+		for i := range out.Contents {
+			err = firstErr(err, decodeAll(&out.Contents[i].Key))
+		}
+		for i := range out.CommonPrefixes {
+			err = firstErr(err, decodeAll(&out.CommonPrefixes[i].Prefix))
+		}
+		if err != nil {
+			return nil, &DecodeError{Op: OpListObjectsV2, Err: err}
+		}
+	}
+	return out, nil
+}
+
+// ListObjectVersionsRequest lists a page of every version and delete marker.
+type ListObjectVersionsRequest struct {
+	Bucket          string
+	Prefix          string
+	Delimiter       string
+	KeyMarker       string
+	VersionIDMarker string
+	MaxKeys         int
+}
+
+// ObjectVersion is one version of an object.
+type ObjectVersion struct {
+	Key          string       `xml:"Key"`
+	VersionID    string       `xml:"VersionId"`
+	IsLatest     bool         `xml:"IsLatest"`
+	LastModified time.Time    `xml:"LastModified"`
+	ETag         string       `xml:"ETag"`
+	Type         string       `xml:"Type"`
+	Size         int64        `xml:"Size"`
+	StorageClass StorageClass `xml:"StorageClass"`
+	Owner        *Owner       `xml:"Owner,omitempty"`
+}
+
+// DeleteMarker is a delete marker of a versioned object.
+type DeleteMarker struct {
+	Key          string    `xml:"Key"`
+	VersionID    string    `xml:"VersionId"`
+	IsLatest     bool      `xml:"IsLatest"`
+	LastModified time.Time `xml:"LastModified"`
+	Owner        *Owner    `xml:"Owner,omitempty"`
+}
+
+// ListObjectVersionsResult is one page of versions and delete markers. Keys are decoded.
+type ListObjectVersionsResult struct {
+	XMLName             xml.Name        `xml:"ListVersionsResult"`
+	Name                string          `xml:"Name"`
+	Prefix              string          `xml:"Prefix"`
+	KeyMarker           string          `xml:"KeyMarker"`
+	VersionIDMarker     string          `xml:"VersionIdMarker"`
+	NextKeyMarker       string          `xml:"NextKeyMarker"`
+	NextVersionIDMarker string          `xml:"NextVersionIdMarker"`
+	MaxKeys             int             `xml:"MaxKeys"`
+	Delimiter           string          `xml:"Delimiter"`
+	IsTruncated         bool            `xml:"IsTruncated"`
+	EncodingType        string          `xml:"EncodingType"`
+	Versions            []ObjectVersion `xml:"Version"`
+	DeleteMarkers       []DeleteMarker  `xml:"DeleteMarker"`
+	CommonPrefixes      []CommonPrefix  `xml:"CommonPrefixes"`
+}
+
+// ListObjectVersions lists a page of versions and delete markers.
+func (c *Client) ListObjectVersions(ctx context.Context, req *ListObjectVersionsRequest) (*ListObjectVersionsResult, error) {
+	q := url.Values{"versions": {""}, "encoding-type": {"url"}}
+	setIf(q, "prefix", req.Prefix)
+	setIf(q, "delimiter", req.Delimiter)
+	setIf(q, "key-marker", req.KeyMarker)
+	setIf(q, "version-id-marker", req.VersionIDMarker)
+	if req.MaxKeys > 0 {
+		q.Set("max-keys", strconv.Itoa(req.MaxKeys))
+	}
+	out := &ListObjectVersionsResult{}
+	if err := c.doXML(ctx, &request{op: OpListObjectVersions, method: http.MethodGet, bucket: req.Bucket, query: q}, out); err != nil {
+		return nil, err
+	}
+	if out.EncodingType == "url" {
+		err := decodeAll(&out.Prefix, &out.KeyMarker, &out.NextKeyMarker, &out.Delimiter)
+		for i := range out.Versions {
+			err = firstErr(err, decodeAll(&out.Versions[i].Key))
+		}
+		for i := range out.DeleteMarkers {
+			err = firstErr(err, decodeAll(&out.DeleteMarkers[i].Key))
+		}
+		for i := range out.CommonPrefixes {
+			err = firstErr(err, decodeAll(&out.CommonPrefixes[i].Prefix))
+		}
+		if err != nil {
+			return nil, &DecodeError{Op: OpListObjectVersions, Err: err}
+		}
+	}
+	return out, nil
+}
+
+// PutObjectRequest uploads a small object in one request.
+type PutObjectRequest struct {
+	Bucket      string
+	Key         string
+	Body        []byte
+	ContentType string // default application/octet-stream
+}
+
+// PutObjectResult is what OSS returns for an upload.
+type PutObjectResult struct {
+	ETag      string
+	VersionID string // set on a versioned bucket
+}
+
+// PutObject uploads an object.
+func (c *Client) PutObject(ctx context.Context, req *PutObjectRequest) (*PutObjectResult, error) {
+	r := &request{op: OpPutObject, method: http.MethodPut, bucket: req.Bucket, key: req.Key}
+	ct := req.ContentType
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	r.setBody(req.Body, ct)
+	resp, err := c.do(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	return &PutObjectResult{ETag: resp.header.Get("ETag"), VersionID: resp.header.Get(HeaderVersionID)}, nil
+}
+
+// DeleteObjectResult is what OSS returns for a delete.
+type DeleteObjectResult struct {
+	DeleteMarker bool   // a delete marker was created (versioned bucket, no version given)
+	VersionID    string // the version deleted, or the delete marker created
+}
+
+// DeleteObject deletes an object, or one version of it when versionID is set. Deleting a missing key
+// succeeds.
+func (c *Client) DeleteObject(ctx context.Context, bucket, key, versionID string) (*DeleteObjectResult, error) {
+	r := &request{op: OpDeleteObject, method: http.MethodDelete, bucket: bucket, key: key, query: url.Values{}}
+	setIf(r.query, "versionId", versionID)
+	resp, err := c.do(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	return &DeleteObjectResult{
+		DeleteMarker: resp.header.Get(HeaderDeleteMarker) == "true",
+		VersionID:    resp.header.Get(HeaderVersionID),
+	}, nil
+}
+
+// ObjectIdentifier names an object, or one version of it, to delete.
+type ObjectIdentifier struct {
+	Key       string `xml:"Key"`
+	VersionID string `xml:"VersionId,omitempty"`
+}
+
+// DeleteMultipleObjectsRequest deletes up to 1000 objects in one request.
+type DeleteMultipleObjectsRequest struct {
+	Bucket  string
+	Objects []ObjectIdentifier
+	Quiet   bool // report only failures
+}
+
+type deleteBody struct {
+	XMLName xml.Name           `xml:"Delete"`
+	Quiet   bool               `xml:"Quiet"`
+	Objects []ObjectIdentifier `xml:"Object"`
+}
+
+// DeletedObject is one object that DeleteMultipleObjects deleted.
+type DeletedObject struct {
+	Key                   string `xml:"Key"`
+	VersionID             string `xml:"VersionId"`
+	DeleteMarker          bool   `xml:"DeleteMarker"`
+	DeleteMarkerVersionID string `xml:"DeleteMarkerVersionId"`
+}
+
+// DeleteMultipleObjectsResult lists what was deleted (nothing in quiet mode). Keys are decoded.
+type DeleteMultipleObjectsResult struct {
+	XMLName      xml.Name        `xml:"DeleteResult"`
+	EncodingType string          `xml:"EncodingType"`
+	Deleted      []DeletedObject `xml:"Deleted"`
+}
+
+// DeleteMultipleObjects deletes up to 1000 objects. The body carries Content-MD5, which OSS requires.
+func (c *Client) DeleteMultipleObjects(ctx context.Context, req *DeleteMultipleObjectsRequest) (*DeleteMultipleObjectsResult, error) {
+	r := &request{op: OpDeleteMultipleObjects, method: http.MethodPost, bucket: req.Bucket, query: url.Values{"delete": {""}, "encoding-type": {"url"}}}
+	r.setXMLBody(&deleteBody{Quiet: req.Quiet, Objects: req.Objects})
+	out := &DeleteMultipleObjectsResult{}
+	resp, err := c.do(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	if len(resp.body) > 0 {
+		if err := decodeXML(OpDeleteMultipleObjects, resp.body, out); err != nil {
+			return nil, err
+		}
+	}
+	if out.EncodingType == "url" {
+		var err error
+		for i := range out.Deleted {
+			err = firstErr(err, decodeAll(&out.Deleted[i].Key))
+		}
+		if err != nil {
+			return nil, &DecodeError{Op: OpDeleteMultipleObjects, Err: err}
+		}
+	}
+	return out, nil
+}
+
+func decodeAll(ps ...*string) error {
+	for _, p := range ps {
+		v, err := url.QueryUnescape(*p)
+		if err != nil {
+			return err
+		}
+		*p = v
+	}
+	return nil
+}
+
+func firstErr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
