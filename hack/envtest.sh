@@ -33,6 +33,11 @@ if [ "${ENVTEST_USE_SETUP:-}" = 1 ]; then
   echo "setup-envtest gave no complete set of binaries; building them" >&2
 fi
 
+# One build at a time per machine: a second `make test` waits for the first one's build and reuses it.
+mkdir -p "$cache/envtest"
+exec 9>"$cache/envtest/.lock"
+flock 9
+
 build() { # build <name> <module dir> <package>
   local name=$1 mod=$2 pkg=$3
   [ -x "$dir/$name" ] && return 0

@@ -1,0 +1,237 @@
+package ossapi
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestRetry(t *testing.T) {
+	tests := []struct {
+		name         string
+		answers      []func(w http.ResponseWriter)
+		wantAttempts int
+		wantCode     string // "" = success
+	}{
+		{name: "503 throttling then success", wantAttempts: 2, answers: []func(http.ResponseWriter){
+			func(w http.ResponseWriter) { ossError(w, 503, "TotalQpsLimitExceeded", "Please reduce your request rate.") },
+		}},
+		{name: "500, 502 then success", wantAttempts: 3, answers: []func(http.ResponseWriter){
+			func(w http.ResponseWriter) { ossError(w, 500, "InternalError", "x") },
+			func(w http.ResponseWriter) { w.WriteHeader(502) },
+		}},
+		{name: "429 then success", wantAttempts: 2, answers: []func(http.ResponseWriter){
+			func(w http.ResponseWriter) { w.WriteHeader(429) },
+		}},
+		{name: "408 then success", wantAttempts: 2, answers: []func(http.ResponseWriter){
+			func(w http.ResponseWriter) { w.WriteHeader(408) },
+		}},
+		{name: "503 every time gives up after MaxAttempts", wantAttempts: 3, wantCode: "ServiceUnavailable", answers: []func(http.ResponseWriter){
+			func(w http.ResponseWriter) { w.WriteHeader(503) },
+			func(w http.ResponseWriter) { w.WriteHeader(503) },
+			func(w http.ResponseWriter) { w.WriteHeader(503) },
+		}},
+		{name: "403 AccessDenied is final", wantAttempts: 1, wantCode: "AccessDenied", answers: []func(http.ResponseWriter){
+			func(w http.ResponseWriter) { ossError(w, 403, "AccessDenied", "no") },
+		}},
+		{name: "404 NoSuchBucket is final", wantAttempts: 1, wantCode: "NoSuchBucket", answers: []func(http.ResponseWriter){
+			func(w http.ResponseWriter) { ossError(w, 404, "NoSuchBucket", "The specified bucket does not exist.") },
+		}},
+		{name: "409 BucketAlreadyExists is final", wantAttempts: 1, wantCode: "BucketAlreadyExists", answers: []func(http.ResponseWriter){
+			func(w http.ResponseWriter) { ossError(w, 409, "BucketAlreadyExists", "taken") },
+		}},
+		{name: "400 InvalidArgument is final", wantAttempts: 1, wantCode: "InvalidArgument", answers: []func(http.ResponseWriter){
+			func(w http.ResponseWriter) { ossError(w, 400, "InvalidArgument", "bad") },
+		}},
+		{name: "connection reset then success", wantAttempts: 2, answers: []func(http.ResponseWriter){
+			func(w http.ResponseWriter) { resetConnection(w) },
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rec, srv := newRecorder(t, func(n int, w http.ResponseWriter, r *http.Request) {
+				if n < len(tc.answers) {
+					tc.answers[n](w)
+					return
+				}
+				w.Header().Set("Content-Type", "application/xml")
+				_, _ = w.Write([]byte(`<LocationConstraint>oss-cn-hangzhou</LocationConstraint>`))
+			})
+			c, delays := testClient(t, srv, nil)
+			loc, err := c.GetBucketLocation(context.Background(), "logs")
+			if got := rec.count(); got != tc.wantAttempts {
+				t.Errorf("attempts = %d, want %d", got, tc.wantAttempts)
+			}
+			if tc.wantCode == "" {
+				if err != nil || loc != "oss-cn-hangzhou" {
+					t.Fatalf("GetBucketLocation = %q, %v", loc, err)
+				}
+			} else if ErrorCode(err) != tc.wantCode {
+				t.Fatalf("error = %v, want code %s", err, tc.wantCode)
+			}
+			if len(*delays) != tc.wantAttempts-1 {
+				t.Errorf("backoff waits = %d, want %d", len(*delays), tc.wantAttempts-1)
+			}
+			for i, r := range rec.requests {
+				if r.Header.Get("Authorization") == "" {
+					t.Errorf("attempt %d is unsigned", i+1)
+				}
+			}
+		})
+	}
+}
+
+func resetConnection(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic("no hijacker")
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		panic(err)
+	}
+	if tcp, ok := conn.(*net.TCPConn); ok {
+		_ = tcp.SetLinger(0)
+	}
+	conn.Close()
+}
+
+func TestEachAttemptIsSignedAnew(t *testing.T) {
+	rec, srv := newRecorder(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		if n == 0 {
+			w.WriteHeader(503)
+			return
+		}
+		w.WriteHeader(200)
+	})
+	clock := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	c, _ := testClient(t, srv, func(cfg *Config) {
+		cfg.Now = func() time.Time { clock = clock.Add(2 * time.Second); return clock }
+	})
+	if err := c.PutBucketAcl(context.Background(), "logs", ACLPrivate); err != nil {
+		t.Fatal(err)
+	}
+	a, b := rec.requests[0], rec.requests[1]
+	if a.Header.Get("x-oss-date") == b.Header.Get("x-oss-date") || a.Header.Get("Authorization") == b.Header.Get("Authorization") {
+		t.Errorf("the retry reused the first attempt's signature: %s / %s", a.Header.Get("x-oss-date"), b.Header.Get("x-oss-date"))
+	}
+}
+
+func TestBackoffIsExponentialWithFullJitter(t *testing.T) {
+	p := RetryPolicy{MaxAttempts: 10, BaseDelay: 200 * time.Millisecond, MaxDelay: 20 * time.Second}
+	max := func(n int64) int64 { return n - 1 } // the top of each jitter range
+	zero := func(int64) int64 { return 0 }
+	wantCeil := []time.Duration{400 * time.Millisecond, 800 * time.Millisecond, 1600 * time.Millisecond, 3200 * time.Millisecond,
+		6400 * time.Millisecond, 12800 * time.Millisecond, 20 * time.Second, 20 * time.Second}
+	for i, ceil := range wantCeil {
+		n := i + 1
+		if got := p.backoff(n, max); got != ceil-1 {
+			t.Errorf("backoff(%d) upper bound = %v, want just under %v", n, got, ceil)
+		}
+		if got := p.backoff(n, zero); got != 0 {
+			t.Errorf("backoff(%d) lower bound = %v, want 0 (full jitter)", n, got)
+		}
+	}
+	if got := p.backoff(80, max); got != 20*time.Second-1 {
+		t.Errorf("backoff(80) = %v, want capped at MaxDelay", got)
+	}
+}
+
+func TestClockSkewIsCorrectedFromTheResponseDate(t *testing.T) {
+	server := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	local := server.Add(-40 * time.Minute) // the local clock is 40 minutes slow
+	rec, srv := newRecorder(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Date", server.Format(http.TimeFormat))
+		d, err := time.Parse("20060102T150405Z", r.Header.Get("x-oss-date"))
+		if err != nil || d.Sub(server).Abs() > 15*time.Minute {
+			ossError(w, 403, CodeRequestTimeTooSkewed, "The difference between the request time and the current time is too large.")
+			return
+		}
+		w.WriteHeader(200)
+	})
+	c, delays := testClient(t, srv, func(cfg *Config) { cfg.Now = func() time.Time { return local } })
+	if err := c.PutBucketAcl(context.Background(), "logs", ACLPrivate); err != nil {
+		t.Fatalf("PutBucketAcl after skew: %v", err)
+	}
+	if rec.count() != 2 {
+		t.Errorf("attempts = %d, want 2 (skewed, then corrected)", rec.count())
+	}
+	if len(*delays) != 1 || (*delays)[0] != 0 {
+		t.Errorf("waits = %v, want one immediate retry", *delays)
+	}
+	if off := c.ClockOffset(); off != 40*time.Minute {
+		t.Errorf("ClockOffset = %v, want 40m", off)
+	}
+	// Later requests are signed with the corrected clock straight away.
+	if err := c.PutBucketAcl(context.Background(), "logs", ACLPrivate); err != nil || rec.count() != 3 {
+		t.Errorf("next request: err %v, attempts %d, want first-time success", err, rec.count())
+	}
+}
+
+func TestCancellationStopsRetrying(t *testing.T) {
+	rec, srv := newRecorder(t, func(n int, w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) })
+	ctx, cancel := context.WithCancel(context.Background())
+	c, _ := testClient(t, srv, func(cfg *Config) {
+		cfg.Retry = RetryPolicy{MaxAttempts: 10}
+		cfg.Sleep = func(ctx context.Context, d time.Duration) error { cancel(); return ctx.Err() }
+	})
+	_, err := c.GetBucketInfo(ctx, "logs")
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error = %v, want context.Canceled", err)
+	}
+	if rec.count() != 1 {
+		t.Errorf("attempts = %d, want 1", rec.count())
+	}
+}
+
+func TestPerRequestTimeout(t *testing.T) {
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	rec, srv := newRecorder(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		if n == 0 {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		w.WriteHeader(200)
+	})
+	c, _ := testClient(t, srv, func(cfg *Config) { cfg.Timeout = 100 * time.Millisecond })
+	if err := c.PutBucketAcl(context.Background(), "logs", ACLPrivate); err != nil {
+		t.Fatalf("the attempt that timed out was not retried: %v", err)
+	}
+	if rec.count() != 2 {
+		t.Errorf("attempts = %d, want 2", rec.count())
+	}
+}
+
+func TestConnectionRefusedIsRetriedThenReported(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	var waits int
+	c, err := New(Config{Region: "cn-hangzhou", Endpoint: "http://" + addr, Credentials: testCreds,
+		Sleep: func(ctx context.Context, d time.Duration) error { waits++; return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.GetBucketInfo(context.Background(), "logs")
+	var te *TransportError
+	if !errors.As(err, &te) {
+		t.Fatalf("error = %T %v, want *TransportError", err, err)
+	}
+	if waits != 2 {
+		t.Errorf("waits = %d, want 2 (3 attempts)", waits)
+	}
+	if strings.Contains(err.Error(), "test-secret-value") {
+		t.Errorf("error leaks the secret: %v", err)
+	}
+}
