@@ -1,0 +1,121 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// SecretReference names a Secret in the same namespace as the resource that refers to it.
+// +kubebuilder:validation:XValidation:rule="!has(self.__namespace__)",message="secretRef.namespace is not allowed: the Secret must be in the AccessKey's namespace"
+type SecretReference struct {
+	// name of the Secret, in the same namespace.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +required
+	Name string `json:"name"`
+
+	// namespace must be omitted: references to other namespaces are refused, so a namespace's users
+	// can only use credentials kept in their own namespace.
+	// +kubebuilder:validation:MaxLength=63
+	// +optional
+	Namespace string `json:"namespace,omitempty"`
+}
+
+// AccessKeySpec declares the credentials the operator uses and where OSS is.
+// +kubebuilder:validation:XValidation:rule="!has(self.endpoint) || !self.internal",message="spec.internal cannot be combined with spec.endpoint: the endpoint override is used as it is"
+type AccessKeySpec struct {
+	// secretRef names a Secret in the same namespace that holds the credentials, under the keys
+	// accessKeyId, accessKeySecret and, for STS credentials, securityToken; or under the official
+	// SDK's environment names OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET and OSS_SESSION_TOKEN, so one
+	// Secret can serve the operator and applications (envFrom). Changing the Secret re-verifies the
+	// credentials at once.
+	// +required
+	SecretRef SecretReference `json:"secretRef"`
+
+	// region is the OSS region ID without the "oss-" prefix, for example cn-hangzhou. Buckets that
+	// name no region of their own are created in it.
+	// +kubebuilder:validation:Pattern=`^[a-z]{2,}(-[a-z0-9]+)+$`
+	// +kubebuilder:validation:MaxLength=63
+	// +required
+	Region string `json:"region"`
+
+	// endpoint overrides the OSS endpoint, as scheme://host[:port] (https:// when no scheme is given).
+	// Default: https://oss-<region>.aliyuncs.com. An http:// endpoint is refused unless the operator
+	// runs with --allow-insecure-endpoints (for the local emulator).
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^(https?://)?[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$`
+	// +optional
+	Endpoint string `json:"endpoint,omitempty"`
+
+	// internal selects the VPC endpoint oss-<region>-internal.aliyuncs.com, reachable only from
+	// inside Alibaba Cloud (ECS, ACK) in the same region. Default false.
+	// +optional
+	Internal bool `json:"internal,omitempty"`
+
+	// signatureVersion is the request signature: v4 (OSS4-HMAC-SHA256, the default) or v1.
+	// +kubebuilder:validation:Enum=v4;v1
+	// +kubebuilder:default=v4
+	// +optional
+	SignatureVersion string `json:"signatureVersion,omitempty"`
+}
+
+// AccessKeyStatus reports whether the credentials work.
+type AccessKeyStatus struct {
+	// observedGeneration is the metadata.generation this status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// conditions: Ready, Reconciling and Stalled, with a reason from the list in docs/troubleshooting.md.
+	// +listType=map
+	// +listMapKey=type
+	// +optional
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// accessKeyId is the AccessKey ID found in the Secret (never the secret itself).
+	// +optional
+	AccessKeyID string `json:"accessKeyId,omitempty"`
+
+	// accountId is the ID of the Alibaba Cloud account that owns the credentials, as OSS reports it.
+	// +optional
+	AccountID string `json:"accountId,omitempty"`
+
+	// endpoint is the endpoint the operator uses for these credentials.
+	// +optional
+	Endpoint string `json:"endpoint,omitempty"`
+}
+
+// AccessKey is a set of Alibaba Cloud credentials, kept in a Secret, with the region and endpoint the
+// operator uses them with. Buckets in the same namespace refer to it.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=osskey,categories=oss
+// +kubebuilder:printcolumn:name="Region",type=string,JSONPath=`.spec.region`
+// +kubebuilder:printcolumn:name="Account",type=string,JSONPath=`.status.accountId`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type AccessKey struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec declares the credentials and endpoint.
+	// +required
+	Spec AccessKeySpec `json:"spec"`
+
+	// status reports whether the credentials work.
+	// +optional
+	Status AccessKeyStatus `json:"status,omitempty"`
+}
+
+// AccessKeyList is a list of AccessKeys.
+//
+// +kubebuilder:object:root=true
+type AccessKeyList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []AccessKey `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&AccessKey{}, &AccessKeyList{})
+}

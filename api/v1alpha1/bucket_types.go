@@ -1,0 +1,178 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// AccessKeyReference names an AccessKey in the same namespace as the Bucket.
+// +kubebuilder:validation:XValidation:rule="!has(self.__namespace__)",message="accessKeyRef.namespace is not allowed: the AccessKey must be in the Bucket's namespace"
+type AccessKeyReference struct {
+	// name of the AccessKey, in the Bucket's namespace.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +required
+	Name string `json:"name"`
+
+	// namespace must be omitted: references to other namespaces are refused, so a Bucket can only use
+	// credentials from its own namespace.
+	// +kubebuilder:validation:MaxLength=63
+	// +optional
+	Namespace string `json:"namespace,omitempty"`
+}
+
+// DeletionPolicy says what happens to the OSS bucket when the Bucket resource is deleted.
+// +kubebuilder:validation:Enum=Retain;Delete
+type DeletionPolicy string
+
+// Deletion policies.
+const (
+	DeletionRetain DeletionPolicy = "Retain"
+	DeletionDelete DeletionPolicy = "Delete"
+)
+
+// BucketSpec declares an OSS bucket.
+// +kubebuilder:validation:XValidation:rule="has(self.name) == has(oldSelf.name) && (!has(self.name) || self.name == oldSelf.name)",message="spec.name is immutable: a Bucket cannot be pointed at another OSS bucket"
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.region) || (has(self.region) && self.region == oldSelf.region)",message="spec.region is immutable: a bucket cannot move to another region"
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.storageClass) || (has(self.storageClass) && self.storageClass == oldSelf.storageClass)",message="spec.storageClass is immutable: OSS cannot change a bucket's storage class"
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.redundancyType) || (has(self.redundancyType) && self.redundancyType == oldSelf.redundancyType)",message="spec.redundancyType is immutable once set"
+type BucketSpec struct {
+	// accessKeyRef names the AccessKey, in the same namespace, whose credentials manage the bucket.
+	// +required
+	AccessKeyRef AccessKeyReference `json:"accessKeyRef"`
+
+	// name is the OSS bucket name: 3-63 characters of a-z, 0-9 and "-", starting and ending with a
+	// letter or digit, unique across all of OSS. Default: metadata.name. Immutable.
+	// +kubebuilder:validation:MinLength=3
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9][a-z0-9-]*[a-z0-9]$`
+	// +optional
+	Name string `json:"name,omitempty"`
+
+	// region is the region ID of the bucket, for example cn-hangzhou. Default: the AccessKey's region.
+	// Immutable once set.
+	// +kubebuilder:validation:Pattern=`^[a-z]{2,}(-[a-z0-9]+)+$`
+	// +kubebuilder:validation:MaxLength=63
+	// +optional
+	Region string `json:"region,omitempty"`
+
+	// storageClass of a new bucket: Standard, IA, Archive, ColdArchive or DeepColdArchive. OSS's
+	// default is Standard. Immutable once set; an existing bucket of another class makes the Bucket
+	// Stalled with reason ImmutableFieldMismatch.
+	// +kubebuilder:validation:Enum=Standard;IA;Archive;ColdArchive;DeepColdArchive
+	// +optional
+	StorageClass string `json:"storageClass,omitempty"`
+
+	// redundancyType of a new bucket: LRS (locally redundant, OSS's default) or ZRS (zone-redundant).
+	// Immutable once set.
+	// +kubebuilder:validation:Enum=LRS;ZRS
+	// +optional
+	RedundancyType string `json:"redundancyType,omitempty"`
+
+	// acl is the bucket ACL: private, public-read or public-read-write. Absent: a new bucket is private
+	// and an adopted bucket's ACL is left as it is. A public ACL needs Block Public Access switched off
+	// on the bucket.
+	// +kubebuilder:validation:Enum=private;public-read;public-read-write
+	// +optional
+	ACL string `json:"acl,omitempty"`
+
+	// deletionPolicy is what deleting the Bucket resource does to the OSS bucket: Retain (the default)
+	// leaves it; Delete deletes it if it is empty. A non-empty bucket is never emptied by the operator:
+	// the resource stays, with condition DeletionBlocked saying what is left.
+	// +kubebuilder:default=Retain
+	// +optional
+	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
+
+	// adopt allows taking over an existing bucket of the same account that no resource manages.
+	// Settings the spec does not declare are left as they are. Default false: such a bucket makes the
+	// Bucket Stalled with reason AdoptionRequired.
+	// +optional
+	Adopt bool `json:"adopt,omitempty"`
+}
+
+// BucketStatus reports where the bucket stands.
+type BucketStatus struct {
+	// observedGeneration is the metadata.generation this status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// conditions: Ready, Reconciling, Stalled and DeletionBlocked, with a reason from the list in
+	// docs/troubleshooting.md.
+	// +listType=map
+	// +listMapKey=type
+	// +optional
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// bucketName is the OSS bucket name in use.
+	// +optional
+	BucketName string `json:"bucketName,omitempty"`
+
+	// region is the region the bucket is in.
+	// +optional
+	Region string `json:"region,omitempty"`
+
+	// location is the bucket location as OSS reports it, for example oss-cn-hangzhou.
+	// +optional
+	Location string `json:"location,omitempty"`
+
+	// extranetEndpoint is the public endpoint of the bucket's region.
+	// +optional
+	ExtranetEndpoint string `json:"extranetEndpoint,omitempty"`
+
+	// intranetEndpoint is the VPC endpoint of the bucket's region.
+	// +optional
+	IntranetEndpoint string `json:"intranetEndpoint,omitempty"`
+
+	// url is the bucket's virtual-hosted URL, https://<bucket>.<extranetEndpoint>.
+	// +optional
+	URL string `json:"url,omitempty"`
+
+	// creationTime is when OSS created the bucket.
+	// +optional
+	CreationTime *metav1.Time `json:"creationTime,omitempty"`
+}
+
+// Bucket is an Alibaba Cloud OSS bucket, created, adopted, observed and deleted by the operator with
+// the credentials of an AccessKey in the same namespace.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=ossbucket,categories=oss
+// +kubebuilder:printcolumn:name="Bucket",type=string,JSONPath=`.status.bucketName`
+// +kubebuilder:printcolumn:name="Region",type=string,JSONPath=`.status.region`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:validation:XValidation:rule="has(self.spec.name) || self.metadata.name.matches('^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$')",message="metadata.name is not a valid OSS bucket name (3-63 characters of a-z, 0-9 and -, starting and ending with a letter or digit): set spec.name"
+type Bucket struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec declares the bucket.
+	// +required
+	Spec BucketSpec `json:"spec"`
+
+	// status reports where the bucket stands.
+	// +optional
+	Status BucketStatus `json:"status,omitempty"`
+}
+
+// BucketName is the OSS bucket name: spec.name, or metadata.name when it is not set.
+func (b *Bucket) BucketName() string {
+	if b.Spec.Name != "" {
+		return b.Spec.Name
+	}
+	return b.Name
+}
+
+// BucketList is a list of Buckets.
+//
+// +kubebuilder:object:root=true
+type BucketList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []Bucket `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&Bucket{}, &BucketList{})
+}

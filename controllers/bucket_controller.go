@@ -1,0 +1,373 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrl "sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
+
+	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
+	"github.com/ossoperator/oss-operator/ossapi"
+)
+
+const (
+	// Finalizer keeps a Bucket until the operator has applied its deletionPolicy.
+	Finalizer = "oss.ossoperator.io/finalizer"
+	// accessKeyRefIndex indexes Buckets by the AccessKey they name.
+	accessKeyRefIndex = "spec.accessKeyRef.name"
+)
+
+// BucketReconciler creates, adopts, observes and deletes OSS buckets.
+type BucketReconciler struct {
+	client.Client
+	Clients  *OSSClients
+	Recorder recorder.EventRecorder
+	// ClusterID identifies this cluster in the ownership tag of the buckets it manages.
+	ClusterID string
+	// ResyncPeriod is how often a bucket is observed in OSS without a change in the cluster.
+	ResyncPeriod time.Duration
+}
+
+// +kubebuilder:rbac:groups=oss.ossoperator.io,resources=buckets,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=oss.ossoperator.io,resources=buckets/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=oss.ossoperator.io,resources=buckets/finalizers,verbs=update
+// +kubebuilder:rbac:groups=oss.ossoperator.io,resources=accesskeys,verbs=get;list;watch
+
+// Reconcile brings one bucket to its spec, or applies its deletionPolicy.
+func (r *BucketReconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+	// 1. Load.
+	b := &ossv1.Bucket{}
+	if err := r.Get(ctx, req.NamespacedName, b); err != nil {
+		return reconcile.Result{}, client.IgnoreNotFound(err)
+	}
+	ctx = log.IntoContext(ctx, log.FromContext(ctx).WithValues("ossBucket", b.BucketName()))
+	before := b.Status.DeepCopy()
+
+	// 2. Deletion, and the finalizer that makes it possible.
+	if !b.DeletionTimestamp.IsZero() {
+		return r.reconcileDelete(ctx, b, before)
+	}
+	if !controllerutil.ContainsFinalizer(b, Finalizer) {
+		controllerutil.AddFinalizer(b, Finalizer)
+		if err := r.Update(ctx, b); err != nil {
+			return reconcile.Result{}, err
+		}
+	}
+
+	// 3. Resolve the credentials, 4. observe and act, 5. report.
+	result, err := r.reconcileBucket(ctx, b)
+	if serr := r.writeStatus(ctx, b, before); serr != nil {
+		return reconcile.Result{}, serr
+	}
+	return result, err
+}
+
+// reconcileBucket sets b.Status from what it finds in OSS, creating or adopting the bucket when the
+// spec asks for it.
+func (r *BucketReconciler) reconcileBucket(ctx context.Context, b *ossv1.Bucket) (reconcile.Result, error) {
+	st := &b.Status
+	gen := b.Generation
+	st.ObservedGeneration = gen
+	st.BucketName = b.BucketName()
+
+	conn, res, done := r.connect(ctx, b)
+	if done {
+		return res, nil
+	}
+	st.Region = conn.Region()
+	paused := isPaused(b)
+
+	// Observe.
+	info, err := conn.GetBucketInfo(ctx, b.BucketName())
+	switch {
+	case ossapi.IsCode(err, ossapi.CodeNoSuchBucket):
+		if paused {
+			setReconciling(&st.Conditions, gen, ossv1.ReasonPaused, "Paused: the bucket does not exist and will be created when the ossoperator.io/paused annotation is removed")
+			return reconcile.Result{RequeueAfter: jitter(r.ResyncPeriod)}, nil
+		}
+		info, err = r.create(ctx, conn, b)
+		if err != nil {
+			return r.fail(ctx, b, "Create", err)
+		}
+	case ossapi.IsCode(err, ossapi.CodeAccessDenied):
+		return r.stall(b, ossv1.ReasonBucketNameUnavailable, fmt.Sprintf(
+			"Bucket name %q belongs to another account (OSS answered AccessDenied to GetBucketInfo), or the credentials may not read it; bucket names are global: choose another spec.name", b.BucketName()))
+	case err != nil:
+		return r.fail(ctx, b, "Observe", err)
+	}
+	observe(st, info)
+
+	// The bucket exists: it must be in the declared region and of the declared kind.
+	if msg := immutableMismatch(b, info, conn.Region()); msg != "" {
+		return r.stall(b, ossv1.ReasonImmutableFieldMismatch, msg)
+	}
+
+	// Ownership: ours by tag, adoptable, or someone else's.
+	tags, err := conn.GetBucketTags(ctx, b.BucketName())
+	if err != nil {
+		return r.fail(ctx, b, "Observe", err)
+	}
+	want := ownerTagValue(r.ClusterID, b)
+	owner := ""
+	if tags != nil {
+		owner = tags.Map()[ossv1.OwnershipTagKey]
+	}
+	switch {
+	case owner == want:
+	case owner != "":
+		return r.stall(b, ossv1.ReasonOwnedByAnother, fmt.Sprintf(
+			"Bucket %q is managed by another resource (tag %s=%q); it is left untouched", b.BucketName(), ossv1.OwnershipTagKey, owner))
+	case !b.Spec.Adopt && !wasCreating(b):
+		return r.stall(b, ossv1.ReasonAdoptionRequired, fmt.Sprintf(
+			"Bucket %q already exists in this account and no resource manages it; set spec.adopt: true to take it over (settings the spec does not declare are left as they are)", b.BucketName()))
+	case paused:
+		setReconciling(&st.Conditions, gen, ossv1.ReasonPaused, "Paused: the bucket would be adopted when the ossoperator.io/paused annotation is removed")
+		return reconcile.Result{RequeueAfter: jitter(r.ResyncPeriod)}, nil
+	default:
+		if err := r.tagOwner(ctx, conn, b, tags, want); err != nil {
+			return r.fail(ctx, b, "Adopt", err)
+		}
+		if b.Spec.Adopt && !wasCreating(b) {
+			r.Recorder.Eventf(b, nil, corev1.EventTypeNormal, "Adopted", "Adopt", "Adopted existing bucket %s", b.BucketName())
+		}
+	}
+
+	// Declared settings.
+	if b.Spec.ACL != "" && ossapi.ACL(b.Spec.ACL) != info.ACL {
+		if paused {
+			setReconciling(&st.Conditions, gen, ossv1.ReasonPaused, fmt.Sprintf("Paused: acl is %s, spec.acl is %s", info.ACL, b.Spec.ACL))
+			return reconcile.Result{RequeueAfter: jitter(r.ResyncPeriod)}, nil
+		}
+		if err := conn.PutBucketAcl(ctx, b.BucketName(), ossapi.ACL(b.Spec.ACL)); err != nil {
+			return r.fail(ctx, b, "UpdateACL", fmt.Errorf("setting spec.acl to %s: %w", b.Spec.ACL, err))
+		}
+		r.Recorder.Eventf(b, nil, corev1.EventTypeNormal, "Updated", "UpdateACL", "Set acl of bucket %s from %s to %s", b.BucketName(), info.ACL, b.Spec.ACL)
+	}
+
+	msg := fmt.Sprintf("Bucket %s is ready in %s", b.BucketName(), info.Location)
+	if paused {
+		msg += " (paused: no writes to OSS)"
+	}
+	setReady(&st.Conditions, gen, msg)
+	return reconcile.Result{RequeueAfter: jitter(r.ResyncPeriod)}, nil
+}
+
+// connect resolves the AccessKey and builds its client. done is true when the Bucket must wait: the
+// condition says for what.
+func (r *BucketReconciler) connect(ctx context.Context, b *ossv1.Bucket) (*Conn, reconcile.Result, bool) {
+	st := &b.Status
+	ak := &ossv1.AccessKey{}
+	err := r.Get(ctx, types.NamespacedName{Namespace: b.Namespace, Name: b.Spec.AccessKeyRef.Name}, ak)
+	if apierrors.IsNotFound(err) {
+		// Watched: the Bucket is reconciled as soon as the AccessKey appears.
+		setReconciling(&st.Conditions, b.Generation, ossv1.ReasonAccessKeyNotFound,
+			fmt.Sprintf("Waiting for AccessKey %q named by spec.accessKeyRef.name", b.Spec.AccessKeyRef.Name))
+		return nil, reconcile.Result{}, true
+	}
+	if err != nil {
+		setReconciling(&st.Conditions, b.Generation, ossv1.ReasonReconciling, err.Error())
+		return nil, reconcile.Result{RequeueAfter: 10 * time.Second}, true
+	}
+	if !ready(ak.Status.Conditions) || ak.Status.ObservedGeneration != ak.Generation {
+		reason := "not verified yet"
+		if c := condition(ak.Status.Conditions, ossv1.ConditionReady); c != nil && c.Reason != ossv1.ReasonReady {
+			reason = c.Reason + ": " + c.Message
+		}
+		setReconciling(&st.Conditions, b.Generation, ossv1.ReasonAccessKeyNotReady,
+			fmt.Sprintf("Waiting for AccessKey %q to be Ready (%s)", ak.Name, reason))
+		return nil, reconcile.Result{}, true
+	}
+	conn, err := r.Clients.Client(ctx, ak, b.Spec.Region)
+	if err != nil {
+		setReconciling(&st.Conditions, b.Generation, ossv1.ReasonAccessKeyNotReady, fmt.Sprintf("AccessKey %q cannot be used: %v", ak.Name, err))
+		return nil, reconcile.Result{RequeueAfter: 30 * time.Second}, true
+	}
+	return conn, reconcile.Result{}, false
+}
+
+// create creates the bucket, tags it as ours and reads it back. The status is written first with
+// reason Creating, so that a restart between PutBucket and the tag still knows the bucket is ours.
+func (r *BucketReconciler) create(ctx context.Context, conn *Conn, b *ossv1.Bucket) (*ossapi.BucketInfo, error) {
+	name := b.BucketName()
+	if !wasCreating(b) {
+		setReconciling(&b.Status.Conditions, b.Generation, ossv1.ReasonCreating, fmt.Sprintf("Creating bucket %s in %s", name, conn.Region()))
+		if err := r.Status().Update(ctx, b); err != nil {
+			return nil, err
+		}
+	}
+	// Created private: Block Public Access, on by default for new buckets, would refuse a public ACL
+	// and with it the whole bucket. A public spec.acl is applied afterwards, where a refusal is
+	// reported against the ACL alone.
+	err := conn.PutBucket(ctx, &ossapi.PutBucketRequest{
+		Bucket: name, ACL: ossapi.ACLPrivate,
+		StorageClass: ossapi.StorageClass(b.Spec.StorageClass), RedundancyType: ossapi.RedundancyType(b.Spec.RedundancyType),
+	})
+	if ossapi.IsCode(err, ossapi.CodeBucketAlreadyExists) {
+		// Someone else's name, or ours created concurrently with another storage class: GetBucketInfo
+		// tells which (AccessDenied for another account).
+		info, ierr := conn.GetBucketInfo(ctx, name)
+		if ierr != nil {
+			return nil, ierr
+		}
+		return info, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := r.tagOwner(ctx, conn, b, nil, ownerTagValue(r.ClusterID, b)); err != nil {
+		return nil, err
+	}
+	r.Recorder.Eventf(b, nil, corev1.EventTypeNormal, "Created", "Create", "Created bucket %s in %s", name, conn.Region())
+	return conn.GetBucketInfo(ctx, name)
+}
+
+// tagOwner adds the ownership tag, keeping every other tag.
+func (r *BucketReconciler) tagOwner(ctx context.Context, conn *Conn, b *ossv1.Bucket, existing *ossapi.Tagging, value string) error {
+	tags := &ossapi.Tagging{}
+	if existing != nil {
+		for _, t := range existing.Tags {
+			if t.Key != ossv1.OwnershipTagKey {
+				tags.Tags = append(tags.Tags, t)
+			}
+		}
+	}
+	tags.Tags = append(tags.Tags, ossapi.Tag{Key: ossv1.OwnershipTagKey, Value: value})
+	return conn.PutBucketTags(ctx, b.BucketName(), tags)
+}
+
+// fail records a failed OSS call: transient failures keep the Bucket Reconciling and back off through
+// the controller's rate limiter; anything else needs a person and makes it Stalled.
+func (r *BucketReconciler) fail(ctx context.Context, b *ossv1.Bucket, action string, err error) (reconcile.Result, error) {
+	st := &b.Status
+	if e, ok := ossapi.AsError(err); ok && e.Code == ossapi.CodeAccessDenied && action == "Create" {
+		return r.stall(b, ossv1.ReasonBucketNameUnavailable, fmt.Sprintf("Bucket name %q is not available: %v", b.BucketName(), err))
+	}
+	if isTransient(err) {
+		setReconciling(&st.Conditions, b.Generation, ossv1.ReasonOSSUnavailable, fmt.Sprintf("%s failed, will retry: %v", action, err))
+		r.Recorder.Eventf(b, nil, corev1.EventTypeWarning, ossv1.ReasonOSSUnavailable, action, "%v", err)
+		return reconcile.Result{}, err
+	}
+	reason := ossv1.ReasonOSSRejected
+	if ossapi.IsCode(err, ossapi.CodeTooManyBuckets) {
+		reason = ossv1.ReasonTooManyBuckets
+	}
+	return r.stall(b, reason, fmt.Sprintf("%s failed: %v", action, err))
+}
+
+// stall marks the Bucket Stalled; it is looked at again at the next resync or change.
+func (r *BucketReconciler) stall(b *ossv1.Bucket, reason, message string) (reconcile.Result, error) {
+	prev := condition(b.Status.Conditions, ossv1.ConditionStalled)
+	setStalled(&b.Status.Conditions, b.Generation, reason, message)
+	if prev == nil || prev.Reason != reason {
+		r.Recorder.Eventf(b, nil, corev1.EventTypeWarning, reason, "Reconcile", "%s", message)
+	}
+	return reconcile.Result{RequeueAfter: jitter(r.ResyncPeriod)}, nil
+}
+
+// writeStatus writes the status only when it changed.
+func (r *BucketReconciler) writeStatus(ctx context.Context, b *ossv1.Bucket, before *ossv1.BucketStatus) error {
+	if equality.Semantic.DeepEqual(before, &b.Status) {
+		return nil
+	}
+	err := r.Status().Update(ctx, b)
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	return err
+}
+
+func observe(st *ossv1.BucketStatus, info *ossapi.BucketInfo) {
+	st.Location = info.Location
+	st.ExtranetEndpoint = info.ExtranetEndpoint
+	st.IntranetEndpoint = info.IntranetEndpoint
+	if info.ExtranetEndpoint != "" {
+		st.URL = "https://" + info.Name + "." + info.ExtranetEndpoint
+	}
+	if !info.CreationDate.IsZero() {
+		t := metav1.NewTime(info.CreationDate.UTC().Truncate(time.Second))
+		st.CreationTime = &t
+	}
+}
+
+func immutableMismatch(b *ossv1.Bucket, info *ossapi.BucketInfo, region string) string {
+	if got := info.Region(); got != "" && got != region {
+		return fmt.Sprintf("Bucket %q is in %s, not %s: a bucket cannot move region", b.BucketName(), got, region)
+	}
+	if b.Spec.StorageClass != "" && info.StorageClass != "" && string(info.StorageClass) != b.Spec.StorageClass {
+		return fmt.Sprintf("Bucket %q has storage class %s, spec.storageClass says %s: OSS cannot change it", b.BucketName(), info.StorageClass, b.Spec.StorageClass)
+	}
+	if b.Spec.RedundancyType != "" && info.DataRedundancyType != "" && string(info.DataRedundancyType) != b.Spec.RedundancyType {
+		return fmt.Sprintf("Bucket %q has redundancy type %s, spec.redundancyType says %s", b.BucketName(), info.DataRedundancyType, b.Spec.RedundancyType)
+	}
+	return ""
+}
+
+func isPaused(o metav1.Object) bool { return o.GetAnnotations()[ossv1.AnnotationPaused] == "true" }
+
+// wasCreating reports whether the operator recorded that it was creating this bucket.
+func wasCreating(b *ossv1.Bucket) bool {
+	c := condition(b.Status.Conditions, ossv1.ConditionReconciling)
+	return c != nil && c.Reason == ossv1.ReasonCreating
+}
+
+// SetupWithManager registers the controller: Buckets (spec and annotation changes), and the AccessKeys
+// they name.
+func (r *BucketReconciler) SetupWithManager(mgr manager.Manager, opts ctrl.Options) error {
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &ossv1.Bucket{}, accessKeyRefIndex, func(o client.Object) []string {
+		return []string{o.(*ossv1.Bucket).Spec.AccessKeyRef.Name}
+	}); err != nil {
+		return err
+	}
+	return builder.ControllerManagedBy(mgr).
+		Named("bucket").
+		WithOptions(opts).
+		For(&ossv1.Bucket{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
+		Watches(&ossv1.AccessKey{}, handler.EnqueueRequestsFromMapFunc(r.bucketsForAccessKey), builder.WithPredicates(accessKeyReadinessChanged{})).
+		Complete(r)
+}
+
+func (r *BucketReconciler) bucketsForAccessKey(ctx context.Context, o client.Object) []reconcile.Request {
+	list := &ossv1.BucketList{}
+	if err := r.List(ctx, list, client.InNamespace(o.GetNamespace()), client.MatchingFields{accessKeyRefIndex: o.GetName()}); err != nil {
+		log.FromContext(ctx).Error(err, "listing Buckets for an AccessKey", "accessKey", o.GetName())
+		return nil
+	}
+	reqs := make([]reconcile.Request, 0, len(list.Items))
+	for _, b := range list.Items {
+		reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: b.Namespace, Name: b.Name}})
+	}
+	return reqs
+}
+
+// accessKeyReadinessChanged passes AccessKey events that can change what its Buckets do: creation,
+// deletion, and a change of its Ready condition or observed generation.
+type accessKeyReadinessChanged struct{ predicate.Funcs }
+
+func (accessKeyReadinessChanged) Update(e event.UpdateEvent) bool {
+	o, ok1 := e.ObjectOld.(*ossv1.AccessKey)
+	n, ok2 := e.ObjectNew.(*ossv1.AccessKey)
+	if !ok1 || !ok2 {
+		return true
+	}
+	oc, nc := condition(o.Status.Conditions, ossv1.ConditionReady), condition(n.Status.Conditions, ossv1.ConditionReady)
+	if (oc == nil) != (nc == nil) || o.Status.ObservedGeneration != n.Status.ObservedGeneration || o.Status.AccessKeyID != n.Status.AccessKeyID {
+		return true
+	}
+	return oc != nil && (oc.Status != nc.Status || oc.Reason != nc.Reason)
+}

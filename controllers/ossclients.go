@@ -1,0 +1,194 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
+	"github.com/ossoperator/oss-operator/ossapi"
+)
+
+// Secret keys an AccessKey's Secret may use: the operator's own names, or the official SDK's
+// environment variable names so that one Secret serves the operator and applications (envFrom).
+var (
+	secretKeysID     = []string{"accessKeyId", "OSS_ACCESS_KEY_ID"}
+	secretKeysSecret = []string{"accessKeySecret", "OSS_ACCESS_KEY_SECRET"}
+	secretKeysToken  = []string{"securityToken", "OSS_SESSION_TOKEN"}
+)
+
+// CredentialsError is an AccessKey whose credentials cannot be used before any call to OSS: its
+// Secret is missing or incomplete, or its endpoint is refused. Reason is a condition reason.
+type CredentialsError struct {
+	Reason  string
+	Message string
+}
+
+func (e *CredentialsError) Error() string { return e.Message }
+
+// Conn is a client for one AccessKey and region, with the key ID it signs with.
+type Conn struct {
+	*ossapi.Client
+	AccessKeyID string
+}
+
+// OSSClients builds ossapi clients from AccessKeys and their Secrets, and reuses a client for as long
+// as the AccessKey's spec and the Secret's content are unchanged.
+type OSSClients struct {
+	// Reader reads Secrets. The manager's API reader keeps Secrets out of the cache: the operator
+	// never holds every Secret of the cluster in memory.
+	Reader client.Reader
+	// Metadata, if set, reads Secrets' metadata from the manager's metadata-only cache, so a client
+	// whose Secret has not changed is reused without reading the Secret again.
+	Metadata client.Reader
+	// AllowInsecureEndpoints permits http:// endpoints (the emulator).
+	AllowInsecureEndpoints bool
+	// Metrics records every OSS call; shared by all clients.
+	Metrics *ossapi.Metrics
+	// Configure, if set, adjusts each client's configuration (tests shorten retries).
+	Configure func(*ossapi.Config)
+
+	mu    sync.Mutex
+	cache map[clientKey]*Conn
+}
+
+type clientKey struct {
+	accessKey     types.UID
+	generation    int64
+	secretVersion string
+	region        string
+}
+
+// Client returns a client for the AccessKey, in region (the AccessKey's when empty).
+func (o *OSSClients) Client(ctx context.Context, ak *ossv1.AccessKey, region string) (*Conn, error) {
+	if region == "" {
+		region = ak.Spec.Region
+	}
+	secretName := types.NamespacedName{Namespace: ak.Namespace, Name: ak.Spec.SecretRef.Name}
+	if o.Metadata != nil {
+		meta := &metav1.PartialObjectMetadata{}
+		meta.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
+		if err := o.Metadata.Get(ctx, secretName, meta); err == nil {
+			if c := o.cached(clientKey{accessKey: ak.UID, generation: ak.Generation, secretVersion: meta.ResourceVersion, region: region}); c != nil {
+				return c, nil
+			}
+		}
+	}
+	secret := &corev1.Secret{}
+	if err := o.Reader.Get(ctx, secretName, secret); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, &CredentialsError{Reason: ossv1.ReasonSecretNotFound,
+				Message: fmt.Sprintf("Secret %q named by spec.secretRef.name does not exist in namespace %q", ak.Spec.SecretRef.Name, ak.Namespace)}
+		}
+		return nil, fmt.Errorf("reading Secret %q: %w", ak.Spec.SecretRef.Name, err)
+	}
+	key := clientKey{accessKey: ak.UID, generation: ak.Generation, secretVersion: secret.ResourceVersion, region: region}
+	if c := o.cached(key); c != nil {
+		return c, nil
+	}
+
+	creds, err := credentialsFromSecret(secret)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := o.config(ak, region)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Credentials = ossapi.StaticCredentials(creds)
+	client, err := ossapi.New(cfg)
+	if err != nil {
+		return nil, &CredentialsError{Reason: ossv1.ReasonInsecureEndpoint, Message: err.Error()}
+	}
+	c := &Conn{Client: client, AccessKeyID: creds.AccessKeyID}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.cache == nil {
+		o.cache = map[clientKey]*Conn{}
+	}
+	// Only the newest client of an AccessKey and region is kept.
+	for k := range o.cache {
+		if k.accessKey == key.accessKey && k.region == key.region {
+			delete(o.cache, k)
+		}
+	}
+	o.cache[key] = c
+	return c, nil
+}
+
+func (o *OSSClients) cached(key clientKey) *Conn {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.cache[key]
+}
+
+// Forget drops the clients of a deleted AccessKey.
+func (o *OSSClients) Forget(uid types.UID) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for k := range o.cache {
+		if k.accessKey == uid {
+			delete(o.cache, k)
+		}
+	}
+}
+
+func (o *OSSClients) config(ak *ossv1.AccessKey, region string) (ossapi.Config, error) {
+	cfg := ossapi.Config{
+		Region:           region,
+		Internal:         ak.Spec.Internal,
+		SignatureVersion: ossapi.SignatureVersion(ak.Spec.SignatureVersion),
+		Metrics:          o.Metrics,
+	}
+	if ep := ak.Spec.Endpoint; ep != "" {
+		if !strings.Contains(ep, "://") {
+			ep = "https://" + ep
+		}
+		u, err := url.Parse(ep)
+		if err != nil {
+			return cfg, &CredentialsError{Reason: ossv1.ReasonInsecureEndpoint, Message: fmt.Sprintf("spec.endpoint %q is not a URL: %v", ak.Spec.Endpoint, err)}
+		}
+		if u.Scheme == "http" && !o.AllowInsecureEndpoints {
+			return cfg, &CredentialsError{Reason: ossv1.ReasonInsecureEndpoint,
+				Message: fmt.Sprintf("spec.endpoint %q uses plain http, which would send requests unencrypted; use https, or run the operator with --allow-insecure-endpoints (for a local emulator)", ak.Spec.Endpoint)}
+		}
+		cfg.Endpoint = ep
+	}
+	if o.Configure != nil {
+		o.Configure(&cfg)
+	}
+	return cfg, nil
+}
+
+// credentialsFromSecret reads the credentials under either set of key names.
+func credentialsFromSecret(s *corev1.Secret) (ossapi.Credentials, error) {
+	get := func(keys []string) string {
+		for _, k := range keys {
+			if v := strings.TrimSpace(string(s.Data[k])); v != "" {
+				return v
+			}
+		}
+		return ""
+	}
+	c := ossapi.Credentials{AccessKeyID: get(secretKeysID), AccessKeySecret: get(secretKeysSecret), SecurityToken: get(secretKeysToken)}
+	var missing []string
+	if c.AccessKeyID == "" {
+		missing = append(missing, "accessKeyId (or OSS_ACCESS_KEY_ID)")
+	}
+	if c.AccessKeySecret == "" {
+		missing = append(missing, "accessKeySecret (or OSS_ACCESS_KEY_SECRET)")
+	}
+	if len(missing) > 0 {
+		return c, &CredentialsError{Reason: ossv1.ReasonSecretKeyMissing,
+			Message: fmt.Sprintf("Secret %q has no %s", s.Name, strings.Join(missing, " and no "))}
+	}
+	return c, nil
+}

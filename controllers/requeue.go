@@ -1,0 +1,31 @@
+package controllers
+
+import (
+	"math/rand/v2"
+	"time"
+
+	"github.com/ossoperator/oss-operator/ossapi"
+)
+
+// jitter spreads resyncs over ±10% of the period, so buckets created together do not all resync in the
+// same second.
+func jitter(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 0
+	}
+	return d - d/10 + time.Duration(rand.Int64N(int64(d/5)+1))
+}
+
+// isTransient reports whether an OSS call may succeed later without anyone changing anything:
+// throttling, 5xx, timeouts, connection errors, unreadable answers. Everything else (4xx) needs a
+// change of spec, credentials or OSS state.
+func isTransient(err error) bool {
+	if err == nil {
+		return false
+	}
+	if e, ok := ossapi.AsError(err); ok {
+		return e.StatusCode >= 500 || e.StatusCode == 429 || e.StatusCode == 408 || e.Code == ossapi.CodeRequestTimeTooSkewed
+	}
+	// Transport errors, unreadable answers and anything else that is not an OSS error answer.
+	return true
+}

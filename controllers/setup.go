@@ -1,0 +1,42 @@
+package controllers
+
+import (
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+
+	"github.com/ossoperator/oss-operator/ossapi"
+)
+
+// Options configures both controllers.
+type Options struct {
+	ClusterID               string
+	ResyncPeriod            time.Duration
+	MaxConcurrentReconciles int
+	AllowInsecureEndpoints  bool
+	Metrics                 *ossapi.Metrics
+	// ConfigureOSS, if set, adjusts every OSS client's configuration (tests shorten retries).
+	ConfigureOSS func(*ossapi.Config)
+}
+
+// Setup registers the AccessKey and Bucket controllers with the manager.
+func Setup(mgr manager.Manager, o Options) error {
+	clients := &OSSClients{
+		Reader:                 mgr.GetAPIReader(),
+		Metadata:               mgr.GetCache(),
+		AllowInsecureEndpoints: o.AllowInsecureEndpoints,
+		Metrics:                o.Metrics,
+		Configure:              o.ConfigureOSS,
+	}
+	copts := controller.Options{MaxConcurrentReconciles: o.MaxConcurrentReconciles}
+	if err := (&AccessKeyReconciler{
+		Client: mgr.GetClient(), Clients: clients, Recorder: mgr.GetEventRecorder("oss-operator"), ResyncPeriod: o.ResyncPeriod,
+	}).SetupWithManager(mgr, copts); err != nil {
+		return err
+	}
+	return (&BucketReconciler{
+		Client: mgr.GetClient(), Clients: clients, Recorder: mgr.GetEventRecorder("oss-operator"),
+		ClusterID: o.ClusterID, ResyncPeriod: o.ResyncPeriod,
+	}).SetupWithManager(mgr, copts)
+}
