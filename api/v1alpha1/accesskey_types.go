@@ -21,7 +21,7 @@ type SecretReference struct {
 }
 
 // AccessKeySpec declares the credentials the operator uses and where OSS is.
-// +kubebuilder:validation:XValidation:rule="!has(self.endpoint) || !self.internal",message="spec.internal cannot be combined with spec.endpoint: the endpoint override is used as it is"
+// +kubebuilder:validation:XValidation:rule="!has(self.endpoint) || !has(self.internal) || !self.internal",message="spec.internal cannot be combined with spec.endpoint: the endpoint override is used as it is"
 type AccessKeySpec struct {
 	// secretRef names a Secret in the same namespace that holds the credentials, under the keys
 	// accessKeyId, accessKeySecret and, for STS credentials, securityToken; or under the official

@@ -1,0 +1,273 @@
+package controllers_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
+	"github.com/ossoperator/oss-operator/controllers"
+	"github.com/ossoperator/oss-operator/ossapi"
+	"github.com/ossoperator/oss-operator/ossapi/osstest"
+)
+
+// The suite runs the controllers against a real kube-apiserver and etcd (envtest) and the OSS
+// emulator, and asserts on what a user sees: status, conditions, Events, and the emulated account.
+
+const (
+	clusterID = "test-cluster"
+	accountA  = "1000000000000001"
+	accountB  = "2000000000000002"
+	// Keys of account A; the second one is for rotation tests.
+	keyA1, secretA1 = "LTAI-a1", "secret-of-a1-1b2c3d"
+	keyA2, secretA2 = "LTAI-a2", "secret-of-a2-4e5f6a"
+	keyB, secretB   = "LTAI-b", "secret-of-b-7a8b9c"
+	stsKey, stsSecret, stsToken = "STS.a3", "secret-of-sts-0d0e", "sts-token-value-9f8e"
+)
+
+var (
+	ctx       context.Context
+	cancel    context.CancelFunc
+	testEnv   *envtest.Environment
+	k8s       client.Client
+	emu       *osstest.Server
+	ossA      *ossapi.Client // account A, for seeding and checking OSS state out of band
+	ossB      *ossapi.Client // account B
+	seq       atomic.Int64
+	logBuffer = &syncBuffer{}
+)
+
+func TestControllers(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "Controllers")
+}
+
+var _ = BeforeSuite(func() {
+	Expect(os.Getenv("KUBEBUILDER_ASSETS")).NotTo(BeEmpty(), "KUBEBUILDER_ASSETS is not set: run the tests with `make test`, which builds the envtest control plane (make envtest)")
+	// Logs at the highest verbosity go to a buffer the security test searches for secrets.
+	logf.SetLogger(zap.New(zap.WriteTo(logBuffer), zap.UseDevMode(true), zap.Level(zapLevel(-10))))
+	ctx, cancel = context.WithCancel(context.Background())
+
+	testEnv = &envtest.Environment{
+		CRDDirectoryPaths:     []string{filepath.Join("..", "config", "crd", "bases")},
+		ErrorIfCRDPathMissing: true,
+	}
+	cfg, err := testEnv.Start()
+	Expect(err).NotTo(HaveOccurred())
+
+	scheme := runtime.NewScheme()
+	Expect(clientgoscheme.AddToScheme(scheme)).To(Succeed())
+	Expect(ossv1.AddToScheme(scheme)).To(Succeed())
+	k8s, err = client.New(cfg, client.Options{Scheme: scheme})
+	Expect(err).NotTo(HaveOccurred())
+
+	emu = osstest.NewServer(
+		osstest.WithAccount(osstest.Account{ID: accountA, DisplayName: "a", Keys: []osstest.Key{
+			{AccessKeyID: keyA1, AccessKeySecret: secretA1}, {AccessKeyID: keyA2, AccessKeySecret: secretA2},
+			{AccessKeyID: stsKey, AccessKeySecret: stsSecret, SecurityToken: stsToken},
+		}}),
+		osstest.WithAccount(osstest.Account{ID: accountB, DisplayName: "b", Keys: []osstest.Key{{AccessKeyID: keyB, AccessKeySecret: secretB}}}),
+	)
+	ossA = newOSSClient(keyA1, secretA1)
+	ossB = newOSSClient(keyB, secretB)
+
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:  scheme,
+		Metrics: metricsserver.Options{BindAddress: "0"},
+		Client:  client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}}}},
+	})
+	Expect(err).NotTo(HaveOccurred())
+	Expect(controllers.Setup(mgr, controllers.Options{
+		ClusterID: clusterID, ResyncPeriod: time.Hour, MaxConcurrentReconciles: 4,
+		AllowInsecureEndpoints: true, Metrics: ossapi.NewMetrics(),
+		ConfigureOSS: func(c *ossapi.Config) {
+			c.Retry = ossapi.RetryPolicy{MaxAttempts: 2, BaseDelay: 5 * time.Millisecond, MaxDelay: 20 * time.Millisecond}
+			c.Timeout = 5 * time.Second
+		},
+	})).To(Succeed())
+	go func() {
+		defer GinkgoRecover()
+		Expect(mgr.Start(ctx)).To(Succeed())
+	}()
+})
+
+var _ = AfterSuite(func() {
+	if cancel != nil {
+		cancel()
+	}
+	if emu != nil {
+		emu.Close()
+	}
+	if testEnv != nil {
+		Expect(testEnv.Stop()).To(Succeed())
+	}
+})
+
+func newOSSClient(id, secret string) *ossapi.Client {
+	c, err := ossapi.New(ossapi.Config{Region: "cn-hangzhou", Endpoint: emu.URL,
+		Credentials: ossapi.StaticCredentials{AccessKeyID: id, AccessKeySecret: secret}})
+	Expect(err).NotTo(HaveOccurred())
+	return c
+}
+
+// unique returns a name no other test uses: bucket names are global in OSS.
+func unique(prefix string) string { return fmt.Sprintf("%s-%d", prefix, seq.Add(1)) }
+
+// newNamespace creates a namespace for one test.
+func newNamespace() string {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: unique("ns")}}
+	Expect(k8s.Create(ctx, ns)).To(Succeed())
+	return ns.Name
+}
+
+func createSecret(ns, name string, data map[string]string) *corev1.Secret {
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, StringData: data}
+	Expect(k8s.Create(ctx, s)).To(Succeed())
+	return s
+}
+
+func createAccessKey(ns, name, secretName string, mutate ...func(*ossv1.AccessKey)) *ossv1.AccessKey {
+	ak := &ossv1.AccessKey{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: ossv1.AccessKeySpec{SecretRef: ossv1.SecretReference{Name: secretName}, Region: "cn-hangzhou", Endpoint: emu.URL},
+	}
+	for _, m := range mutate {
+		m(ak)
+	}
+	Expect(k8s.Create(ctx, ak)).To(Succeed())
+	return ak
+}
+
+// readyAccessKey creates a Secret with account A's first key and an AccessKey, and waits for Ready.
+func readyAccessKey(ns string) *ossv1.AccessKey {
+	createSecret(ns, "creds", map[string]string{"accessKeyId": keyA1, "accessKeySecret": secretA1})
+	ak := createAccessKey(ns, "creds", "creds")
+	expectCondition(ak, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+	return ak
+}
+
+func newBucket(ns, name string, mutate ...func(*ossv1.Bucket)) *ossv1.Bucket {
+	b := &ossv1.Bucket{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec:       ossv1.BucketSpec{AccessKeyRef: ossv1.AccessKeyReference{Name: "creds"}},
+	}
+	for _, m := range mutate {
+		m(b)
+	}
+	return b
+}
+
+func createBucket(ns, name string, mutate ...func(*ossv1.Bucket)) *ossv1.Bucket {
+	b := newBucket(ns, name, mutate...)
+	Expect(k8s.Create(ctx, b)).To(Succeed())
+	return b
+}
+
+func conditionsOf(obj client.Object) []metav1.Condition {
+	switch o := obj.(type) {
+	case *ossv1.Bucket:
+		return o.Status.Conditions
+	case *ossv1.AccessKey:
+		return o.Status.Conditions
+	}
+	panic(fmt.Sprintf("no conditions on %T", obj))
+}
+
+// expectCondition waits until obj has the condition with that status and reason, and refreshes obj.
+func expectCondition(obj client.Object, typ string, status metav1.ConditionStatus, reason string) {
+	GinkgoHelper()
+	Eventually(func(g Gomega) {
+		g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(obj), obj)).To(Succeed())
+		var c *metav1.Condition
+		for i := range conditionsOf(obj) {
+			if conditionsOf(obj)[i].Type == typ {
+				c = &conditionsOf(obj)[i]
+			}
+		}
+		g.Expect(c).NotTo(BeNil(), "condition %s is missing; conditions: %+v", typ, conditionsOf(obj))
+		g.Expect(c.Status).To(Equal(status), "condition %s: %+v", typ, c)
+		g.Expect(c.Reason).To(Equal(reason), "condition %s: %+v", typ, c)
+	}).WithTimeout(20*time.Second).WithPolling(50*time.Millisecond).Should(Succeed(),
+		"%T %s never got %s=%s reason %s", obj, obj.GetName(), typ, status, reason)
+}
+
+// eventsFor lists the Events about an object.
+func eventsFor(obj client.Object) []eventsv1.Event {
+	list := &eventsv1.EventList{}
+	Expect(k8s.List(ctx, list, client.InNamespace(obj.GetNamespace()))).To(Succeed())
+	var out []eventsv1.Event
+	for _, e := range list.Items {
+		if e.Regarding.Name == obj.GetName() && e.Regarding.Kind == obj.GetObjectKind().GroupVersionKind().Kind ||
+			e.Regarding.Name == obj.GetName() && e.Regarding.UID == obj.GetUID() {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// expectEvent waits for an Event with the reason about obj.
+func expectEvent(obj client.Object, reason string) {
+	GinkgoHelper()
+	Eventually(func() []string {
+		var reasons []string
+		for _, e := range eventsFor(obj) {
+			reasons = append(reasons, e.Reason)
+		}
+		return reasons
+	}).WithTimeout(20*time.Second).WithPolling(100*time.Millisecond).Should(ContainElement(reason), "Event %s about %s", reason, obj.GetName())
+}
+
+// refresh bumps the refresh annotation, asking for an immediate re-observe.
+func refresh(obj client.Object) {
+	GinkgoHelper()
+	Eventually(func() error {
+		if err := k8s.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
+			return err
+		}
+		a := obj.GetAnnotations()
+		if a == nil {
+			a = map[string]string{}
+		}
+		a[ossv1.AnnotationRefresh] = fmt.Sprint(time.Now().UnixNano())
+		obj.SetAnnotations(a)
+		return k8s.Update(ctx, obj)
+	}).Should(Succeed())
+}
+
+// update applies mutate to the latest version of obj, retrying on conflicts.
+func update[T client.Object](obj T, mutate func(T)) {
+	GinkgoHelper()
+	Eventually(func() error {
+		if err := k8s.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
+			return err
+		}
+		mutate(obj)
+		return k8s.Update(ctx, obj)
+	}).Should(Succeed())
+}
+
+func expectGone(obj client.Object) {
+	GinkgoHelper()
+	Eventually(func() bool {
+		err := k8s.Get(ctx, client.ObjectKeyFromObject(obj), obj)
+		return client.IgnoreNotFound(err) == nil && err != nil
+	}).WithTimeout(20*time.Second).WithPolling(50*time.Millisecond).Should(BeTrue(), "%s was not deleted", obj.GetName())
+}
