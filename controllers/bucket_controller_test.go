@@ -1,0 +1,337 @@
+package controllers_test
+
+import (
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
+	"github.com/ossoperator/oss-operator/controllers"
+	"github.com/ossoperator/oss-operator/ossapi"
+	"github.com/ossoperator/oss-operator/ossapi/osstest"
+)
+
+// bucketState reads the emulated bucket.
+func bucketState(name string) (osstest.BucketSnapshot, bool) { return emu.Bucket(name) }
+
+func ownerTag(ns, name string) string { return clusterID + "/" + ns + "/" + name }
+
+var _ = Describe("Bucket", func() {
+	var ns string
+	BeforeEach(func() {
+		ns = newNamespace()
+		readyAccessKey(ns)
+	})
+
+	Describe("creation", func() {
+		It("creates the bucket with its ACL, storage class and redundancy, tags it, and reports it", func() {
+			name := unique("create")
+			b := createBucket(ns, name, func(b *ossv1.Bucket) {
+				b.Spec.StorageClass, b.Spec.RedundancyType, b.Spec.ACL = "IA", "ZRS", "private"
+			})
+			expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+
+			Expect(b.Finalizers).To(ContainElement(controllers.Finalizer))
+			Expect(b.Status.ObservedGeneration).To(Equal(b.Generation))
+			Expect(b.Status.BucketName).To(Equal(name))
+			Expect(b.Status.Region).To(Equal("cn-hangzhou"))
+			Expect(b.Status.Location).To(Equal("oss-cn-hangzhou"))
+			Expect(b.Status.ExtranetEndpoint).To(Equal("oss-cn-hangzhou.aliyuncs.com"))
+			Expect(b.Status.IntranetEndpoint).To(Equal("oss-cn-hangzhou-internal.aliyuncs.com"))
+			Expect(b.Status.URL).To(Equal("https://" + name + ".oss-cn-hangzhou.aliyuncs.com"))
+			Expect(b.Status.CreationTime).NotTo(BeNil())
+			Expect(b.Status.Conditions).NotTo(ContainElement(HaveField("Type", ossv1.ConditionReconciling)))
+			Expect(b.Status.Conditions).NotTo(ContainElement(HaveField("Type", ossv1.ConditionStalled)))
+
+			got, ok := bucketState(name)
+			Expect(ok).To(BeTrue())
+			Expect(got.Owner).To(Equal(accountA))
+			Expect(got.StorageClass).To(Equal(ossapi.StorageIA))
+			Expect(got.RedundancyType).To(Equal(ossapi.RedundancyZRS))
+			Expect(got.ACL).To(Equal(ossapi.ACLPrivate))
+			Expect(got.Tags).To(HaveKeyWithValue(ossv1.OwnershipTagKey, ownerTag(ns, name)))
+			expectEvent(b, "Created")
+		})
+
+		It("names the bucket after spec.name when set", func() {
+			name := unique("named")
+			b := createBucket(ns, "k8s-object-name", func(b *ossv1.Bucket) { b.Spec.Name = name })
+			expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+			Expect(b.Status.BucketName).To(Equal(name))
+			_, ok := bucketState(name)
+			Expect(ok).To(BeTrue())
+		})
+
+		It("sets a public ACL only once Block Public Access allows it, and says so", func() {
+			name := unique("public")
+			b := createBucket(ns, name, func(b *ossv1.Bucket) { b.Spec.ACL = "public-read" })
+			expectCondition(b, ossv1.ConditionStalled, metav1.ConditionTrue, ossv1.ReasonOSSRejected)
+			Expect(readyMessage(b)).To(ContainSubstring("AccessDenied"))
+			Expect(readyMessage(b)).To(ContainSubstring("spec.acl"))
+			got, _ := bucketState(name)
+			Expect(got.ACL).To(Equal(ossapi.ACLPrivate), "the bucket exists, private")
+		})
+
+		It("waits for its AccessKey and proceeds as soon as it is Ready", func() {
+			name := unique("waits")
+			b := createBucket(ns, name, func(b *ossv1.Bucket) { b.Spec.AccessKeyRef.Name = "later" })
+			expectCondition(b, ossv1.ConditionReconciling, metav1.ConditionTrue, ossv1.ReasonAccessKeyNotFound)
+			ak := createAccessKey(ns, "later", "later-secret")
+			expectCondition(b, ossv1.ConditionReconciling, metav1.ConditionTrue, ossv1.ReasonAccessKeyNotReady)
+			Eventually(func() string {
+				Expect(k8s.Get(ctx, client.ObjectKeyFromObject(b), b)).To(Succeed())
+				return readyMessage(b)
+			}).Should(ContainSubstring(ossv1.ReasonSecretNotFound), "the Bucket says why its AccessKey is not Ready")
+			createSecret(ns, "later-secret", map[string]string{"accessKeyId": keyA1, "accessKeySecret": secretA1})
+			expectCondition(ak, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+			expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+		})
+
+		It("retries transient OSS failures and then becomes Ready", func() {
+			name := unique("flaky")
+			remove := emu.InjectFault(osstest.Fault{Operation: ossapi.OpGetBucketInfo, Status: 503, Code: "TotalQpsLimitExceeded", Message: "slow down", Count: 6})
+			defer remove()
+			b := createBucket(ns, name)
+			expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+			expectEvent(b, ossv1.ReasonOSSUnavailable)
+		})
+
+		It("reports a name taken by another account", func() {
+			name := unique("taken")
+			Expect(emu.CreateBucket(accountB, name, "cn-hangzhou")).To(Succeed())
+			b := createBucket(ns, name)
+			expectCondition(b, ossv1.ConditionStalled, metav1.ConditionTrue, ossv1.ReasonBucketNameUnavailable)
+			expectEvent(b, ossv1.ReasonBucketNameUnavailable)
+		})
+
+		It("refuses a bucket of another storage class than declared", func() {
+			name := unique("classy")
+			Expect(ossA.PutBucket(ctx, &ossapi.PutBucketRequest{Bucket: name, StorageClass: ossapi.StorageArchive})).To(Succeed())
+			b := createBucket(ns, name, func(b *ossv1.Bucket) { b.Spec.StorageClass = "Standard"; b.Spec.Adopt = true })
+			expectCondition(b, ossv1.ConditionStalled, metav1.ConditionTrue, ossv1.ReasonImmutableFieldMismatch)
+			Expect(readyMessage(b)).To(ContainSubstring("Archive"))
+		})
+
+		It("refuses a bucket in another region", func() {
+			name := unique("faraway")
+			Expect(emu.CreateBucket(accountA, name, "cn-beijing")).To(Succeed())
+			b := createBucket(ns, name, func(b *ossv1.Bucket) { b.Spec.Adopt = true })
+			expectCondition(b, ossv1.ConditionStalled, metav1.ConditionTrue, ossv1.ReasonImmutableFieldMismatch)
+			Expect(readyMessage(b)).To(ContainSubstring("cn-beijing"))
+		})
+	})
+
+	Describe("adoption", func() {
+		It("requires spec.adopt for an existing bucket, then adopts it without changing its settings", func() {
+			name := unique("adopt")
+			Expect(ossA.PutBucket(ctx, &ossapi.PutBucketRequest{Bucket: name})).To(Succeed())
+			Expect(ossA.PutBucketTags(ctx, name, &ossapi.Tagging{Tags: []ossapi.Tag{{Key: "team", Value: "data"}}})).To(Succeed())
+			Expect(ossA.PutBucketPublicAccessBlock(ctx, name, &ossapi.PublicAccessBlockConfiguration{BlockPublicAccess: false})).To(Succeed())
+			Expect(ossA.PutBucketAcl(ctx, name, ossapi.ACLPublicRead)).To(Succeed())
+			emu.ResetCounters()
+
+			b := createBucket(ns, name)
+			expectCondition(b, ossv1.ConditionStalled, metav1.ConditionTrue, ossv1.ReasonAdoptionRequired)
+			Expect(readyMessage(b)).To(ContainSubstring("spec.adopt"))
+			Expect(emu.Calls(ossapi.OpPutBucketTags) + emu.Calls(ossapi.OpPutBucketAcl) + emu.Calls(ossapi.OpPutBucket)).To(BeZero())
+
+			update(b, func(b *ossv1.Bucket) { b.Spec.Adopt = true })
+			expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+			expectEvent(b, "Adopted")
+			got, _ := bucketState(name)
+			Expect(got.Tags).To(Equal(map[string]string{"team": "data", ossv1.OwnershipTagKey: ownerTag(ns, name)}))
+			Expect(got.ACL).To(Equal(ossapi.ACLPublicRead), "an undeclared ACL is left as it is")
+			Expect(emu.Calls(ossapi.OpPutBucketAcl) + emu.Calls(ossapi.OpPutBucket)).To(BeZero())
+		})
+
+		It("never touches a bucket managed by another resource", func() {
+			name := unique("owned")
+			Expect(ossA.PutBucket(ctx, &ossapi.PutBucketRequest{Bucket: name})).To(Succeed())
+			other := clusterID + "/elsewhere/" + name
+			Expect(ossA.PutBucketTags(ctx, name, &ossapi.Tagging{Tags: []ossapi.Tag{{Key: ossv1.OwnershipTagKey, Value: other}}})).To(Succeed())
+			emu.ResetCounters()
+			b := createBucket(ns, name, func(b *ossv1.Bucket) { b.Spec.Adopt = true; b.Spec.ACL = "private"; b.Spec.DeletionPolicy = ossv1.DeletionDelete })
+			expectCondition(b, ossv1.ConditionStalled, metav1.ConditionTrue, ossv1.ReasonOwnedByAnother)
+			Expect(readyMessage(b)).To(ContainSubstring(other))
+			// Deleting it leaves the other resource's bucket alone.
+			Expect(k8s.Delete(ctx, b)).To(Succeed())
+			expectGone(b)
+			_, ok := bucketState(name)
+			Expect(ok).To(BeTrue())
+			for op, n := range emu.CallCounts() {
+				if strings.HasPrefix(op, "Put") || strings.HasPrefix(op, "Delete") {
+					Expect(n).To(BeZero(), "%s was called", op)
+				}
+			}
+		})
+	})
+
+	Describe("deletion", func() {
+		It("leaves the bucket with deletionPolicy Retain", func() {
+			name := unique("retain")
+			b := createBucket(ns, name)
+			expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+			Expect(k8s.Delete(ctx, b)).To(Succeed())
+			expectGone(b)
+			_, ok := bucketState(name)
+			Expect(ok).To(BeTrue())
+		})
+
+		It("deletes an empty bucket with deletionPolicy Delete", func() {
+			name := unique("delete")
+			b := createBucket(ns, name, func(b *ossv1.Bucket) { b.Spec.DeletionPolicy = ossv1.DeletionDelete })
+			expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+			Expect(k8s.Delete(ctx, b)).To(Succeed())
+			expectGone(b)
+			_, ok := bucketState(name)
+			Expect(ok).To(BeFalse())
+		})
+
+		DescribeTable("never empties a bucket: it blocks deletion and says what is left",
+			func(fill func(name string), left string) {
+				name := unique("full")
+				b := createBucket(ns, name, func(b *ossv1.Bucket) { b.Spec.DeletionPolicy = ossv1.DeletionDelete })
+				expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+				fill(name)
+				recordDeletes()
+				Expect(k8s.Delete(ctx, b)).To(Succeed())
+				expectCondition(b, ossv1.ConditionDeletionBlocked, metav1.ConditionTrue, ossv1.ReasonBucketNotEmpty)
+				for _, c := range b.Status.Conditions {
+					if c.Type == ossv1.ConditionDeletionBlocked {
+						Expect(c.Message).To(ContainSubstring(left))
+					}
+				}
+				Expect(b.Finalizers).To(ContainElement(controllers.Finalizer))
+				expectEvent(b, ossv1.ConditionDeletionBlocked)
+				Expect(emu.Calls(ossapi.OpDeleteObject) + emu.Calls(ossapi.OpDeleteMultipleObjects) + emu.Calls(ossapi.OpAbortMultipartUpload)).
+					To(Equal(deletesBefore), "the operator deleted data")
+
+				// Once the user empties it, a refresh lets deletion finish.
+				empty(name)
+				refresh(b)
+				expectGone(b)
+				_, ok := bucketState(name)
+				Expect(ok).To(BeFalse())
+			},
+			Entry("an object", func(name string) { put(name, "a.txt") }, "1 object"),
+			Entry("an old version under a delete marker", func(name string) {
+				Expect(ossA.PutBucketVersioning(ctx, name, &ossapi.VersioningConfiguration{Status: ossapi.VersioningEnabled})).To(Succeed())
+				put(name, "v.txt")
+				Expect(ossA.DeleteObject(ctx, name, "v.txt", "")).Error().NotTo(HaveOccurred())
+			}, "1 old version, 1 delete marker"),
+			Entry("only a delete marker", func(name string) {
+				Expect(ossA.PutBucketVersioning(ctx, name, &ossapi.VersioningConfiguration{Status: ossapi.VersioningEnabled})).To(Succeed())
+				put(name, "m.txt")
+				vs := versions(name)
+				Expect(ossA.DeleteObject(ctx, name, "m.txt", "")).Error().NotTo(HaveOccurred())
+				Expect(ossA.DeleteObject(ctx, name, "m.txt", vs[0].VersionID)).Error().NotTo(HaveOccurred())
+			}, "1 delete marker"),
+			Entry("only an unfinished multipart upload", func(name string) {
+				Expect(ossA.InitiateMultipartUpload(ctx, name, "big.bin")).Error().NotTo(HaveOccurred())
+			}, "1 unfinished multipart upload"),
+		)
+
+		It("never blocks when the bucket is already gone", func() {
+			name := unique("gone")
+			b := createBucket(ns, name, func(b *ossv1.Bucket) { b.Spec.DeletionPolicy = ossv1.DeletionDelete })
+			expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+			Expect(ossA.DeleteBucket(ctx, name)).To(Succeed())
+			Expect(k8s.Delete(ctx, b)).To(Succeed())
+			expectGone(b)
+		})
+
+		It("never blocks when the bucket was never created", func() {
+			b := createBucket(ns, unique("never"), func(b *ossv1.Bucket) {
+				b.Spec.DeletionPolicy = ossv1.DeletionDelete
+				b.Spec.AccessKeyRef.Name = "missing"
+			})
+			expectCondition(b, ossv1.ConditionReconciling, metav1.ConditionTrue, ossv1.ReasonAccessKeyNotFound)
+			Expect(k8s.Delete(ctx, b)).To(Succeed())
+			expectGone(b)
+		})
+	})
+
+	Describe("control", func() {
+		It("makes no OSS write while paused, and catches up when unpaused", func() {
+			name := unique("paused")
+			emu.ResetCounters()
+			b := createBucket(ns, name, func(b *ossv1.Bucket) {
+				b.Annotations = map[string]string{ossv1.AnnotationPaused: "true"}
+			})
+			expectCondition(b, ossv1.ConditionReconciling, metav1.ConditionTrue, ossv1.ReasonPaused)
+			Consistently(func() int { return emu.CallsBy(accountA, ossapi.OpPutBucket) }).WithTimeout(time.Second).Should(BeZero())
+			_, ok := bucketState(name)
+			Expect(ok).To(BeFalse())
+
+			update(b, func(b *ossv1.Bucket) { delete(b.Annotations, ossv1.AnnotationPaused) })
+			expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+		})
+
+		It("re-observes at once when the refresh annotation changes, and corrects the ACL", func() {
+			name := unique("refresh")
+			b := createBucket(ns, name, func(b *ossv1.Bucket) { b.Spec.ACL = "private" })
+			expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+			Expect(ossA.PutBucketPublicAccessBlock(ctx, name, &ossapi.PublicAccessBlockConfiguration{BlockPublicAccess: false})).To(Succeed())
+			Expect(ossA.PutBucketAcl(ctx, name, ossapi.ACLPublicReadWrite)).To(Succeed())
+			refresh(b)
+			Eventually(func() ossapi.ACL { got, _ := bucketState(name); return got.ACL }).Should(Equal(ossapi.ACLPrivate))
+			expectEvent(b, "Updated")
+		})
+
+		It("writes nothing to OSS or the API server on a resync when nothing changed", func() {
+			name := unique("steady")
+			b := createBucket(ns, name)
+			expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+			emu.ResetCounters()
+			refresh(b) // the test's own write: a resync on demand
+			rv := b.ResourceVersion
+			Eventually(func() int { return emu.CallsBy(accountA, ossapi.OpGetBucketInfo) }).Should(BeNumerically(">=", 1), "the refresh re-observed the bucket")
+			Consistently(func() string {
+				Expect(k8s.Get(ctx, client.ObjectKeyFromObject(b), b)).To(Succeed())
+				return b.ResourceVersion
+			}).WithTimeout(time.Second).Should(Equal(rv), "the Bucket was written")
+			Expect(emu.CallCounts()).To(Equal(map[string]int{ossapi.OpGetBucketInfo: 1, ossapi.OpGetBucketTags: 1}))
+		})
+	})
+})
+
+var deletesBefore int
+
+func recordDeletes() {
+	deletesBefore = emu.Calls(ossapi.OpDeleteObject) + emu.Calls(ossapi.OpDeleteMultipleObjects) + emu.Calls(ossapi.OpAbortMultipartUpload)
+}
+
+func put(bucket, key string) {
+	GinkgoHelper()
+	_, err := ossA.PutObject(ctx, &ossapi.PutObjectRequest{Bucket: bucket, Key: key, Body: []byte("data")})
+	Expect(err).NotTo(HaveOccurred())
+}
+
+func versions(bucket string) []ossapi.ObjectVersion {
+	GinkgoHelper()
+	res, err := ossA.ListObjectVersions(ctx, &ossapi.ListObjectVersionsRequest{Bucket: bucket})
+	Expect(err).NotTo(HaveOccurred())
+	return res.Versions
+}
+
+// empty deletes every version, delete marker and upload, as a user would before deleting.
+func empty(bucket string) {
+	GinkgoHelper()
+	res, err := ossA.ListObjectVersions(ctx, &ossapi.ListObjectVersionsRequest{Bucket: bucket})
+	Expect(err).NotTo(HaveOccurred())
+	for _, v := range res.Versions {
+		Expect(ossA.DeleteObject(ctx, bucket, v.Key, v.VersionID)).Error().NotTo(HaveOccurred())
+	}
+	for _, m := range res.DeleteMarkers {
+		Expect(ossA.DeleteObject(ctx, bucket, m.Key, m.VersionID)).Error().NotTo(HaveOccurred())
+	}
+	ups, err := ossA.ListMultipartUploads(ctx, &ossapi.ListMultipartUploadsRequest{Bucket: bucket})
+	Expect(err).NotTo(HaveOccurred())
+	for _, u := range ups.Uploads {
+		Expect(ossA.AbortMultipartUpload(ctx, bucket, u.Key, u.UploadID)).To(Succeed())
+	}
+}
