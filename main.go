@@ -161,4 +161,3 @@ func splitList(s string) []string {
 	}
 	return out
 }
-

@@ -112,4 +112,3 @@ func readyMessage(obj client.Object) string {
 	}
 	return ""
 }
-

@@ -154,7 +154,11 @@ var _ = Describe("Bucket", func() {
 			other := clusterID + "/elsewhere/" + name
 			Expect(ossA.PutBucketTags(ctx, name, &ossapi.Tagging{Tags: []ossapi.Tag{{Key: ossv1.OwnershipTagKey, Value: other}}})).To(Succeed())
 			emu.ResetCounters()
-			b := createBucket(ns, name, func(b *ossv1.Bucket) { b.Spec.Adopt = true; b.Spec.ACL = "private"; b.Spec.DeletionPolicy = ossv1.DeletionDelete })
+			b := createBucket(ns, name, func(b *ossv1.Bucket) {
+				b.Spec.Adopt = true
+				b.Spec.ACL = "private"
+				b.Spec.DeletionPolicy = ossv1.DeletionDelete
+			})
 			expectCondition(b, ossv1.ConditionStalled, metav1.ConditionTrue, ossv1.ReasonOwnedByAnother)
 			Expect(readyMessage(b)).To(ContainSubstring(other))
 			// Deleting it leaves the other resource's bucket alone.
@@ -207,7 +211,7 @@ var _ = Describe("Bucket", func() {
 				}
 				Expect(b.Finalizers).To(ContainElement(controllers.Finalizer))
 				expectEvent(b, ossv1.ConditionDeletionBlocked)
-				Expect(emu.Calls(ossapi.OpDeleteObject) + emu.Calls(ossapi.OpDeleteMultipleObjects) + emu.Calls(ossapi.OpAbortMultipartUpload)).
+				Expect(emu.Calls(ossapi.OpDeleteObject)+emu.Calls(ossapi.OpDeleteMultipleObjects)+emu.Calls(ossapi.OpAbortMultipartUpload)).
 					To(Equal(deletesBefore), "the operator deleted data")
 
 				// Once the user empties it, a refresh lets deletion finish.

@@ -37,9 +37,9 @@ const (
 	accountA  = "1000000000000001"
 	accountB  = "2000000000000002"
 	// Keys of account A; the second one is for rotation tests.
-	keyA1, secretA1 = "LTAI-a1", "secret-of-a1-1b2c3d"
-	keyA2, secretA2 = "LTAI-a2", "secret-of-a2-4e5f6a"
-	keyB, secretB   = "LTAI-b", "secret-of-b-7a8b9c"
+	keyA1, secretA1             = "LTAI-a1", "secret-of-a1-1b2c3d"
+	keyA2, secretA2             = "LTAI-a2", "secret-of-a2-4e5f6a"
+	keyB, secretB               = "LTAI-b", "secret-of-b-7a8b9c"
 	stsKey, stsSecret, stsToken = "STS.a3", "secret-of-sts-0d0e", "sts-token-value-9f8e"
 )
 
@@ -147,7 +147,7 @@ func createSecret(ns, name string, data map[string]string) *corev1.Secret {
 func createAccessKey(ns, name, secretName string, mutate ...func(*ossv1.AccessKey)) *ossv1.AccessKey {
 	ak := &ossv1.AccessKey{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec: ossv1.AccessKeySpec{SecretRef: ossv1.SecretReference{Name: secretName}, Region: "cn-hangzhou", Endpoint: emu.URL},
+		Spec:       ossv1.AccessKeySpec{SecretRef: ossv1.SecretReference{Name: secretName}, Region: "cn-hangzhou", Endpoint: emu.URL},
 	}
 	for _, m := range mutate {
 		m(ak)
