@@ -106,6 +106,9 @@ var _ = Describe("Bucket", func() {
 			b := createBucket(ns, name)
 			expectCondition(b, ossv1.ConditionStalled, metav1.ConditionTrue, ossv1.ReasonBucketNameUnavailable)
 			expectEvent(b, ossv1.ReasonBucketNameUnavailable)
+			// Stalled means no hot loop: nothing is retried until the resync or a change.
+			calls := emu.CallsBy(accountA, ossapi.OpGetBucketInfo)
+			Consistently(func() int { return emu.CallsBy(accountA, ossapi.OpGetBucketInfo) }).WithTimeout(time.Second).Should(Equal(calls))
 		})
 
 		It("refuses a bucket of another storage class than declared", func() {

@@ -2,6 +2,7 @@ package controllers_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -110,6 +111,9 @@ var _ = BeforeSuite(func() {
 })
 
 var _ = AfterSuite(func() {
+	if k8s != nil {
+		expectNoSecretsAnywhere()
+	}
 	if cancel != nil {
 		cancel()
 	}
@@ -170,7 +174,9 @@ func newBucket(ns, name string, mutate ...func(*ossv1.Bucket)) *ossv1.Bucket {
 		Spec:       ossv1.BucketSpec{AccessKeyRef: ossv1.AccessKeyReference{Name: "creds"}},
 	}
 	for _, m := range mutate {
-		m(b)
+		if m != nil {
+			m(b)
+		}
 	}
 	return b
 }
@@ -270,4 +276,31 @@ func expectGone(obj client.Object) {
 		err := k8s.Get(ctx, client.ObjectKeyFromObject(obj), obj)
 		return client.IgnoreNotFound(err) == nil && err != nil
 	}).WithTimeout(20*time.Second).WithPolling(50*time.Millisecond).Should(BeTrue(), "%s was not deleted", obj.GetName())
+}
+
+// expectNoSecretsAnywhere searches everything the operator wrote during the suite (its logs at the
+// highest verbosity, every Event, every status) for any secret or token the tests used.
+func expectNoSecretsAnywhere() {
+	secrets := []string{secretA1, secretA2, secretB, stsSecret, stsToken, "wrong-secret-value", "revoked-secret", "whatever-secret"}
+	var places []string
+	places = append(places, logBuffer.String())
+	events := &eventsv1.EventList{}
+	Expect(k8s.List(ctx, events)).To(Succeed())
+	for _, e := range events.Items {
+		places = append(places, e.Note+" "+e.Reason)
+	}
+	keys := &ossv1.AccessKeyList{}
+	Expect(k8s.List(ctx, keys)).To(Succeed())
+	buckets := &ossv1.BucketList{}
+	Expect(k8s.List(ctx, buckets)).To(Succeed())
+	raw, err := json.Marshal([]any{keys, buckets})
+	Expect(err).NotTo(HaveOccurred())
+	places = append(places, string(raw))
+	Expect(len(logBuffer.String())).To(BeNumerically(">", 1000), "the operator logged at the highest verbosity")
+	Expect(len(events.Items)).To(BeNumerically(">", 10))
+	for _, p := range places {
+		for _, secret := range secrets {
+			Expect(p).NotTo(ContainSubstring(secret), "a secret leaked")
+		}
+	}
 }

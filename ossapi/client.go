@@ -28,7 +28,9 @@ type CredentialsProvider interface {
 type StaticCredentials Credentials
 
 // Credentials returns the credentials.
-func (s StaticCredentials) Credentials(context.Context) (Credentials, error) { return Credentials(s), nil }
+func (s StaticCredentials) Credentials(context.Context) (Credentials, error) {
+	return Credentials(s), nil
+}
 
 // String never prints the secret.
 func (s StaticCredentials) String() string { return Credentials(s).String() }

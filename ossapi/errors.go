@@ -150,7 +150,12 @@ func newError(op, bucket string, status int, header http.Header, body []byte) *E
 		}
 	}
 	var eb errorBody
-	if len(raw) > 0 && xml.Unmarshal(raw, &eb) == nil && eb.Code != "" {
+	if len(raw) == 0 || xml.Unmarshal(raw, &eb) != nil {
+		eb = errorBody{}
+	}
+	// Callers compare codes: a pretty-printed body must not make "\n NoSuchBucket\n" a new code.
+	eb.Code, eb.EC, eb.RequestID = strings.TrimSpace(eb.Code), strings.TrimSpace(eb.EC), strings.TrimSpace(eb.RequestID)
+	if eb.Code != "" {
 		e.Code, e.Message, e.HostID = eb.Code, eb.Message, eb.HostID
 		if eb.RequestID != "" {
 			e.RequestID = eb.RequestID

@@ -75,7 +75,10 @@ func TestNotConfiguredIsAbsent(t *testing.T) {
 		return func(w http.ResponseWriter) { ossError(w, 404, code, "not configured") }
 	}
 	emptyOK := func(body string) func(w http.ResponseWriter) {
-		return func(w http.ResponseWriter) { w.Header().Set("Content-Type", "application/xml"); _, _ = w.Write([]byte(body)) }
+		return func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "application/xml")
+			_, _ = w.Write([]byte(body))
+		}
 	}
 	tests := []struct {
 		name   string

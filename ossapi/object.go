@@ -72,7 +72,7 @@ func (c *Client) ListObjectsV2(ctx context.Context, req *ListObjectsV2Request) (
 		return nil, err
 	}
 	if out.EncodingType == "url" {
-		err := decodeAll(&out.Prefix, &out.StartAfter, &out.Delimiter)
+		err := decodeAll(&out.Prefix, &out.StartAfter, &out.Delimiter, &out.ContinuationToken, &out.NextContinuationToken)
 		for i := range out.Contents {
 			err = firstErr(err, decodeAll(&out.Contents[i].Key))
 		}

@@ -18,7 +18,9 @@ func TestRetry(t *testing.T) {
 		wantCode     string // "" = success
 	}{
 		{name: "503 throttling then success", wantAttempts: 2, answers: []func(http.ResponseWriter){
-			func(w http.ResponseWriter) { ossError(w, 503, "TotalQpsLimitExceeded", "Please reduce your request rate.") },
+			func(w http.ResponseWriter) {
+				ossError(w, 503, "TotalQpsLimitExceeded", "Please reduce your request rate.")
+			},
 		}},
 		{name: "500, 502 then success", wantAttempts: 3, answers: []func(http.ResponseWriter){
 			func(w http.ResponseWriter) { ossError(w, 500, "InternalError", "x") },

@@ -34,6 +34,7 @@ type AccessKeySpec struct {
 	// region is the OSS region ID without the "oss-" prefix, for example cn-hangzhou. Buckets that
 	// name no region of their own are created in it.
 	// +kubebuilder:validation:Pattern=`^[a-z]{2,}(-[a-z0-9]+)+$`
+	// +kubebuilder:validation:XValidation:rule="!self.startsWith('oss-')",message="must be the region ID without the oss- prefix, for example cn-hangzhou"
 	// +kubebuilder:validation:MaxLength=63
 	// +required
 	Region string `json:"region"`

@@ -51,6 +51,7 @@ type BucketSpec struct {
 	// region is the region ID of the bucket, for example cn-hangzhou. Default: the AccessKey's region.
 	// Immutable once set.
 	// +kubebuilder:validation:Pattern=`^[a-z]{2,}(-[a-z0-9]+)+$`
+	// +kubebuilder:validation:XValidation:rule="!self.startsWith('oss-')",message="must be the region ID without the oss- prefix, for example cn-hangzhou"
 	// +kubebuilder:validation:MaxLength=63
 	// +optional
 	Region string `json:"region,omitempty"`

@@ -119,15 +119,20 @@ func unreserved(c byte) bool {
 
 // EncodeQuery renders query parameters for a URL: RFC 3986 encoding (space as %20, never "+"), sorted by
 // encoded name, an empty value as the bare name. Both OSS signature versions accept a URL built this way.
+// A parameter with an empty name and an empty value is left out: a URL cannot carry it (it would be an
+// empty "&&" segment, which every parser, the SDK's signer included, skips).
 func EncodeQuery(q url.Values) string {
 	type pair struct{ k, v string }
 	pairs := make([]pair, 0, len(q))
 	for k, vs := range q {
 		ek := Escape(k, false)
-		if len(vs) == 0 {
+		if len(vs) == 0 && ek != "" {
 			pairs = append(pairs, pair{ek, ""})
 		}
 		for _, v := range vs {
+			if ek == "" && v == "" {
+				continue
+			}
 			pairs = append(pairs, pair{ek, Escape(v, false)})
 		}
 	}

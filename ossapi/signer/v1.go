@@ -83,11 +83,12 @@ func V1CanonicalizedResource(r *Request) string {
 
 // V1StringToSign is VERB, Content-MD5, Content-Type and date, each on its own line, then the
 // canonicalized x-oss- headers and resource. date is the Date header for header signing and the
-// Expires value (unix seconds) for a presigned URL.
+// Expires value (unix seconds) for a presigned URL. Header values are trimmed, as HTTP sends them (the
+// SDK signs Content-MD5 and Content-Type untrimmed, which cannot verify when they have outer spaces).
 func V1StringToSign(r *Request, date string) string {
 	return r.Method + "\n" +
-		headerValue(r.Header, HeaderContentMD5) + "\n" +
-		headerValue(r.Header, HeaderContentType) + "\n" +
+		strings.TrimSpace(headerValue(r.Header, HeaderContentMD5)) + "\n" +
+		strings.TrimSpace(headerValue(r.Header, HeaderContentType)) + "\n" +
 		date + "\n" +
 		canonicalHeaderLines(r.Header, func(k string) bool { return strings.HasPrefix(k, ossHeaderPrefix) }) +
 		V1CanonicalizedResource(r)

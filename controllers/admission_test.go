@@ -1,0 +1,132 @@
+package controllers_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
+)
+
+// Admission is enforced by the CRD schema (OpenAPI and CEL rules) in the real API server.
+var _ = Describe("Admission", func() {
+	var ns string
+	BeforeEach(func() { ns = newNamespace() })
+
+	DescribeTable("rejects an invalid Bucket with a message naming the field",
+		func(name string, mutate func(*ossv1.Bucket), field string) {
+			err := k8s.Create(ctx, newBucket(ns, name, mutate))
+			Expect(err).To(HaveOccurred())
+			Expect(err.Error()).To(ContainSubstring(field))
+		},
+		Entry("metadata.name that is no bucket name, without spec.name", "has.dots", nil, "metadata.name"),
+		Entry("spec.name with upper case", "ok-name", func(b *ossv1.Bucket) { b.Spec.Name = "Upper-Case" }, "spec.name"),
+		Entry("spec.name too short", "ok-name", func(b *ossv1.Bucket) { b.Spec.Name = "ab" }, "spec.name"),
+		Entry("spec.name too long", "ok-name", func(b *ossv1.Bucket) { b.Spec.Name = strings.Repeat("a", 64) }, "spec.name"),
+		Entry("spec.name ending in a hyphen", "ok-name", func(b *ossv1.Bucket) { b.Spec.Name = "bucket-" }, "spec.name"),
+		Entry("spec.name with an underscore", "ok-name", func(b *ossv1.Bucket) { b.Spec.Name = "my_bucket" }, "spec.name"),
+		Entry("unknown storage class", "ok-name", func(b *ossv1.Bucket) { b.Spec.StorageClass = "Glacier" }, "spec.storageClass"),
+		Entry("unknown redundancy", "ok-name", func(b *ossv1.Bucket) { b.Spec.RedundancyType = "GRS" }, "spec.redundancyType"),
+		Entry("unknown ACL", "ok-name", func(b *ossv1.Bucket) { b.Spec.ACL = "authenticated-read" }, "spec.acl"),
+		Entry("unknown deletion policy", "ok-name", func(b *ossv1.Bucket) { b.Spec.DeletionPolicy = "Orphan" }, "spec.deletionPolicy"),
+		Entry("region with the oss- prefix", "ok-name", func(b *ossv1.Bucket) { b.Spec.Region = "oss-cn-hangzhou" }, "spec.region"),
+		Entry("AccessKey in another namespace", "ok-name", func(b *ossv1.Bucket) { b.Spec.AccessKeyRef.Namespace = "other" }, "accessKeyRef.namespace"),
+		Entry("no AccessKey", "ok-name", func(b *ossv1.Bucket) { b.Spec.AccessKeyRef.Name = "" }, "spec.accessKeyRef.name"),
+	)
+
+	DescribeTable("rejects changes to immutable fields with a message naming the field",
+		func(initial, change func(*ossv1.Bucket), field string) {
+			b := newBucket(ns, unique("immutable"), func(b *ossv1.Bucket) { b.Spec.AccessKeyRef.Name = "none" }, initial)
+			Expect(k8s.Create(ctx, b)).To(Succeed())
+			// The operator adds its finalizer meanwhile: retry conflicts until the API server answers.
+			var err error
+			Eventually(func() bool {
+				Expect(k8s.Get(ctx, client.ObjectKeyFromObject(b), b)).To(Succeed())
+				change(b)
+				err = k8s.Update(ctx, b)
+				return apierrors.IsConflict(err)
+			}).Should(BeFalse())
+			Expect(err).To(HaveOccurred())
+			Expect(err.Error()).To(ContainSubstring(field))
+		},
+		Entry("spec.name", func(b *ossv1.Bucket) { b.Spec.Name = unique("first") }, func(b *ossv1.Bucket) { b.Spec.Name = "second-name" }, "spec.name is immutable"),
+		Entry("spec.name set later", func(*ossv1.Bucket) {}, func(b *ossv1.Bucket) { b.Spec.Name = "second-name" }, "spec.name is immutable"),
+		Entry("spec.region", func(b *ossv1.Bucket) { b.Spec.Region = "cn-hangzhou" }, func(b *ossv1.Bucket) { b.Spec.Region = "cn-beijing" }, "spec.region is immutable"),
+		Entry("spec.region removed", func(b *ossv1.Bucket) { b.Spec.Region = "cn-hangzhou" }, func(b *ossv1.Bucket) { b.Spec.Region = "" }, "spec.region is immutable"),
+		Entry("spec.storageClass", func(b *ossv1.Bucket) { b.Spec.StorageClass = "Standard" }, func(b *ossv1.Bucket) { b.Spec.StorageClass = "IA" }, "spec.storageClass is immutable"),
+		Entry("spec.redundancyType", func(b *ossv1.Bucket) { b.Spec.RedundancyType = "LRS" }, func(b *ossv1.Bucket) { b.Spec.RedundancyType = "ZRS" }, "spec.redundancyType is immutable"),
+	)
+
+	It("accepts valid Buckets and defaults the deletion policy to Retain", func() {
+		b := newBucket(ns, "valid-one", func(b *ossv1.Bucket) { b.Spec.AccessKeyRef.Name = "none" })
+		Expect(k8s.Create(ctx, b)).To(Succeed())
+		Expect(b.Spec.DeletionPolicy).To(Equal(ossv1.DeletionRetain))
+		full := newBucket(ns, "any.name", func(b *ossv1.Bucket) {
+			b.Spec.AccessKeyRef.Name = "none"
+			b.Spec.Name = unique("full")
+			b.Spec.Region, b.Spec.StorageClass, b.Spec.RedundancyType, b.Spec.ACL = "cn-beijing", "DeepColdArchive", "ZRS", "public-read-write"
+			b.Spec.DeletionPolicy, b.Spec.Adopt = ossv1.DeletionDelete, true
+		})
+		Expect(k8s.Create(ctx, full)).To(Succeed())
+		// A mutable field can change; a region can be set where there was none.
+		update(b, func(b *ossv1.Bucket) { b.Spec.ACL = "private"; b.Spec.Region = "cn-shanghai" })
+	})
+
+	DescribeTable("rejects an invalid AccessKey with a message naming the field",
+		func(mutate func(*ossv1.AccessKey), field string) {
+			ak := &ossv1.AccessKey{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: unique("ak")},
+				Spec: ossv1.AccessKeySpec{SecretRef: ossv1.SecretReference{Name: "s"}, Region: "cn-hangzhou"}}
+			mutate(ak)
+			err := k8s.Create(ctx, ak)
+			Expect(err).To(HaveOccurred())
+			Expect(err.Error()).To(ContainSubstring(field))
+		},
+		Entry("Secret in another namespace", func(a *ossv1.AccessKey) { a.Spec.SecretRef.Namespace = "kube-system" }, "secretRef.namespace"),
+		Entry("no region", func(a *ossv1.AccessKey) { a.Spec.Region = "" }, "spec.region"),
+		Entry("region with the oss- prefix", func(a *ossv1.AccessKey) { a.Spec.Region = "oss-cn-hangzhou" }, "spec.region"),
+		Entry("unknown signature version", func(a *ossv1.AccessKey) { a.Spec.SignatureVersion = "v2" }, "spec.signatureVersion"),
+		Entry("endpoint with a path", func(a *ossv1.AccessKey) { a.Spec.Endpoint = "https://oss.example.com/bucket" }, "spec.endpoint"),
+		Entry("internal with an endpoint", func(a *ossv1.AccessKey) { a.Spec.Endpoint = "https://oss.example.com"; a.Spec.Internal = true }, "spec.internal"),
+	)
+})
+
+// Every field is documented for `kubectl explain`: the CRDs carry a description on every property.
+var _ = Describe("CRDs", func() {
+	It("document every field", func() {
+		for _, file := range []string{"oss.ossoperator.io_buckets.yaml", "oss.ossoperator.io_accesskeys.yaml"} {
+			raw, err := os.ReadFile(filepath.Join("..", "config", "crd", "bases", file))
+			Expect(err).NotTo(HaveOccurred())
+			crd := &apiextensionsv1.CustomResourceDefinition{}
+			Expect(yaml.Unmarshal(raw, crd)).To(Succeed())
+			Expect(crd.Spec.Names.ShortNames).To(HaveLen(1))
+			Expect(crd.Spec.Names.Categories).To(ContainElement("oss"))
+			Expect(crd.Spec.Scope).To(Equal(apiextensionsv1.NamespaceScoped))
+			var undocumented []string
+			var walk func(path string, p apiextensionsv1.JSONSchemaProps)
+			walk = func(path string, p apiextensionsv1.JSONSchemaProps) {
+				for name, child := range p.Properties {
+					if child.Description == "" && path != "" {
+						undocumented = append(undocumented, path+"."+name)
+					}
+					walk(path+"."+name, child)
+				}
+				if p.Items != nil && p.Items.Schema != nil {
+					walk(path+"[]", *p.Items.Schema)
+				}
+			}
+			schema := crd.Spec.Versions[0].Schema.OpenAPIV3Schema
+			walk("", apiextensionsv1.JSONSchemaProps{Properties: map[string]apiextensionsv1.JSONSchemaProps{
+				"spec": schema.Properties["spec"], "status": schema.Properties["status"]}})
+			Expect(undocumented).To(BeEmpty(), "%s: fields without a description", file)
+			Expect(crd.Spec.Versions[0].AdditionalPrinterColumns).NotTo(BeEmpty())
+		}
+	})
+})
