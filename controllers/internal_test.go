@@ -1,0 +1,81 @@
+package controllers
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
+)
+
+func TestOwnerTagValueFitsOSSLimitsAndStaysUnique(t *testing.T) {
+	short := &ossv1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "logs"}}
+	if got := ownerTagValue("c1", short); got != "c1/team-a/logs" {
+		t.Errorf("short value = %q", got)
+	}
+	long1 := &ossv1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: strings.Repeat("n", 63), Name: strings.Repeat("x", 200) + "1"}}
+	long2 := &ossv1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: strings.Repeat("n", 63), Name: strings.Repeat("x", 200) + "2"}}
+	v1, v2 := ownerTagValue("0c7e0b6a-5d0e-4f5e-9a59-3b2a1c4d5e6f", long1), ownerTagValue("0c7e0b6a-5d0e-4f5e-9a59-3b2a1c4d5e6f", long2)
+	if len(v1) > maxTagValue || len(v2) > maxTagValue {
+		t.Errorf("values longer than %d bytes: %d, %d", maxTagValue, len(v1), len(v2))
+	}
+	if v1 == v2 {
+		t.Errorf("two resources share the owner value %q", v1)
+	}
+	if v1 != ownerTagValue("0c7e0b6a-5d0e-4f5e-9a59-3b2a1c4d5e6f", long1) {
+		t.Errorf("the value is not stable")
+	}
+}
+
+func TestBlockedDeletionBacksOffFrom30sTo5m(t *testing.T) {
+	at := func(ago time.Duration) *ossv1.Bucket {
+		b := &ossv1.Bucket{}
+		b.Status.Conditions = []metav1.Condition{{Type: ossv1.ConditionDeletionBlocked, Status: "True",
+			LastTransitionTime: metav1.NewTime(time.Now().Add(-ago))}}
+		return b
+	}
+	tests := []struct {
+		blockedFor time.Duration
+		min, max   time.Duration
+	}{
+		{0, 30 * time.Second, 30 * time.Second},
+		{20 * time.Second, 30 * time.Second, 30 * time.Second},
+		{2 * time.Minute, 2 * time.Minute, 2*time.Minute + time.Second},
+		{time.Hour, 5 * time.Minute, 5 * time.Minute},
+	}
+	for _, tc := range tests {
+		if got := blockedRetry(at(tc.blockedFor)); got < tc.min || got > tc.max {
+			t.Errorf("blocked for %v: retry after %v, want in [%v, %v]", tc.blockedFor, got, tc.min, tc.max)
+		}
+	}
+	if got := blockedRetry(&ossv1.Bucket{}); got != 30*time.Second {
+		t.Errorf("first retry = %v, want 30s", got)
+	}
+}
+
+func TestJitterStaysWithinTenPercent(t *testing.T) {
+	for i := 0; i < 1000; i++ {
+		if d := jitter(10 * time.Minute); d < 9*time.Minute || d > 11*time.Minute {
+			t.Fatalf("jitter(10m) = %v", d)
+		}
+	}
+}
+
+func TestHTTPEndpointsNeedTheFlag(t *testing.T) {
+	ak := &ossv1.AccessKey{Spec: ossv1.AccessKeySpec{Region: "cn-hangzhou", Endpoint: "http://127.0.0.1:9000"}}
+	_, err := (&OSSClients{}).config(ak, "cn-hangzhou")
+	cerr, ok := err.(*CredentialsError)
+	if !ok || cerr.Reason != ossv1.ReasonInsecureEndpoint || !strings.Contains(cerr.Message, "--allow-insecure-endpoints") {
+		t.Fatalf("http endpoint without the flag: %v", err)
+	}
+	if _, err := (&OSSClients{AllowInsecureEndpoints: true}).config(ak, "cn-hangzhou"); err != nil {
+		t.Fatalf("http endpoint with the flag: %v", err)
+	}
+	ak.Spec.Endpoint = "oss-cn-hangzhou.aliyuncs.com"
+	cfg, err := (&OSSClients{}).config(ak, "cn-hangzhou")
+	if err != nil || cfg.Endpoint != "https://oss-cn-hangzhou.aliyuncs.com" {
+		t.Fatalf("endpoint without scheme: %q, %v", cfg.Endpoint, err)
+	}
+}
