@@ -1,0 +1,99 @@
+// Command oss-emulator serves the in-memory OSS emulator of package osstest on a TCP address, for
+// running the operator locally (make dev) or poking at it with an OSS client:
+//
+//	go run ./hack/oss-emulator --listen 127.0.0.1:9000 --access-key-id ID --access-key-secret SECRET
+//
+// Point a client at http://ADDR path-style, or at http://BUCKET.ADDR virtual-hosted, with region
+// cn-hangzhou (or --region). Every request must be signed with the key, V1 or V4. State lives in memory
+// and is gone when the command exits, which it does with status 0 on SIGINT or SIGTERM.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/go-logr/logr/funcr"
+
+	"github.com/ossoperator/oss-operator/ossapi/osstest"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "oss-emulator:", err)
+		}
+		stop()
+		os.Exit(2)
+	}
+}
+
+// run serves until ctx is done. It prints one line to stdout once it listens.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("oss-emulator", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", "127.0.0.1:9000", "TCP address to serve on (port 0 picks a free port)")
+	keyID := fs.String("access-key-id", "", "AccessKey ID of the account (required)")
+	secret := fs.String("access-key-secret", "", "AccessKey secret of the account (required)")
+	token := fs.String("security-token", "", "STS security token: makes the key an STS key that must send it")
+	accountID := fs.String("account-id", "1000000000000000", "ID of the account, the owner of its buckets")
+	region := fs.String("region", osstest.DefaultRegion, "region of the endpoint, e.g. cn-hangzhou")
+	bucketLimit := fs.Int("bucket-limit", 100, "buckets the account may create in the region")
+	blockPublic := fs.Bool("block-public-access-by-default", true, "new buckets have Block Public Access on")
+	verbose := fs.Bool("v", false, "log every request to stderr (never credentials or signatures)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if *keyID == "" || *secret == "" {
+		return errors.New("--access-key-id and --access-key-secret are required")
+	}
+
+	log := logr.Discard()
+	if *verbose {
+		log = funcr.New(func(prefix, args string) { fmt.Fprintln(stderr, prefix, args) }, funcr.Options{})
+	}
+	emu := osstest.New(
+		osstest.WithAccount(osstest.Account{ID: *accountID, Keys: []osstest.Key{{
+			AccessKeyID: *keyID, AccessKeySecret: *secret, SecurityToken: *token}}}),
+		osstest.WithRegion(*region),
+		osstest.WithBucketLimit(*bucketLimit),
+		osstest.WithBlockPublicAccessByDefault(*blockPublic),
+		osstest.WithLogger(log),
+	)
+
+	l, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(l) }()
+	fmt.Fprintf(stdout, "oss-emulator listening on http://%s (region %s, account %s, AccessKey ID %s)\n",
+		l.Addr(), emu.Region(), *accountID, *keyID)
+
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		_ = srv.Close()
+	}
+	return nil
+}

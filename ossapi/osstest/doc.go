@@ -1,0 +1,24 @@
+// Package osstest is an in-memory Alibaba Cloud OSS service for tests, in the spirit of
+// net/http/httptest: osstest.NewServer starts it on a loopback port, osstest.New returns it as a plain
+// http.Handler.
+//
+// It is strict where OSS is strict, so that code passing against it works against the real service:
+//
+//   - Every request must be signed, with V1 or V4, in the Authorization header or as a presigned URL.
+//     Signatures are recomputed with package signer (the client's own signing code) from the request as
+//     received; a mismatch answers 403 SignatureDoesNotMatch with the string to sign, like OSS. Clock
+//     skew over 15 minutes, unknown keys, STS tokens that are missing, wrong or expired are refused with
+//     OSS's codes.
+//   - Buckets are addressed path-style (/bucket/key) or virtual-hosted (Host: bucket.127.0.0.1:PORT,
+//     bucket.oss-<region>.aliyuncs.com), and requests are routed by method and sub-resource exactly as
+//     OSS routes them. Operations carry the names of package ossapi (ossapi.OpPutBucket, ...).
+//   - Bucket semantics follow OSS rather than S3: PutBucket is idempotent for the owner, a foreign
+//     name is 409 BucketAlreadyExists and a foreign bucket 403 AccessDenied, DeleteBucket refuses old
+//     versions, delete markers and unfinished multipart uploads, settings that are "not configured"
+//     answer either a 404 code or an empty 200 body per sub-resource, Block Public Access is on for new
+//     buckets, and every setting is validated before it is stored.
+//
+// Tests can inject faults (status and code, raw bodies, delays, connection resets), read per-operation
+// call counters and take deep snapshots of an account's buckets. All state lives in memory behind one
+// mutex; the emulator is safe for concurrent use.
+package osstest

@@ -1,0 +1,255 @@
+package osstest
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-logr/logr"
+
+	"github.com/ossoperator/oss-operator/ossapi"
+)
+
+// Key is an AccessKey pair of an account. A non-empty SecurityToken makes it an STS key: every request
+// signed with it must carry the token (header x-oss-security-token, or the security-token query
+// parameter of a V1 presigned URL, x-oss-security-token of a V4 one). A zero Expiration never expires.
+type Key struct {
+	AccessKeyID     string
+	AccessKeySecret string
+	SecurityToken   string
+	Expiration      time.Time
+}
+
+// Account is an Alibaba Cloud account: its ID (the bucket owner ID), display name and keys.
+type Account struct {
+	ID          string
+	DisplayName string
+	Keys        []Key
+}
+
+// DefaultRegion is the region of an emulator created without WithRegion.
+const DefaultRegion = "cn-hangzhou"
+
+// DefaultResourceGroupID is the resource group of buckets created without one.
+const DefaultResourceGroupID = "rg-acfmdefault"
+
+// Operation names the emulator serves besides ossapi's.
+const (
+	OpListObjects           = "ListObjects"
+	OpGetObject             = "GetObject"
+	OpHeadObject            = "HeadObject"
+	OpGetBucketPolicyStatus = "GetBucketPolicyStatus"
+)
+
+type config struct {
+	accounts          []Account
+	region            string
+	bucketLimit       int
+	blockPublicAccess bool
+	now               func() time.Time
+	log               logr.Logger
+	endpointHosts     []string
+}
+
+// Option configures an Emulator.
+type Option func(*config)
+
+// WithAccount adds an account with its keys. Repeat it for several accounts: they share one global bucket
+// namespace, as on OSS.
+func WithAccount(a Account) Option { return func(c *config) { c.accounts = append(c.accounts, a) } }
+
+// WithRegion sets the region of the endpoint (default cn-hangzhou): V4 signatures must be scoped to it and
+// buckets created through the emulator are in it.
+func WithRegion(region string) Option {
+	return func(c *config) { c.region = strings.TrimPrefix(region, "oss-") }
+}
+
+// WithBucketLimit sets how many buckets an account may have in a region (default 100); PutBucket past
+// it is 400 TooManyBuckets.
+func WithBucketLimit(n int) Option { return func(c *config) { c.bucketLimit = n } }
+
+// WithBlockPublicAccessByDefault sets whether new buckets have Block Public Access on (default true, as
+// OSS does for buckets created since October 2025): a public ACL or a public bucket policy is then 403
+// AccessDenied until PutBucketPublicAccessBlock switches it off.
+func WithBlockPublicAccessByDefault(on bool) Option {
+	return func(c *config) { c.blockPublicAccess = on }
+}
+
+// WithClock sets the server clock, which signatures are checked against (clock skew, presigned URL
+// expiry, STS expiry) and which stamps the Date header and creation times.
+func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+
+// WithLogger logs one line per request: operation, bucket, status, code, account, request ID. It never
+// logs the Authorization header, signatures, secrets or tokens.
+func WithLogger(l logr.Logger) Option { return func(c *config) { c.log = l } }
+
+// WithEndpointHost names a host (host or host:port) under which Host "<bucket>.<host>" is addressed
+// virtual-hosted, for example the DNS name of an emulator running in a cluster. Loopback and IP
+// addresses, localhost and oss-<region>.aliyuncs.com are always recognized.
+func WithEndpointHost(host string) Option {
+	return func(c *config) { c.endpointHosts = append(c.endpointHosts, strings.ToLower(host)) }
+}
+
+// Emulator is an in-memory OSS service. It is an http.Handler; use NewServer to serve it on a port.
+type Emulator struct {
+	region            string
+	bucketLimit       int
+	blockPublicAccess bool
+	now               func() time.Time
+	log               logr.Logger
+	endpointHosts     []string
+
+	mu       sync.Mutex
+	accounts map[string]*account   // by account ID
+	keys     map[string]keyBinding // by AccessKey ID
+	buckets  map[string]*bucket    // global namespace
+	seq      uint64                // version and upload IDs
+
+	faultMu sync.Mutex
+	faults  []*faultEntry
+	rnd     *rand.Rand
+
+	countMu sync.Mutex
+	counts  map[string]map[string]int // operation -> account ID -> calls
+}
+
+type account struct {
+	id, displayName string
+}
+
+type keyBinding struct {
+	accountID string
+	key       Key
+}
+
+// New returns an emulator. It has no listener: serve it with NewServer, an http.Server, or call
+// ServeHTTP directly.
+func New(opts ...Option) *Emulator {
+	c := config{region: DefaultRegion, bucketLimit: 100, blockPublicAccess: true, now: time.Now, log: logr.Discard()}
+	for _, o := range opts {
+		o(&c)
+	}
+	e := &Emulator{
+		region:            c.region,
+		bucketLimit:       c.bucketLimit,
+		blockPublicAccess: c.blockPublicAccess,
+		now:               c.now,
+		log:               c.log,
+		endpointHosts:     c.endpointHosts,
+		accounts:          map[string]*account{},
+		keys:              map[string]keyBinding{},
+		buckets:           map[string]*bucket{},
+		rnd:               rand.New(rand.NewPCG(1, 2)),
+		counts:            map[string]map[string]int{},
+	}
+	for _, a := range c.accounts {
+		e.AddAccount(a)
+	}
+	return e
+}
+
+// Region is the emulator's region ID (cn-hangzhou).
+func (e *Emulator) Region() string { return e.region }
+
+// AddAccount adds an account, or adds keys to an existing one. It panics on an empty account ID or on
+// an AccessKey ID that belongs to another account.
+func (e *Emulator) AddAccount(a Account) {
+	if a.ID == "" {
+		panic("osstest: Account.ID is required")
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	acc := e.accounts[a.ID]
+	if acc == nil {
+		acc = &account{id: a.ID}
+		e.accounts[a.ID] = acc
+	}
+	if a.DisplayName != "" {
+		acc.displayName = a.DisplayName
+	}
+	if acc.displayName == "" {
+		acc.displayName = a.ID
+	}
+	for _, k := range a.Keys {
+		if k.AccessKeyID == "" || k.AccessKeySecret == "" {
+			panic(fmt.Sprintf("osstest: account %s: a key needs an AccessKeyID and an AccessKeySecret", a.ID))
+		}
+		if prev, ok := e.keys[k.AccessKeyID]; ok && prev.accountID != a.ID {
+			panic(fmt.Sprintf("osstest: AccessKey ID %s already belongs to account %s", k.AccessKeyID, prev.accountID))
+		}
+		e.keys[k.AccessKeyID] = keyBinding{accountID: a.ID, key: k}
+	}
+}
+
+// CreateBucket creates a bucket for an account in any region, with OSS's defaults, as if the account had
+// created it through that region's endpoint. Tests use it to seed foreign or cross-region buckets.
+func (e *Emulator) CreateBucket(accountID, name, region string) error {
+	if !ossapi.ValidBucketName(name) {
+		return fmt.Errorf("osstest: invalid bucket name %q", name)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.accounts[accountID] == nil {
+		return fmt.Errorf("osstest: no account %q", accountID)
+	}
+	if _, ok := e.buckets[name]; ok {
+		return fmt.Errorf("osstest: bucket %q exists", name)
+	}
+	if region == "" {
+		region = e.region
+	}
+	e.buckets[name] = e.newBucket(name, strings.TrimPrefix(region, "oss-"), accountID)
+	return nil
+}
+
+// BucketNames lists every bucket of every account, sorted.
+func (e *Emulator) BucketNames() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	names := make([]string, 0, len(e.buckets))
+	for n := range e.buckets {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Server is an Emulator listening on a loopback port, like httptest.Server.
+type Server struct {
+	// URL is the path-style endpoint, http://127.0.0.1:PORT.
+	URL string
+	*Emulator
+
+	srv  *http.Server
+	done chan struct{}
+}
+
+// NewServer starts an emulator on 127.0.0.1 at a free port. Close it when done.
+func NewServer(opts ...Option) *Server {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(fmt.Sprintf("osstest: listening on 127.0.0.1: %v", err))
+	}
+	s := &Server{
+		URL:      "http://" + l.Addr().String(),
+		Emulator: New(opts...),
+		done:     make(chan struct{}),
+	}
+	s.srv = &http.Server{Handler: s.Emulator, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		defer close(s.done)
+		_ = s.srv.Serve(l)
+	}()
+	return s
+}
+
+// Close stops the server and closes every connection.
+func (s *Server) Close() {
+	_ = s.srv.Close()
+	<-s.done
+}

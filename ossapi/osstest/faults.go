@@ -1,0 +1,169 @@
+package osstest
+
+import (
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/ossoperator/oss-operator/ossapi"
+)
+
+// Fault makes matching requests fail. It is applied after a request is authenticated and before the
+// operation runs, so a faulted request changes no state.
+//
+// A request matches when Operation is "" or its operation name (an ossapi.Op* constant), and AccountID
+// is "" or the signing account. Of the matching requests, only the first Count are candidates (0: all),
+// and each candidate is faulted with Probability (0: always). The random draws come from a generator
+// seeded alike in every emulator, so a test that sends its requests one after another sees the same
+// faults on every run.
+//
+// What a faulted request gets: after Delay, Reset closes the connection without an answer; otherwise
+// Body, if set, is sent raw with Status (200 when Status is 0), such as an HTML page from a proxy or
+// truncated XML; otherwise Status with an OSS error document of Code and Message (defaults derived from
+// Status). A fault with only Delay slows the request down and lets it proceed.
+type Fault struct {
+	Operation   string
+	AccountID   string
+	Status      int
+	Code        string
+	Message     string
+	Probability float64
+	Count       int
+	Delay       time.Duration
+	Reset       bool
+	Body        string
+}
+
+type faultEntry struct {
+	Fault
+	matched int
+}
+
+// InjectFault adds a fault, after those already injected; the first one that applies to a request wins
+// (delay-only faults add their delay and let the next ones apply). Call remove to take it out.
+func (e *Emulator) InjectFault(f Fault) (remove func()) {
+	fe := &faultEntry{Fault: f}
+	e.faultMu.Lock()
+	e.faults = append(e.faults, fe)
+	e.faultMu.Unlock()
+	return func() {
+		e.faultMu.Lock()
+		defer e.faultMu.Unlock()
+		for i, x := range e.faults {
+			if x == fe {
+				e.faults = append(e.faults[:i:i], e.faults[i+1:]...)
+				return
+			}
+		}
+	}
+}
+
+// ClearFaults removes every fault.
+func (e *Emulator) ClearFaults() {
+	e.faultMu.Lock()
+	defer e.faultMu.Unlock()
+	e.faults = nil
+}
+
+// pickFaults decides which faults apply to a request: the total delay, and the terminal fault if any.
+func (e *Emulator) pickFaults(op, accountID string) (time.Duration, *Fault) {
+	e.faultMu.Lock()
+	defer e.faultMu.Unlock()
+	var delay time.Duration
+	for _, f := range e.faults {
+		if (f.Operation != "" && f.Operation != op) || (f.AccountID != "" && f.AccountID != accountID) {
+			continue
+		}
+		if f.Count > 0 && f.matched >= f.Count {
+			continue
+		}
+		f.matched++
+		if f.Probability > 0 && e.rnd.Float64() >= f.Probability {
+			continue
+		}
+		delay += f.Delay
+		if f.Status != 0 || f.Reset || f.Body != "" {
+			terminal := f.Fault
+			return delay, &terminal
+		}
+	}
+	return delay, nil
+}
+
+// applyFaults runs the faults for a request. done is true when the request has been answered (or its
+// connection closed) and the operation must not run.
+func (e *Emulator) applyFaults(w http.ResponseWriter, r *http.Request, id, op, accountID string) (status int, code string, done bool) {
+	delay, f := e.pickFaults(op, accountID)
+	if delay > 0 {
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return 0, "Canceled", true
+		}
+	}
+	if f == nil {
+		return 0, "", false
+	}
+	switch {
+	case f.Reset:
+		resetConnection(w)
+		return 0, "Reset", true
+	case f.Body != "":
+		s := f.Status
+		if s == 0 {
+			s = http.StatusOK
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(len(f.Body)))
+		w.WriteHeader(s)
+		_, _ = w.Write([]byte(f.Body))
+		return s, "FaultBody", true
+	}
+	code = f.Code
+	if code == "" {
+		code = defaultCode(f.Status)
+	}
+	msg := f.Message
+	if msg == "" {
+		msg = "Injected fault: " + http.StatusText(f.Status)
+	}
+	s, c := writeError(w, r, id, newError(f.Status, code, "", "%s", msg))
+	return s, c, true
+}
+
+func defaultCode(status int) string {
+	switch status {
+	case http.StatusServiceUnavailable:
+		return ossapi.CodeServiceUnavailable
+	case http.StatusInternalServerError:
+		return ossapi.CodeInternalError
+	case http.StatusForbidden:
+		return ossapi.CodeAccessDenied
+	case http.StatusNotFound:
+		return "NotFound"
+	case http.StatusTooManyRequests:
+		return "TooManyRequests"
+	case http.StatusConflict:
+		return "Conflict"
+	}
+	return "InjectedFault"
+}
+
+// resetConnection closes the connection without an answer: with a TCP reset where it can, so the
+// client sees "connection reset by peer".
+func resetConnection(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic(http.ErrAbortHandler)
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
+	}
+	_ = conn.Close()
+}
