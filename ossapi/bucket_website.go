@@ -76,3 +76,21 @@ func (c *Client) DeleteBucketWebsite(ctx context.Context, bucket string) error {
 	_, err := c.do(ctx, bucketRequest(OpDeleteBucketWebsite, http.MethodDelete, bucket, "website"))
 	return err
 }
+
+// MarshalXML leaves RoutingRules out when there are none, as the SDK does: encoding/xml would write
+// an empty <RoutingRules></RoutingRules> for the "a>b" path even with omitempty.
+func (w *WebsiteConfiguration) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	type routingRules struct {
+		Rules []RoutingRule `xml:"RoutingRule"`
+	}
+	wire := struct {
+		IndexDocument *IndexDocument `xml:"IndexDocument,omitempty"`
+		ErrorDocument *ErrorDocument `xml:"ErrorDocument,omitempty"`
+		RoutingRules  *routingRules  `xml:"RoutingRules,omitempty"`
+	}{IndexDocument: w.IndexDocument, ErrorDocument: w.ErrorDocument}
+	if len(w.RoutingRules) > 0 {
+		wire.RoutingRules = &routingRules{Rules: w.RoutingRules}
+	}
+	start.Name = xml.Name{Local: "WebsiteConfiguration"}
+	return e.EncodeElement(wire, start)
+}

@@ -210,3 +210,15 @@ func TestRequestsAreSignedAndShaped(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestWebsiteBodyOmitsEmptyRoutingRules(t *testing.T) {
+	rec, srv := newRecorder(t, func(n int, w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) })
+	c, _ := testClient(t, srv, nil)
+	if err := c.PutBucketWebsite(context.Background(), "site", &WebsiteConfiguration{IndexDocument: &IndexDocument{Suffix: "index.html"}}); err != nil {
+		t.Fatal(err)
+	}
+	want := "<WebsiteConfiguration><IndexDocument><Suffix>index.html</Suffix></IndexDocument></WebsiteConfiguration>"
+	if rec.bodies[0] != want {
+		t.Errorf("body = %s\nwant %s", rec.bodies[0], want)
+	}
+}
