@@ -25,6 +25,9 @@ KUBEBUILDER_ASSETS ?= $(shell hack/envtest.sh | tail -n1)
 # Duration of each fuzz target's run in `make fuzz`.
 FUZZTIME ?= 60s
 
+# Arguments of `make dev` (hack/dev), e.g. DEV_ARGS="--oss-listen 127.0.0.1:9100 --zap-log-level info".
+DEV_ARGS ?=
+
 ##@ General
 
 .PHONY: help
@@ -35,11 +38,13 @@ help: ## Show this help.
 
 ##@ Development
 
+# Built and run rather than `go run`: go run exits 1 after Ctrl-C even when the program exits 0.
 .PHONY: dev
-dev: ## Run locally on the envtest control plane with the OSS emulator (today: starts the emulator).
+dev: ## Run the operator locally on the envtest control plane with the OSS emulator and the samples; DEV_ARGS=--help lists options.
 	@assets='$(KUBEBUILDER_ASSETS)'; $(call require-assets,$$assets); \
-		echo "envtest control plane binaries: $$assets (the operator is not wired in yet)"
-	go run ./hack/oss-emulator --listen 127.0.0.1:9000 --access-key-id dev-access-key --access-key-secret dev-secret
+		go build -o $(LOCALBIN)/oss-operator-dev ./hack/dev; \
+		echo "KUBEBUILDER_ASSETS=$$assets bin/oss-operator-dev $(DEV_ARGS)"; \
+		KUBEBUILDER_ASSETS="$$assets" $(LOCALBIN)/oss-operator-dev $(DEV_ARGS)
 
 .PHONY: build
 build: ## Build every package and the manager binary (bin/manager).
