@@ -296,8 +296,11 @@ func expectNoSecretsAnywhere() {
 	raw, err := json.Marshal([]any{keys, buckets})
 	Expect(err).NotTo(HaveOccurred())
 	places = append(places, string(raw))
-	Expect(len(logBuffer.String())).To(BeNumerically(">", 1000), "the operator logged at the highest verbosity")
-	Expect(len(events.Items)).To(BeNumerically(">", 10))
+	if suite, _ := GinkgoConfiguration(); len(suite.FocusStrings) == 0 && len(suite.SkipStrings) == 0 {
+		// The full suite went through every path: the search had material.
+		Expect(len(logBuffer.String())).To(BeNumerically(">", 1000), "the operator logged at the highest verbosity")
+		Expect(len(events.Items)).To(BeNumerically(">", 10))
+	}
 	for _, p := range places {
 		for _, secret := range secrets {
 			Expect(p).NotTo(ContainSubstring(secret), "a secret leaked")

@@ -1,0 +1,235 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/yaml"
+
+	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
+)
+
+// TestDev runs `make dev --exit-when-ready` in-process: the samples become Ready, the kubeconfig
+// works for a client and for the kubectl commands the banner prints, and nothing is left behind.
+func TestDev(t *testing.T) {
+	assets := os.Getenv("KUBEBUILDER_ASSETS")
+	if assets == "" {
+		t.Fatal("KUBEBUILDER_ASSETS is not set: run `make test`, which sets it (or " +
+			"KUBEBUILDER_ASSETS=$(hack/envtest.sh | tail -1) go test ./hack/dev/)")
+	}
+	logf.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(os.Stderr)))
+	ctx, cancel := context.WithTimeout(context.Background(), 55*time.Second)
+	defer cancel()
+
+	kubeconfig := filepath.Join(t.TempDir(), "dev", "kubeconfig")
+	var out bytes.Buffer
+	checked := false
+	err := run(ctx, options{
+		assets: assets, root: filepath.Join("..", ".."), kubeconfig: kubeconfig, ossListen: "127.0.0.1:0",
+		resync: time.Minute, exitWhenReady: true, timeout: 30 * time.Second, out: &out,
+		onReady: func(ctx context.Context, e devEnv) error {
+			checked = true
+			return checkRunning(ctx, t, e)
+		},
+	})
+	if err != nil {
+		t.Fatalf("run: %v\noutput:\n%s", err, &out)
+	}
+	if !checked {
+		t.Fatal("run returned without calling onReady")
+	}
+
+	banner := out.String()
+	for _, want := range []string{
+		"OSS emulator   http://127.0.0.1:",
+		"access key ID dev-access-key, secret dev-secret-key",
+		"kubeconfig     " + kubeconfig,
+		filepath.Join(assets, "kubectl") + " --kubeconfig " + kubeconfig + " get oss -A",
+		"wait --for=condition=Ready bucket --all -n default",
+		"Ready: AccessKey default/oss-credentials, Bucket default/example-bucket",
+	} {
+		if !strings.Contains(banner, want) {
+			t.Errorf("the output lacks %q:\n%s", want, banner)
+		}
+	}
+	if _, err := os.Stat(filepath.Dir(kubeconfig)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the kubeconfig directory is left behind after exit (stat: %v)", err)
+	}
+}
+
+// checkRunning checks, while everything runs, what a user would look at from another shell.
+func checkRunning(ctx context.Context, t *testing.T, e devEnv) error {
+	var errs []error
+	fail := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+
+	// The commands of the banner, with the real kubectl.
+	for _, args := range [][]string{
+		{"get", "buckets", "-A"},
+		{"get", "oss", "-A"},
+		{"wait", "--for=condition=Ready", "bucket", "--all", "-n", "default", "--timeout=10s"},
+	} {
+		cmd := exec.CommandContext(ctx, e.kubectl, append([]string{"--kubeconfig", e.kubeconfig}, args...)...)
+		b, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(b), "example-bucket") {
+			fail("kubectl %s: %v\n%s", strings.Join(args, " "), err, b)
+		}
+	}
+
+	// A client built from the kubeconfig file.
+	cfg, err := clientcmd.BuildConfigFromFlags("", e.kubeconfig)
+	if err != nil {
+		return fmt.Errorf("loading the kubeconfig: %w", err)
+	}
+	scheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		return err
+	}
+	if err := ossv1.AddToScheme(scheme); err != nil {
+		return err
+	}
+	c, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		return fmt.Errorf("a client from the kubeconfig: %w", err)
+	}
+	buckets := &ossv1.BucketList{}
+	if err := c.List(ctx, buckets); err != nil {
+		return fmt.Errorf("listing Buckets with the kubeconfig: %w", err)
+	}
+	i := slices.IndexFunc(buckets.Items, func(b ossv1.Bucket) bool { return b.Namespace == "default" && b.Name == "example-bucket" })
+	switch {
+	case i < 0:
+		fail("Bucket default/example-bucket is not listed: %d Buckets", len(buckets.Items))
+	case !meta.IsStatusConditionTrue(buckets.Items[i].Status.Conditions, ossv1.ConditionReady):
+		fail("Bucket default/example-bucket is not Ready: %+v", buckets.Items[i].Status.Conditions)
+	}
+	ak := &ossv1.AccessKey{}
+	if err := c.Get(ctx, types.NamespacedName{Namespace: "default", Name: "oss-credentials"}, ak); err != nil {
+		fail("reading the AccessKey: %v", err)
+	} else if ak.Status.AccountID != devAccountID || !meta.IsStatusConditionTrue(ak.Status.Conditions, ossv1.ConditionReady) {
+		fail("AccessKey: account %q, conditions %+v; want account %s, Ready", ak.Status.AccountID, ak.Status.Conditions, devAccountID)
+	}
+
+	// The bucket exists in the emulated account.
+	if names := e.emulator.BucketNames(); !slices.Contains(names, "example-bucket") {
+		fail("the emulator has buckets %v, not example-bucket", names)
+	}
+
+	// Every sample is valid against the CRDs, the Secret and AccessKey that make dev skips included:
+	// the API server validates a dry-run create in a namespace of its own.
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "samples-dry-run"}}
+	if err := c.Create(ctx, ns); err != nil {
+		return err
+	}
+	samples, err := readSamples(filepath.Join("..", "..", "config", "samples"))
+	if err != nil {
+		return err
+	}
+	for _, s := range samples {
+		s.obj.SetNamespace(ns.Name)
+		if err := c.Create(ctx, s.obj, client.DryRunAll); err != nil {
+			fail("sample %s from %s is invalid: %v", resourceOf(s.obj), s.file, err)
+		}
+	}
+
+	// A resource that cannot become Ready is reported with its condition's reason and message.
+	broken := &ossv1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "broken-bucket"},
+		Spec: ossv1.BucketSpec{AccessKeyRef: ossv1.AccessKeyReference{Name: "missing"}}}
+	if err := c.Create(ctx, broken); err != nil {
+		return err
+	}
+	r := resource{ossv1.GroupVersion.WithKind("Bucket"), client.ObjectKeyFromObject(broken)}
+	notReady, err := waitReady(ctx, c, []resource{r}, 3*time.Second, nil)
+	if err != nil || len(notReady) != 1 || !strings.HasPrefix(notReady[0], "Bucket default/broken-bucket: Ready=False, reason "+ossv1.ReasonAccessKeyNotFound+": ") {
+		fail("waitReady for a Bucket without its AccessKey: %q, %v; want it reported with reason %s", notReady, err, ossv1.ReasonAccessKeyNotFound)
+	}
+	return errors.Join(errs...)
+}
+
+// TestListenFallsBackToAFreePort: a second `make dev` still gets an emulator.
+func TestListenFallsBackToAFreePort(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	l, note, err := listen(taken.Addr().String())
+	if err != nil {
+		t.Fatalf("listen(%s): %v", taken.Addr(), err)
+	}
+	defer l.Close()
+	if l.Addr().String() == taken.Addr().String() || !strings.Contains(note, l.Addr().String()) {
+		t.Errorf("listen(%s) = %s, note %q; want another port, named in the note", taken.Addr(), l.Addr(), note)
+	}
+}
+
+// TestKustomizationListsEverySample keeps `kubectl apply -k config/samples` and make dev in step.
+func TestKustomizationListsEverySample(t *testing.T) {
+	dir := filepath.Join("..", "..", "config", "samples")
+	b, err := os.ReadFile(filepath.Join(dir, "kustomization.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var k struct {
+		Resources []string `json:"resources"`
+	}
+	if err := yaml.Unmarshal(b, &k); err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, f := range files {
+		if base := filepath.Base(f); base != "kustomization.yaml" {
+			want = append(want, base)
+		}
+	}
+	got := slices.Sorted(slices.Values(k.Resources))
+	if !slices.Equal(got, want) {
+		t.Errorf("kustomization.yaml lists %v; the samples are %v", got, want)
+	}
+}
+
+// TestLockRefusesASecondDev: a second make dev in the same checkout stops before starting anything,
+// instead of overwriting the first one's kubeconfig.
+func TestLockRefusesASecondDev(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "dev")
+	release, err := lock(dir)
+	if err != nil {
+		t.Fatalf("first lock: %v", err)
+	}
+	if _, err := lock(dir); err == nil || !strings.Contains(err.Error(), "another make dev is running") {
+		t.Errorf("second lock: %v; want it refused", err)
+	}
+	release()
+	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the directory is left behind after release (stat: %v)", err)
+	}
+	release, err = lock(dir)
+	if err != nil {
+		t.Fatalf("lock after release: %v", err)
+	}
+	release()
+}

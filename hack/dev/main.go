@@ -1,0 +1,564 @@
+// Command dev is `make dev`: it runs oss-operator on this machine, with nothing to install and no
+// cloud account. It starts a Kubernetes control plane (envtest's etcd and kube-apiserver) with the
+// CRDs, the OSS emulator with a dev account, creates the dev credentials and applies the Buckets of
+// config/samples, then runs the operator in the foreground until Ctrl-C.
+//
+// It writes a kubeconfig for the control plane to bin/dev/kubeconfig, so kubectl from another shell
+// sees what the operator does. Everything it starts is stopped on exit and the kubeconfig is removed.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/yaml"
+
+	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
+	"github.com/ossoperator/oss-operator/controllers"
+	"github.com/ossoperator/oss-operator/ossapi/osstest"
+)
+
+// The dev account and credentials. They are public on purpose: they only open the local emulator.
+const (
+	devAccountID       = "1000000000000001"
+	devAccessKeyID     = "dev-access-key"
+	devAccessKeySecret = "dev-secret-key"
+	devRegion          = "cn-hangzhou"
+	devNamespace       = "default"
+	// devCredentials names both the Secret and the AccessKey, as in config/samples.
+	devCredentials = "oss-credentials"
+	// fieldOwner is the server-side apply field manager of the samples.
+	fieldOwner = "oss-operator-dev"
+)
+
+var (
+	accessKeyGVK = ossv1.GroupVersion.WithKind("AccessKey")
+	secretGVK    = corev1.SchemeGroupVersion.WithKind("Secret")
+)
+
+// options configures run. The flags set them in main; the test sets them directly.
+type options struct {
+	assets        string        // directory with etcd, kube-apiserver and kubectl (KUBEBUILDER_ASSETS)
+	root          string        // repository root: config/crd/bases and config/samples are read from it
+	kubeconfig    string        // where to write the kubeconfig of the control plane
+	ossListen     string        // emulator address; a free port on the same host if it is in use
+	resync        time.Duration // the operator's --resync-period
+	exitWhenReady bool          // return once every sample is Ready, instead of running until ctx ends
+	timeout       time.Duration // how long the samples may take to become Ready
+	out           io.Writer     // the banner and the readiness report
+
+	// onReady, if set, is called once everything is Ready, while it all still runs.
+	onReady func(context.Context, devEnv) error
+}
+
+// devEnv is what run started, as onReady sees it.
+type devEnv struct {
+	kubeconfig string
+	kubectl    string
+	emulator   *osstest.Emulator
+}
+
+func main() {
+	fs := flag.NewFlagSet("dev", flag.ExitOnError)
+	o := options{root: ".", kubeconfig: filepath.Join("bin", "dev", "kubeconfig"), out: os.Stdout}
+	fs.StringVar(&o.ossListen, "oss-listen", "127.0.0.1:9000", "Address of the OSS emulator; when it is in use, a free port on the same host.")
+	fs.DurationVar(&o.resync, "resync-period", time.Minute, "The operator's --resync-period: how often each resource is observed in OSS.")
+	fs.BoolVar(&o.exitWhenReady, "exit-when-ready", false, "Exit 0 as soon as the AccessKey and every sample Bucket are Ready (1 after --timeout).")
+	fs.DurationVar(&o.timeout, "timeout", 2*time.Minute, "How long the AccessKey and the samples may take to become Ready.")
+	zopts := zap.Options{Development: true}
+	zopts.BindFlags(fs)
+	_ = fs.Parse(os.Args[1:])
+	logf.SetLogger(zap.New(zap.UseFlagOptions(&zopts)))
+
+	o.assets = os.Getenv("KUBEBUILDER_ASSETS")
+	if o.assets == "" {
+		fmt.Fprintln(os.Stderr, "dev: KUBEBUILDER_ASSETS is not set: run `make dev`, which sets it (see `make envtest`)")
+		os.Exit(1)
+	}
+
+	// The first SIGINT or SIGTERM stops everything in order. Later ones are only acknowledged: dying
+	// here would leave etcd and kube-apiserver running, since they are in their own process group.
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		fmt.Fprintln(os.Stderr, "\nstopping the operator, the OSS emulator and the control plane...")
+		cancel()
+		for range sigs {
+			fmt.Fprintln(os.Stderr, "still stopping; etcd and kube-apiserver would be left running if this exited now")
+		}
+	}()
+
+	if err := run(ctx, o); err != nil {
+		fmt.Fprintf(os.Stderr, "dev: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+// run starts the control plane, the emulator and the operator, and stops them all when ctx ends, or
+// once everything is Ready with exitWhenReady. It returns nil when stopped by ctx.
+func run(ctx context.Context, o options) (err error) {
+	log := logf.Log.WithName("dev")
+	scheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		return err
+	}
+	if err := ossv1.AddToScheme(scheme); err != nil {
+		return err
+	}
+	kubeconfig, err := filepath.Abs(o.kubeconfig)
+	if err != nil {
+		return err
+	}
+	assets, err := filepath.Abs(o.assets)
+	if err != nil {
+		return err
+	}
+	unlock, err := lock(filepath.Dir(kubeconfig))
+	if err != nil {
+		return err
+	}
+	defer unlock()
+
+	// 1. The control plane. Never an existing cluster, whatever USE_EXISTING_CLUSTER says: the samples
+	// are applied to it.
+	log.Info("starting the control plane (etcd, kube-apiserver)", "assets", assets)
+	env := &envtest.Environment{
+		BinaryAssetsDirectory: assets,
+		CRDDirectoryPaths:     []string{filepath.Join(o.root, "config", "crd", "bases")},
+		ErrorIfCRDPathMissing: true,
+		UseExistingCluster:    ptr.To(false),
+		// envtest's 20s makes a busy machine restart kube-apiserver from scratch, which is slower still.
+		ControlPlaneStartTimeout: time.Minute,
+	}
+	cfg, err := env.Start()
+	if err != nil {
+		return fmt.Errorf("starting the control plane: %w", err)
+	}
+	defer func() {
+		if serr := env.Stop(); serr != nil {
+			err = errors.Join(err, fmt.Errorf("stopping the control plane: %w", serr))
+		}
+	}()
+	if ctx.Err() != nil {
+		return nil // Ctrl-C while it started
+	}
+
+	// 2. The OSS emulator.
+	emu := osstest.New(
+		osstest.WithAccount(osstest.Account{ID: devAccountID, DisplayName: "dev",
+			Keys: []osstest.Key{{AccessKeyID: devAccessKeyID, AccessKeySecret: devAccessKeySecret}}}),
+		osstest.WithRegion(devRegion),
+		osstest.WithLogger(logf.Log.WithName("oss-emulator")),
+	)
+	l, note, err := listen(o.ossListen)
+	if err != nil {
+		return err
+	}
+	if note != "" {
+		log.Info(note)
+	}
+	ossURL := "http://" + l.Addr().String()
+	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(l) }()
+	defer srv.Close()
+
+	// 3. The kubeconfig for kubectl in another shell.
+	if err := writeKubeconfig(env, kubeconfig); err != nil {
+		return err
+	}
+	defer os.Remove(kubeconfig)
+
+	// 4. The dev credentials, and the samples.
+	c, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		return err
+	}
+	if err := createCredentials(ctx, c, ossURL); err != nil {
+		return ignoreIfInterrupted(ctx, err)
+	}
+	waited := []resource{{accessKeyGVK, types.NamespacedName{Namespace: devNamespace, Name: devCredentials}}}
+	samples, err := readSamples(filepath.Join(o.root, "config", "samples"))
+	if err != nil {
+		return err
+	}
+	for _, s := range samples {
+		r := resourceOf(s.obj)
+		if s.obj.GroupVersionKind() == secretGVK || s.obj.GroupVersionKind() == accessKeyGVK {
+			log.Info("skipping a sample: make dev creates its own, for the emulator", "sample", r.String(), "file", s.file)
+			continue
+		}
+		if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(s.obj), client.FieldOwner(fieldOwner), client.ForceOwnership); err != nil {
+			return ignoreIfInterrupted(ctx, fmt.Errorf("applying %s from %s: %w", r, s.file, err))
+		}
+		log.Info("applied a sample", "sample", r.String(), "file", s.file)
+		waited = append(waited, r)
+	}
+
+	// 5. The operator, in the foreground.
+	mgr, err := newManager(cfg, scheme, o.resync)
+	if err != nil {
+		return err
+	}
+	printBanner(o.out, ossURL, kubeconfig, filepath.Join(assets, "kubectl"), o.resync)
+	mgrCtx, stopMgr := context.WithCancel(ctx)
+	mgrDone := make(chan struct{})
+	var mgrErr error
+	go func() {
+		defer close(mgrDone)
+		mgrErr = mgr.Start(mgrCtx)
+	}()
+	defer func() {
+		stopMgr()
+		<-mgrDone
+		if mgrErr != nil {
+			err = errors.Join(err, fmt.Errorf("the operator: %w", mgrErr))
+		}
+	}()
+
+	// 6. Report when everything is Ready; stop on Ctrl-C, or at once with exitWhenReady.
+	notReady, err := waitReady(ctx, c, waited, o.timeout, mgrDone)
+	switch {
+	case ctx.Err() != nil:
+		return nil
+	case err != nil:
+		return err
+	case len(notReady) > 0 && o.exitWhenReady:
+		return fmt.Errorf("not Ready after %s:\n  %s", o.timeout, strings.Join(notReady, "\n  "))
+	case len(notReady) > 0:
+		log.Info(fmt.Sprintf("not Ready after %s; the operator keeps trying:\n  %s", o.timeout, strings.Join(notReady, "\n  ")))
+	default:
+		names := make([]string, len(waited))
+		for i, r := range waited {
+			names[i] = r.String()
+		}
+		fmt.Fprintf(o.out, "\nReady: %s\n", strings.Join(names, ", "))
+		if o.onReady != nil {
+			if err := o.onReady(ctx, devEnv{kubeconfig: kubeconfig, kubectl: filepath.Join(assets, "kubectl"), emulator: emu}); err != nil {
+				return err
+			}
+		}
+		if o.exitWhenReady {
+			return nil
+		}
+		fmt.Fprintln(o.out, "Ctrl-C stops the operator, the OSS emulator and the control plane.")
+	}
+	select {
+	case <-ctx.Done():
+		return nil
+	case <-mgrDone:
+		return errOperatorStopped // with the operator's error, joined by the deferred stop
+	}
+}
+
+var errOperatorStopped = errors.New("the operator stopped")
+
+// ignoreIfInterrupted drops the error of a step that ctx cut short: Ctrl-C is not a failure.
+func ignoreIfInterrupted(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// newManager builds the operator as main.go does, with dev settings: http:// endpoints allowed (the
+// emulator), a fixed cluster ID, no leader election, and no metrics or probe ports to clash with
+// anything else on the machine.
+func newManager(cfg *rest.Config, scheme *runtime.Scheme, resync time.Duration) (manager.Manager, error) {
+	mgr, err := manager.New(cfg, manager.Options{
+		Scheme:  scheme,
+		Metrics: metricsserver.Options{BindAddress: "0"},
+		// As in main.go: Secrets are read from the API server, never cached.
+		Client: client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}}}},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("creating the manager: %w", err)
+	}
+	if err := controllers.Setup(mgr, controllers.Options{
+		ClusterID: "dev", ResyncPeriod: resync, MaxConcurrentReconciles: 4, AllowInsecureEndpoints: true,
+	}); err != nil {
+		return nil, err
+	}
+	return mgr, nil
+}
+
+// listen listens on addr or, when that is in use, on a free port of the same host. note says so.
+func listen(addr string) (l net.Listener, note string, err error) {
+	l, err = net.Listen("tcp", addr)
+	if err == nil || !errors.Is(err, syscall.EADDRINUSE) {
+		if err != nil {
+			return nil, "", fmt.Errorf("OSS emulator: %w", err)
+		}
+		return l, "", nil
+	}
+	host, _, serr := net.SplitHostPort(addr)
+	if serr != nil {
+		return nil, "", fmt.Errorf("OSS emulator: %w", err)
+	}
+	l, ferr := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if ferr != nil {
+		return nil, "", fmt.Errorf("OSS emulator: %w; and no free port on %s: %w", err, host, ferr)
+	}
+	return l, fmt.Sprintf("%s is in use; the OSS emulator listens on %s instead", addr, l.Addr()), nil
+}
+
+// lock makes dir (bin/dev) this process's own until release: a second `make dev` in the same
+// checkout would overwrite the kubeconfig of the first, then remove it. The kernel drops the lock if
+// the process dies. release removes the lock file, and dir if nothing else is in it.
+func lock(dir string) (release func(), err error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, "lock")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("another make dev is running in this checkout (it holds %s): use that one, or stop it first", path)
+		}
+		return nil, fmt.Errorf("locking %s: %w", path, err)
+	}
+	return func() {
+		_ = os.Remove(path)
+		_ = f.Close()
+		_ = os.Remove(dir) // fails, harmlessly, unless empty
+	}, nil
+}
+
+// writeKubeconfig writes a kubeconfig for a new member of system:masters.
+func writeKubeconfig(env *envtest.Environment, path string) error {
+	user, err := env.AddUser(envtest.User{Name: "dev-admin", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		return fmt.Errorf("creating the kubeconfig user: %w", err)
+	}
+	b, err := user.KubeConfig()
+	if err != nil {
+		return fmt.Errorf("creating the kubeconfig: %w", err)
+	}
+	// It holds a client key.
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		return fmt.Errorf("writing the kubeconfig: %w", err)
+	}
+	return nil
+}
+
+// createCredentials creates (or updates) the dev Secret and the AccessKey pointing at the emulator.
+func createCredentials(ctx context.Context, c client.Client, ossURL string) error {
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: devNamespace, Name: devCredentials}}
+	if _, err := controllerutil.CreateOrUpdate(ctx, c, secret, func() error {
+		secret.Type = corev1.SecretTypeOpaque
+		secret.Data = map[string][]byte{"accessKeyId": []byte(devAccessKeyID), "accessKeySecret": []byte(devAccessKeySecret)}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("creating Secret %s/%s: %w", devNamespace, devCredentials, err)
+	}
+	ak := &ossv1.AccessKey{ObjectMeta: metav1.ObjectMeta{Namespace: devNamespace, Name: devCredentials}}
+	if _, err := controllerutil.CreateOrUpdate(ctx, c, ak, func() error {
+		ak.Spec.SecretRef = ossv1.SecretReference{Name: devCredentials}
+		ak.Spec.Region = devRegion
+		ak.Spec.Endpoint = ossURL
+		return nil
+	}); err != nil {
+		return fmt.Errorf("creating AccessKey %s/%s: %w", devNamespace, devCredentials, err)
+	}
+	return nil
+}
+
+// sample is one object of a file in config/samples.
+type sample struct {
+	file string
+	obj  *unstructured.Unstructured
+}
+
+// readSamples reads every object of every YAML file in dir but kustomization.yaml, in file order.
+// Objects without a namespace go to the default namespace.
+func readSamples(dir string) ([]sample, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(files)
+	var out []sample
+	for _, file := range files {
+		if filepath.Base(file) == "kustomization.yaml" {
+			continue
+		}
+		objs, err := readObjects(file)
+		if err != nil {
+			return nil, err
+		}
+		for _, obj := range objs {
+			if obj.GetNamespace() == "" {
+				obj.SetNamespace(devNamespace)
+			}
+			out = append(out, sample{file: file, obj: obj})
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no samples in %s", dir)
+	}
+	return out, nil
+}
+
+// readObjects decodes every document of a multi-document YAML file.
+func readObjects(file string) ([]*unstructured.Unstructured, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r := utilyaml.NewYAMLReader(bufio.NewReader(f))
+	var objs []*unstructured.Unstructured
+	for {
+		doc, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return objs, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", file, err)
+		}
+		js, err := yaml.YAMLToJSON(doc)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		if s := string(bytes.TrimSpace(js)); s == "null" || s == "" {
+			continue // an empty document, or only comments
+		}
+		obj := &unstructured.Unstructured{}
+		if err := obj.UnmarshalJSON(js); err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		objs = append(objs, obj)
+	}
+}
+
+// resource names an object to wait for.
+type resource struct {
+	gvk schema.GroupVersionKind
+	key types.NamespacedName
+}
+
+func resourceOf(obj *unstructured.Unstructured) resource {
+	return resource{obj.GroupVersionKind(), types.NamespacedName{Namespace: obj.GetNamespace(), Name: obj.GetName()}}
+}
+
+func (r resource) String() string { return r.gvk.Kind + " " + r.key.String() }
+
+// waitReady polls until every resource is Ready, timeout passes, ctx ends or the operator stops.
+// notReady describes the resources that are not Ready, with the reason and message of their Ready
+// condition.
+func waitReady(ctx context.Context, c client.Client, rs []resource, timeout time.Duration, mgrDone <-chan struct{}) (notReady []string, err error) {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		notReady = notReady[:0]
+		for _, r := range rs {
+			why, err := readiness(ctx, c, r)
+			if err != nil && ctx.Err() == nil {
+				return nil, err
+			}
+			if why != "" {
+				notReady = append(notReady, r.String()+": "+why)
+			}
+		}
+		if len(notReady) == 0 {
+			return nil, nil
+		}
+		select {
+		case <-ctx.Done():
+			return notReady, nil
+		case <-deadline.C:
+			return notReady, nil
+		case <-mgrDone:
+			return nil, errOperatorStopped
+		case <-tick.C:
+		}
+	}
+}
+
+// readiness is "" when the resource is Ready at its current generation, else why not.
+func readiness(ctx context.Context, c client.Client, r resource) (string, error) {
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(r.gvk)
+	if err := c.Get(ctx, r.key, u); err != nil {
+		return "", fmt.Errorf("reading %s: %w", r, err)
+	}
+	var st struct {
+		ObservedGeneration int64              `json:"observedGeneration"`
+		Conditions         []metav1.Condition `json:"conditions"`
+	}
+	if m, ok := u.Object["status"].(map[string]any); ok {
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(m, &st); err != nil {
+			return "", fmt.Errorf("reading the status of %s: %w", r, err)
+		}
+	}
+	i := slices.IndexFunc(st.Conditions, func(c metav1.Condition) bool { return c.Type == ossv1.ConditionReady })
+	switch {
+	case i < 0:
+		return "no Ready condition yet", nil
+	case st.Conditions[i].Status != metav1.ConditionTrue:
+		c := st.Conditions[i]
+		return fmt.Sprintf("Ready=%s, reason %s: %s", c.Status, c.Reason, c.Message), nil
+	case st.ObservedGeneration != u.GetGeneration():
+		return fmt.Sprintf("status describes generation %d, not %d yet", st.ObservedGeneration, u.GetGeneration()), nil
+	}
+	return "", nil
+}
+
+func printBanner(w io.Writer, ossURL, kubeconfig, kubectl string, resync time.Duration) {
+	k := kubectl + " --kubeconfig " + kubeconfig
+	fmt.Fprintf(w, `
+oss-operator dev: the operator runs below, on a local control plane, against the OSS emulator.
+
+  OSS emulator   %s  (region %s, account %s)
+  credentials    access key ID %s, secret %s  (Secret and AccessKey %s/%s)
+  kubeconfig     %s
+  operator       cluster ID dev, resync every %s, http:// endpoints allowed
+
+From another shell:
+  %s get oss -A
+  %s wait --for=condition=Ready bucket --all -n %s
+
+Ctrl-C stops the operator, the OSS emulator and the control plane.
+
+`, ossURL, devRegion, devAccountID, devAccessKeyID, devAccessKeySecret, devNamespace, devCredentials,
+		kubeconfig, resync, k, k, devNamespace)
+}
