@@ -94,6 +94,8 @@ func (r *BucketReconciler) reconcileBucket(ctx context.Context, b *ossv1.Bucket)
 	paused := isPaused(b)
 
 	// Observe.
+	want := ownerTagValue(r.ClusterID, b)
+	obs := &observation{owner: want}
 	info, err := conn.GetBucketInfo(ctx, b.BucketName())
 	switch {
 	case ossapi.IsCode(err, ossapi.CodeNoSuchBucket):
@@ -101,7 +103,7 @@ func (r *BucketReconciler) reconcileBucket(ctx context.Context, b *ossv1.Bucket)
 			setReconciling(&st.Conditions, gen, ossv1.ReasonPaused, "Paused: the bucket does not exist and will be created when the ossoperator.io/paused annotation is removed")
 			return reconcile.Result{RequeueAfter: jitter(r.ResyncPeriod)}, nil
 		}
-		info, err = r.create(ctx, conn, b)
+		info, obs.tags, obs.fresh, err = r.create(ctx, conn, b)
 		if err != nil {
 			return r.fail(ctx, b, "Create", err)
 		}
@@ -111,6 +113,7 @@ func (r *BucketReconciler) reconcileBucket(ctx context.Context, b *ossv1.Bucket)
 	case err != nil:
 		return r.fail(ctx, b, "Observe", err)
 	}
+	obs.info = info
 	observe(st, info)
 
 	// The bucket exists: it must be in the declared region and of the declared kind.
@@ -119,14 +122,14 @@ func (r *BucketReconciler) reconcileBucket(ctx context.Context, b *ossv1.Bucket)
 	}
 
 	// Ownership: ours by tag, adoptable, or someone else's.
-	tags, err := conn.GetBucketTags(ctx, b.BucketName())
-	if err != nil {
-		return r.fail(ctx, b, "Observe", err)
+	if !obs.fresh {
+		if obs.tags, err = conn.GetBucketTags(ctx, b.BucketName()); err != nil {
+			return r.fail(ctx, b, "Observe", err)
+		}
 	}
-	want := ownerTagValue(r.ClusterID, b)
 	owner := ""
-	if tags != nil {
-		owner = tags.Map()[ossv1.OwnershipTagKey]
+	if obs.tags != nil {
+		owner = obs.tags.Map()[ossv1.OwnershipTagKey]
 	}
 	switch {
 	case owner == want:
@@ -140,24 +143,33 @@ func (r *BucketReconciler) reconcileBucket(ctx context.Context, b *ossv1.Bucket)
 		setReconciling(&st.Conditions, gen, ossv1.ReasonPaused, "Paused: the bucket would be adopted when the ossoperator.io/paused annotation is removed")
 		return reconcile.Result{RequeueAfter: jitter(r.ResyncPeriod)}, nil
 	default:
-		if err := r.tagOwner(ctx, conn, b, tags, want); err != nil {
+		tags := withOwner(existingTags(obs.tags), want)
+		if err := conn.PutBucketTags(ctx, b.BucketName(), tagging(tags)); err != nil {
 			return r.fail(ctx, b, "Adopt", err)
 		}
+		obs.tags = tagging(tags)
 		if b.Spec.Adopt && !wasCreating(b) {
 			r.Recorder.Eventf(b, nil, corev1.EventTypeNormal, "Adopted", "Adopt", "Adopted existing bucket %s", b.BucketName())
 		}
 	}
 
-	// Declared settings.
-	if b.Spec.ACL != "" && ossapi.ACL(b.Spec.ACL) != info.ACL {
-		if paused {
-			setReconciling(&st.Conditions, gen, ossv1.ReasonPaused, fmt.Sprintf("Paused: acl is %s, spec.acl is %s", info.ACL, b.Spec.ACL))
-			return reconcile.Result{RequeueAfter: jitter(r.ResyncPeriod)}, nil
-		}
-		if err := conn.PutBucketAcl(ctx, b.BucketName(), ossapi.ACL(b.Spec.ACL)); err != nil {
-			return r.fail(ctx, b, "UpdateACL", fmt.Errorf("setting spec.acl to %s: %w", b.Spec.ACL, err))
-		}
-		r.Recorder.Eventf(b, nil, corev1.EventTypeNormal, "Updated", "UpdateACL", "Set acl of bucket %s from %s to %s", b.BucketName(), info.ACL, b.Spec.ACL)
+	// Declared settings, each observed and written only when it differs.
+	out := r.reconcileSettings(ctx, conn, b, obs)
+	st.Settings = out.statuses
+	for _, name := range out.corrected {
+		r.Recorder.Eventf(b, nil, corev1.EventTypeNormal, "DriftCorrected", "Update", "spec.%s differed in OSS and was corrected", name)
+	}
+	switch {
+	case len(out.failed) > 0:
+		return r.stall(b, ossv1.ReasonOSSRejected, "OSS refused settings: "+joinLines(out.failed)+joinOthers(out.transient))
+	case len(out.transient) > 0:
+		msg := "Settings will be retried: " + joinLines(out.transient)
+		setReconciling(&st.Conditions, gen, ossv1.ReasonOSSUnavailable, msg)
+		r.Recorder.Eventf(b, nil, corev1.EventTypeWarning, ossv1.ReasonOSSUnavailable, "Update", "%s", msg)
+		return reconcile.Result{}, fmt.Errorf("%s", msg)
+	case len(out.pending) > 0:
+		setReconciling(&st.Conditions, gen, ossv1.ReasonPaused, "Paused: these settings differ from the spec and are not corrected: "+joinLines(out.pending))
+		return reconcile.Result{RequeueAfter: jitter(r.ResyncPeriod)}, nil
 	}
 
 	msg := fmt.Sprintf("Bucket %s is ready in %s", b.BucketName(), info.Location)
@@ -203,52 +215,62 @@ func (r *BucketReconciler) connect(ctx context.Context, b *ossv1.Bucket) (*Conn,
 
 // create creates the bucket, tags it as ours and reads it back. The status is written first with
 // reason Creating, so that a restart between PutBucket and the tag still knows the bucket is ours.
-func (r *BucketReconciler) create(ctx context.Context, conn *Conn, b *ossv1.Bucket) (*ossapi.BucketInfo, error) {
+// fresh is false when the bucket turned out to exist already (created concurrently).
+func (r *BucketReconciler) create(ctx context.Context, conn *Conn, b *ossv1.Bucket) (info *ossapi.BucketInfo, tags *ossapi.Tagging, fresh bool, err error) {
 	name := b.BucketName()
 	if !wasCreating(b) {
 		setReconciling(&b.Status.Conditions, b.Generation, ossv1.ReasonCreating, fmt.Sprintf("Creating bucket %s in %s", name, conn.Region()))
 		if err := r.Status().Update(ctx, b); err != nil {
-			return nil, err
+			return nil, nil, false, err
 		}
 	}
 	// Created private: Block Public Access, on by default for new buckets, would refuse a public ACL
 	// and with it the whole bucket. A public spec.acl is applied afterwards, where a refusal is
 	// reported against the ACL alone.
-	err := conn.PutBucket(ctx, &ossapi.PutBucketRequest{
-		Bucket: name, ACL: ossapi.ACLPrivate,
+	err = conn.PutBucket(ctx, &ossapi.PutBucketRequest{
+		Bucket: name, ACL: ossapi.ACLPrivate, ResourceGroupID: b.Spec.ResourceGroupID,
 		StorageClass: ossapi.StorageClass(b.Spec.StorageClass), RedundancyType: ossapi.RedundancyType(b.Spec.RedundancyType),
 	})
 	if ossapi.IsCode(err, ossapi.CodeBucketAlreadyExists) {
 		// Someone else's name, or ours created concurrently with another storage class: GetBucketInfo
 		// tells which (AccessDenied for another account).
-		info, ierr := conn.GetBucketInfo(ctx, name)
-		if ierr != nil {
-			return nil, ierr
+		if info, err = conn.GetBucketInfo(ctx, name); err != nil {
+			return nil, nil, false, err
 		}
-		return info, nil
+		tags, err = conn.GetBucketTags(ctx, name)
+		return info, tags, false, err
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, false, err
 	}
-	if err := r.tagOwner(ctx, conn, b, nil, ownerTagValue(r.ClusterID, b)); err != nil {
-		return nil, err
+	// One tag write: the ownership tag with the declared tags, if any.
+	tags = tagging(withOwner(b.Spec.Tags, ownerTagValue(r.ClusterID, b)))
+	if err := conn.PutBucketTags(ctx, name, tags); err != nil {
+		return nil, nil, false, err
 	}
 	r.Recorder.Eventf(b, nil, corev1.EventTypeNormal, "Created", "Create", "Created bucket %s in %s", name, conn.Region())
-	return conn.GetBucketInfo(ctx, name)
+	info, err = conn.GetBucketInfo(ctx, name)
+	return info, tags, true, err
 }
 
-// tagOwner adds the ownership tag, keeping every other tag.
-func (r *BucketReconciler) tagOwner(ctx context.Context, conn *Conn, b *ossv1.Bucket, existing *ossapi.Tagging, value string) error {
-	tags := &ossapi.Tagging{}
-	if existing != nil {
-		for _, t := range existing.Tags {
-			if t.Key != ossv1.OwnershipTagKey {
-				tags.Tags = append(tags.Tags, t)
+// existingTags are the tags other than the ownership tag.
+func existingTags(t *ossapi.Tagging) map[string]string {
+	m := map[string]string{}
+	if t != nil {
+		for k, v := range t.Map() {
+			if k != ossv1.OwnershipTagKey {
+				m[k] = v
 			}
 		}
 	}
-	tags.Tags = append(tags.Tags, ossapi.Tag{Key: ossv1.OwnershipTagKey, Value: value})
-	return conn.PutBucketTags(ctx, b.BucketName(), tags)
+	return m
+}
+
+func joinOthers(transient []string) string {
+	if len(transient) == 0 {
+		return ""
+	}
+	return "; and, to be retried: " + joinLines(transient)
 }
 
 // fail records a failed OSS call: transient failures keep the Bucket Reconciling and back off through

@@ -286,7 +286,7 @@ var _ = Describe("Bucket", func() {
 			Expect(ossA.PutBucketAcl(ctx, name, ossapi.ACLPublicReadWrite)).To(Succeed())
 			refresh(b)
 			Eventually(func() ossapi.ACL { got, _ := bucketState(name); return got.ACL }).Should(Equal(ossapi.ACLPrivate))
-			expectEvent(b, "Updated")
+			expectEvent(b, "DriftCorrected")
 		})
 
 		It("writes nothing to OSS or the API server on a resync when nothing changed", func() {

@@ -35,6 +35,7 @@ const (
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.region) || (has(self.region) && self.region == oldSelf.region)",message="spec.region is immutable: a bucket cannot move to another region"
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.storageClass) || (has(self.storageClass) && self.storageClass == oldSelf.storageClass)",message="spec.storageClass is immutable: OSS cannot change a bucket's storage class"
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.redundancyType) || (has(self.redundancyType) && self.redundancyType == oldSelf.redundancyType)",message="spec.redundancyType is immutable once set"
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.versioning) || has(self.versioning)",message="spec.versioning cannot be removed once set: OSS cannot turn versioning back off (set Suspended)"
 type BucketSpec struct {
 	// accessKeyRef names the AccessKey, in the same namespace, whose credentials manage the bucket.
 	// +required
@@ -88,6 +89,9 @@ type BucketSpec struct {
 	// Bucket Stalled with reason AdoptionRequired.
 	// +optional
 	Adopt bool `json:"adopt,omitempty"`
+
+	// The bucket's declarative settings.
+	BucketSettings `json:",inline"`
 }
 
 // BucketStatus reports where the bucket stands.
@@ -130,6 +134,25 @@ type BucketStatus struct {
 	// creationTime is when OSS created the bucket.
 	// +optional
 	CreationTime *metav1.Time `json:"creationTime,omitempty"`
+
+	// settings lists the settings the spec manages and whether OSS holds them.
+	// +listType=map
+	// +listMapKey=name
+	// +optional
+	Settings []SettingStatus `json:"settings,omitempty"`
+}
+
+// SettingStatus says whether OSS holds one managed setting as the spec declares it.
+type SettingStatus struct {
+	// name of the setting, as its spec field (lifecycle, cors, tags, ...).
+	// +required
+	Name string `json:"name"`
+	// inSync is true when OSS holds the declared value.
+	// +required
+	InSync bool `json:"inSync"`
+	// message says why the setting is not in sync, quoting OSS's code and message when OSS refused it.
+	// +optional
+	Message string `json:"message,omitempty"`
 }
 
 // Bucket is an Alibaba Cloud OSS bucket, created, adopted, observed and deleted by the operator with

@@ -1,0 +1,380 @@
+package v1alpha1
+
+// The bucket settings of BucketSpec. For every one the same rule holds: absent from the spec, the
+// setting is not managed (never read-modify-written, never cleared, never reported as drift); present
+// but empty (`lifecycle: {rules: []}`, `tags: {}`, `encryption: {}`), the setting is removed from the
+// bucket; present, the bucket holds exactly that value, and drift is corrected at every resync.
+
+// BucketSettings are the optional, declarative settings of a bucket.
+type BucketSettings struct {
+	// versioning is Enabled or Suspended. A bucket whose versioning was never set cannot return to
+	// that state, so once set this field can change between Enabled and Suspended but not be removed.
+	// +kubebuilder:validation:Enum=Enabled;Suspended
+	// +optional
+	Versioning string `json:"versioning,omitempty"`
+
+	// encryption is the default server-side encryption of new objects. `{}` removes it.
+	// +optional
+	Encryption *Encryption `json:"encryption,omitempty"`
+
+	// lifecycle expires, transitions and cleans up objects. `rules: []` removes every rule.
+	// +optional
+	Lifecycle *Lifecycle `json:"lifecycle,omitempty"`
+
+	// cors holds the cross-origin rules. `rules: []` removes them.
+	// +optional
+	CORS *CORS `json:"cors,omitempty"`
+
+	// tags are the bucket's tags (at most 20). `{}` removes every tag but the operator's own
+	// ossoperator.io/owner tag, which is always kept. Keys starting with ossoperator.io/ are reserved.
+	// +kubebuilder:validation:MaxProperties=20
+	// +kubebuilder:validation:XValidation:rule="self.all(k, size(k) >= 1 && size(k) <= 64)",message="spec.tags keys must be 1-64 bytes"
+	// +kubebuilder:validation:XValidation:rule="self.all(k, !k.startsWith('http://') && !k.startsWith('https://') && !k.startsWith('Aliyun'))",message="spec.tags keys must not start with http://, https:// or Aliyun"
+	// +kubebuilder:validation:XValidation:rule="self.all(k, !k.startsWith('ossoperator.io/'))",message="spec.tags keys starting with ossoperator.io/ are reserved for the operator"
+	// +kubebuilder:validation:XValidation:rule="self.all(k, size(self[k]) <= 128)",message="spec.tags values must be at most 128 bytes"
+	// +optional
+	Tags map[string]string `json:"tags,omitempty"`
+
+	// policy is the bucket policy, a JSON document (Version "1", Statement [...]). It is compared as
+	// JSON: key order and whitespace are never drift. "" removes the policy. A policy that grants
+	// access to everyone needs publicAccessBlock: false.
+	// +kubebuilder:validation:MaxLength=16384
+	// +optional
+	Policy *string `json:"policy,omitempty"`
+
+	// logging writes access logs into another bucket of the same account and region. `{}` turns
+	// logging off.
+	// +optional
+	Logging *Logging `json:"logging,omitempty"`
+
+	// referer is hotlink protection. `{}` restores OSS's default (empty referers allowed, no lists).
+	// +optional
+	Referer *Referer `json:"referer,omitempty"`
+
+	// website serves the bucket as a static website. `{}` turns it off.
+	// +optional
+	Website *Website `json:"website,omitempty"`
+
+	// publicAccessBlock is Block Public Access, on by default for new buckets. A public ACL or a
+	// public policy needs it false; the operator switches it off before applying them.
+	// +optional
+	PublicAccessBlock *bool `json:"publicAccessBlock,omitempty"`
+
+	// resourceGroupId is the resource group of the bucket, rg-...
+	// +kubebuilder:validation:Pattern=`^rg-[a-zA-Z0-9]+$`
+	// +kubebuilder:validation:MaxLength=64
+	// +optional
+	ResourceGroupID string `json:"resourceGroupId,omitempty"`
+}
+
+// Encryption is default server-side encryption.
+// +kubebuilder:validation:XValidation:rule="!has(self.kmsKeyId) || (has(self.algorithm) && self.algorithm == 'KMS')",message="spec.encryption.kmsKeyId is only allowed with algorithm KMS"
+// +kubebuilder:validation:XValidation:rule="!has(self.kmsDataEncryption) || (has(self.algorithm) && self.algorithm == 'KMS')",message="spec.encryption.kmsDataEncryption is only allowed with algorithm KMS"
+// +kubebuilder:validation:XValidation:rule="has(self.algorithm) || (!has(self.kmsKeyId) && !has(self.kmsDataEncryption))",message="spec.encryption.algorithm is required unless encryption is {} (removed)"
+type Encryption struct {
+	// algorithm: AES256 (OSS-managed keys), KMS (keys in KMS) or SM4.
+	// +kubebuilder:validation:Enum=AES256;KMS;SM4
+	// +optional
+	Algorithm string `json:"algorithm,omitempty"`
+	// kmsKeyId is the KMS key to use, with algorithm KMS; default: the key OSS manages in KMS.
+	// +kubebuilder:validation:MaxLength=256
+	// +optional
+	KMSKeyID string `json:"kmsKeyId,omitempty"`
+	// kmsDataEncryption is SM4 to encrypt data with SM4 under a KMS key.
+	// +kubebuilder:validation:Enum=SM4
+	// +optional
+	KMSDataEncryption string `json:"kmsDataEncryption,omitempty"`
+}
+
+// Lifecycle is a bucket's lifecycle configuration.
+type Lifecycle struct {
+	// rules, at most 1000, with unique IDs.
+	// +kubebuilder:validation:MaxItems=1000
+	// +listType=map
+	// +listMapKey=id
+	// +required
+	Rules []LifecycleRule `json:"rules"`
+}
+
+// LifecycleRule is one lifecycle rule. It applies to the objects under prefix carrying every tag, less
+// those the filter excludes, and needs at least one action.
+// +kubebuilder:validation:XValidation:rule="has(self.expiration) || has(self.transitions) || has(self.abortMultipartUpload) || has(self.noncurrentVersionExpiration) || has(self.noncurrentVersionTransitions)",message="a lifecycle rule needs at least one action: expiration, transitions, abortMultipartUpload, noncurrentVersionExpiration or noncurrentVersionTransitions"
+type LifecycleRule struct {
+	// id names the rule, unique in the bucket (1-255 characters).
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=255
+	// +required
+	ID string `json:"id"`
+	// prefix selects objects by key prefix; empty selects every object.
+	// +kubebuilder:validation:MaxLength=1024
+	// +optional
+	Prefix string `json:"prefix,omitempty"`
+	// tags select objects carrying all of these tags.
+	// +kubebuilder:validation:MaxProperties=10
+	// +optional
+	Tags map[string]string `json:"tags,omitempty"`
+	// status is Enabled (the default) or Disabled.
+	// +kubebuilder:validation:Enum=Enabled;Disabled
+	// +kubebuilder:default=Enabled
+	// +optional
+	Status string `json:"status,omitempty"`
+	// filter excludes objects from the rule.
+	// +optional
+	Filter *LifecycleFilter `json:"filter,omitempty"`
+	// expiration deletes current objects.
+	// +optional
+	Expiration *LifecycleExpiration `json:"expiration,omitempty"`
+	// transitions move current objects to colder storage classes.
+	// +kubebuilder:validation:MaxItems=4
+	// +optional
+	Transitions []LifecycleTransition `json:"transitions,omitempty"`
+	// abortMultipartUpload removes unfinished multipart uploads.
+	// +optional
+	AbortMultipartUpload *LifecycleAbortMultipartUpload `json:"abortMultipartUpload,omitempty"`
+	// noncurrentVersionExpiration deletes old versions (needs versioning).
+	// +optional
+	NoncurrentVersionExpiration *NoncurrentVersionExpiration `json:"noncurrentVersionExpiration,omitempty"`
+	// noncurrentVersionTransitions move old versions to colder storage classes (needs versioning).
+	// +kubebuilder:validation:MaxItems=4
+	// +optional
+	NoncurrentVersionTransitions []NoncurrentVersionTransition `json:"noncurrentVersionTransitions,omitempty"`
+}
+
+// LifecycleFilter excludes objects by prefix and tag, and bounds object sizes.
+// +kubebuilder:validation:XValidation:rule="!has(self.objectSizeGreaterThan) || !has(self.objectSizeLessThan) || self.objectSizeGreaterThan < self.objectSizeLessThan",message="filter.objectSizeGreaterThan must be less than filter.objectSizeLessThan"
+type LifecycleFilter struct {
+	// not excludes objects under a prefix, optionally only those with a tag.
+	// +kubebuilder:validation:MaxItems=1
+	// +optional
+	Not []LifecycleNot `json:"not,omitempty"`
+	// objectSizeGreaterThan selects objects larger than this many bytes.
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	ObjectSizeGreaterThan *int64 `json:"objectSizeGreaterThan,omitempty"`
+	// objectSizeLessThan selects objects smaller than this many bytes.
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	ObjectSizeLessThan *int64 `json:"objectSizeLessThan,omitempty"`
+}
+
+// LifecycleNot is an exclusion.
+type LifecycleNot struct {
+	// prefix of the excluded objects.
+	// +kubebuilder:validation:MaxLength=1024
+	// +required
+	Prefix string `json:"prefix"`
+	// tag further narrows the exclusion to objects carrying it.
+	// +optional
+	Tag *Tag `json:"tag,omitempty"`
+}
+
+// Tag is a key and a value.
+type Tag struct {
+	// key of the tag.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	// +required
+	Key string `json:"key"`
+	// value of the tag.
+	// +kubebuilder:validation:MaxLength=256
+	// +optional
+	Value string `json:"value,omitempty"`
+}
+
+// LifecycleExpiration holds exactly one of days, createdBeforeDate and expiredObjectDeleteMarker.
+// +kubebuilder:validation:XValidation:rule="(has(self.days) ? 1 : 0) + (has(self.createdBeforeDate) ? 1 : 0) + (has(self.expiredObjectDeleteMarker) ? 1 : 0) == 1",message="expiration needs exactly one of days, createdBeforeDate and expiredObjectDeleteMarker"
+type LifecycleExpiration struct {
+	// days after an object's last modification when it expires.
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	Days *int32 `json:"days,omitempty"`
+	// createdBeforeDate (YYYY-MM-DD): objects last modified before midnight UTC of that day expire.
+	// +kubebuilder:validation:Pattern=`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`
+	// +optional
+	CreatedBeforeDate string `json:"createdBeforeDate,omitempty"`
+	// expiredObjectDeleteMarker removes delete markers that have no older versions left.
+	// +optional
+	ExpiredObjectDeleteMarker *bool `json:"expiredObjectDeleteMarker,omitempty"`
+}
+
+// LifecycleTransition moves objects to a colder storage class.
+type LifecycleTransition struct {
+	// days after the last modification (or the last access, with isAccessTime).
+	// +kubebuilder:validation:Minimum=1
+	// +required
+	Days int32 `json:"days"`
+	// storageClass to move to.
+	// +kubebuilder:validation:Enum=IA;Archive;ColdArchive;DeepColdArchive
+	// +required
+	StorageClass string `json:"storageClass"`
+	// isAccessTime counts days from the last access instead of the last modification (needs access
+	// tracking on the bucket).
+	// +optional
+	IsAccessTime *bool `json:"isAccessTime,omitempty"`
+	// returnToStdWhenVisit moves an object back to Standard when it is read (with isAccessTime).
+	// +optional
+	ReturnToStdWhenVisit *bool `json:"returnToStdWhenVisit,omitempty"`
+	// allowSmallFile also moves objects smaller than 64 KB (with isAccessTime).
+	// +optional
+	AllowSmallFile *bool `json:"allowSmallFile,omitempty"`
+}
+
+// LifecycleAbortMultipartUpload holds exactly one of days and createdBeforeDate.
+// +kubebuilder:validation:XValidation:rule="has(self.days) != has(self.createdBeforeDate)",message="abortMultipartUpload needs exactly one of days and createdBeforeDate"
+type LifecycleAbortMultipartUpload struct {
+	// days after an upload started when it is aborted.
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	Days *int32 `json:"days,omitempty"`
+	// createdBeforeDate (YYYY-MM-DD): uploads started before midnight UTC of that day are aborted.
+	// +kubebuilder:validation:Pattern=`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`
+	// +optional
+	CreatedBeforeDate string `json:"createdBeforeDate,omitempty"`
+}
+
+// NoncurrentVersionExpiration deletes old versions.
+type NoncurrentVersionExpiration struct {
+	// noncurrentDays after a version became old when it is deleted.
+	// +kubebuilder:validation:Minimum=1
+	// +required
+	NoncurrentDays int32 `json:"noncurrentDays"`
+}
+
+// NoncurrentVersionTransition moves old versions to a colder storage class.
+type NoncurrentVersionTransition struct {
+	// noncurrentDays after a version became old when it moves.
+	// +kubebuilder:validation:Minimum=1
+	// +required
+	NoncurrentDays int32 `json:"noncurrentDays"`
+	// storageClass to move to.
+	// +kubebuilder:validation:Enum=IA;Archive;ColdArchive;DeepColdArchive
+	// +required
+	StorageClass string `json:"storageClass"`
+	// isAccessTime counts from the last access.
+	// +optional
+	IsAccessTime *bool `json:"isAccessTime,omitempty"`
+	// returnToStdWhenVisit moves a version back to Standard when it is read.
+	// +optional
+	ReturnToStdWhenVisit *bool `json:"returnToStdWhenVisit,omitempty"`
+	// allowSmallFile also moves versions smaller than 64 KB.
+	// +optional
+	AllowSmallFile *bool `json:"allowSmallFile,omitempty"`
+}
+
+// CORS is a bucket's cross-origin configuration.
+type CORS struct {
+	// rules, at most 10.
+	// +kubebuilder:validation:MaxItems=10
+	// +required
+	Rules []CORSRule `json:"rules"`
+	// responseVary adds Vary: Origin to responses.
+	// +optional
+	ResponseVary *bool `json:"responseVary,omitempty"`
+}
+
+// CORSRule allows cross-origin requests.
+type CORSRule struct {
+	// allowedOrigins, each with at most one "*".
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:MaxLength=512
+	// +kubebuilder:validation:XValidation:rule="self.all(o, size(o.split('*')) <= 2)",message="cors allowedOrigins may contain at most one * each"
+	// +required
+	AllowedOrigins []string `json:"allowedOrigins"`
+	// allowedMethods: GET, PUT, POST, DELETE, HEAD.
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=5
+	// +kubebuilder:validation:items:Enum=GET;PUT;POST;DELETE;HEAD
+	// +required
+	AllowedMethods []string `json:"allowedMethods"`
+	// allowedHeaders in preflight requests, each with at most one "*".
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:MaxLength=512
+	// +kubebuilder:validation:XValidation:rule="self.all(h, size(h.split('*')) <= 2)",message="cors allowedHeaders may contain at most one * each"
+	// +optional
+	AllowedHeaders []string `json:"allowedHeaders,omitempty"`
+	// exposeHeaders the browser may read.
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:MaxLength=512
+	// +optional
+	ExposeHeaders []string `json:"exposeHeaders,omitempty"`
+	// maxAgeSeconds a browser may cache the preflight answer.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=999999999
+	// +optional
+	MaxAgeSeconds *int64 `json:"maxAgeSeconds,omitempty"`
+}
+
+// Logging is access logging. `{}` turns it off.
+// +kubebuilder:validation:XValidation:rule="has(self.targetBucket) || !has(self.targetPrefix)",message="spec.logging.targetPrefix needs spec.logging.targetBucket"
+type Logging struct {
+	// targetBucket receives the logs: a bucket of the same account in the same region.
+	// +kubebuilder:validation:MinLength=3
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9][a-z0-9-]*[a-z0-9]$`
+	// +optional
+	TargetBucket string `json:"targetBucket,omitempty"`
+	// targetPrefix of the log objects.
+	// +kubebuilder:validation:MaxLength=32
+	// +optional
+	TargetPrefix string `json:"targetPrefix,omitempty"`
+}
+
+// Referer is hotlink protection.
+type Referer struct {
+	// allowEmpty allows requests without a Referer header. Default true.
+	// +optional
+	AllowEmpty *bool `json:"allowEmpty,omitempty"`
+	// allowTruncateQueryString matches referers without their query string. Default true.
+	// +optional
+	AllowTruncateQueryString *bool `json:"allowTruncateQueryString,omitempty"`
+	// truncatePath matches referers without their path (needs allowTruncateQueryString).
+	// +optional
+	TruncatePath *bool `json:"truncatePath,omitempty"`
+	// allowList of referers, with * and ? wildcards.
+	// +kubebuilder:validation:MaxItems=100
+	// +kubebuilder:validation:items:MaxLength=512
+	// +optional
+	AllowList []string `json:"allowList,omitempty"`
+	// blockList of referers, refused even if allowed.
+	// +kubebuilder:validation:MaxItems=100
+	// +kubebuilder:validation:items:MaxLength=512
+	// +optional
+	BlockList []string `json:"blockList,omitempty"`
+}
+
+// Website is static website hosting. `{}` turns it off.
+// +kubebuilder:validation:XValidation:rule="!has(self.errorDocument) || has(self.indexDocument)",message="spec.website.errorDocument needs spec.website.indexDocument"
+type Website struct {
+	// indexDocument is served for a directory.
+	// +optional
+	IndexDocument *IndexDocument `json:"indexDocument,omitempty"`
+	// errorDocument is served for a missing object.
+	// +optional
+	ErrorDocument *ErrorDocument `json:"errorDocument,omitempty"`
+}
+
+// IndexDocument is the default page.
+type IndexDocument struct {
+	// suffix is the page's name, for example index.html.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
+	// +required
+	Suffix string `json:"suffix"`
+	// supportSubDir serves the index page of sub-directories too.
+	// +optional
+	SupportSubDir *bool `json:"supportSubDir,omitempty"`
+}
+
+// ErrorDocument is the page for a missing object.
+type ErrorDocument struct {
+	// key of the error page, for example error.html.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
+	// +required
+	Key string `json:"key"`
+	// httpStatus answered with it: 404 (the default) or 200.
+	// +kubebuilder:validation:Enum=200;404
+	// +optional
+	HTTPStatus *int32 `json:"httpStatus,omitempty"`
+}

@@ -1,0 +1,169 @@
+package controllers
+
+import (
+	"context"
+	"reflect"
+	"sort"
+	"time"
+
+	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
+	"github.com/ossoperator/oss-operator/ossapi"
+)
+
+// lifecycleSetting manages the lifecycle rules. Values are normalized OSS configurations (rules by
+// ID, tags by key, dates in OSS's form, false flags as absent), nil for no rules.
+var lifecycleSetting = facet[*ossapi.LifecycleConfiguration]{
+	name:    "lifecycle",
+	managed: func(b *ossv1.Bucket) bool { return b.Spec.Lifecycle != nil },
+	desired: func(b *ossv1.Bucket, _ *observation) (*ossapi.LifecycleConfiguration, error) {
+		return normalizeLifecycle(lifecycleToOSS(b.Spec.Lifecycle)), nil
+	},
+	observe: func(ctx context.Context, c *Conn, b *ossv1.Bucket, _ *observation) (*ossapi.LifecycleConfiguration, error) {
+		cfg, err := c.GetBucketLifecycle(ctx, b.BucketName())
+		return normalizeLifecycle(cfg), err
+	},
+	equal: func(want, got *ossapi.LifecycleConfiguration) bool { return reflect.DeepEqual(want, got) },
+	apply: func(ctx context.Context, c *Conn, b *ossv1.Bucket, want *ossapi.LifecycleConfiguration) error {
+		if want == nil {
+			// OSS refuses a configuration without rules: removing them all is a delete.
+			return c.DeleteBucketLifecycle(ctx, b.BucketName())
+		}
+		return c.PutBucketLifecycle(ctx, b.BucketName(), want)
+	},
+}
+
+// lifecycleToOSS converts the spec to OSS's shape.
+func lifecycleToOSS(l *ossv1.Lifecycle) *ossapi.LifecycleConfiguration {
+	cfg := &ossapi.LifecycleConfiguration{}
+	for _, r := range l.Rules {
+		rule := ossapi.LifecycleRule{ID: r.ID, Prefix: r.Prefix, Status: r.Status}
+		if rule.Status == "" {
+			rule.Status = "Enabled"
+		}
+		for k, v := range r.Tags {
+			rule.Tags = append(rule.Tags, ossapi.Tag{Key: k, Value: v})
+		}
+		if f := r.Filter; f != nil {
+			rule.Filter = &ossapi.LifecycleFilter{ObjectSizeGreaterThan: f.ObjectSizeGreaterThan, ObjectSizeLessThan: f.ObjectSizeLessThan}
+			for _, n := range f.Not {
+				not := ossapi.LifecycleNot{Prefix: n.Prefix}
+				if n.Tag != nil {
+					not.Tag = &ossapi.Tag{Key: n.Tag.Key, Value: n.Tag.Value}
+				}
+				rule.Filter.Not = append(rule.Filter.Not, not)
+			}
+		}
+		if e := r.Expiration; e != nil {
+			rule.Expiration = &ossapi.LifecycleExpiration{Days: intPtr(e.Days), CreatedBeforeDate: ossDate(e.CreatedBeforeDate), ExpiredObjectDeleteMarker: e.ExpiredObjectDeleteMarker}
+		}
+		for _, t := range r.Transitions {
+			rule.Transitions = append(rule.Transitions, ossapi.LifecycleTransition{Days: intPtr(&t.Days), StorageClass: ossapi.StorageClass(t.StorageClass),
+				IsAccessTime: t.IsAccessTime, ReturnToStdWhenVisit: t.ReturnToStdWhenVisit, AllowSmallFile: t.AllowSmallFile})
+		}
+		if a := r.AbortMultipartUpload; a != nil {
+			rule.AbortMultipartUpload = &ossapi.LifecycleAbortMultipartUpload{Days: intPtr(a.Days), CreatedBeforeDate: ossDate(a.CreatedBeforeDate)}
+		}
+		if n := r.NoncurrentVersionExpiration; n != nil {
+			rule.NoncurrentVersionExpiration = &ossapi.NoncurrentVersionExpiration{NoncurrentDays: int(n.NoncurrentDays)}
+		}
+		for _, t := range r.NoncurrentVersionTransitions {
+			rule.NoncurrentVersionTransitions = append(rule.NoncurrentVersionTransitions, ossapi.NoncurrentVersionTransition{NoncurrentDays: int(t.NoncurrentDays),
+				StorageClass: ossapi.StorageClass(t.StorageClass), IsAccessTime: t.IsAccessTime, ReturnToStdWhenVisit: t.ReturnToStdWhenVisit, AllowSmallFile: t.AllowSmallFile})
+		}
+		cfg.Rules = append(cfg.Rules, rule)
+	}
+	return cfg
+}
+
+// normalizeLifecycle puts a configuration in one canonical form; nil for no rules.
+func normalizeLifecycle(in *ossapi.LifecycleConfiguration) *ossapi.LifecycleConfiguration {
+	if in == nil || len(in.Rules) == 0 {
+		return nil
+	}
+	out := &ossapi.LifecycleConfiguration{}
+	for _, r := range in.Rules {
+		r.Tags = sortedTags(r.Tags)
+		r.AtimeBase = nil
+		if f := r.Filter; f != nil {
+			nf := &ossapi.LifecycleFilter{ObjectSizeGreaterThan: f.ObjectSizeGreaterThan, ObjectSizeLessThan: f.ObjectSizeLessThan}
+			for _, n := range f.Not {
+				nf.Not = append(nf.Not, n)
+			}
+			if len(nf.Not) == 0 && nf.ObjectSizeGreaterThan == nil && nf.ObjectSizeLessThan == nil {
+				nf = nil
+			}
+			r.Filter = nf
+		}
+		if e := r.Expiration; e != nil {
+			e2 := *e
+			e2.CreatedBeforeDate = normalizeDate(e2.CreatedBeforeDate)
+			e2.ExpiredObjectDeleteMarker = trueOrNil(e2.ExpiredObjectDeleteMarker)
+			r.Expiration = &e2
+		}
+		var ts []ossapi.LifecycleTransition
+		for _, t := range r.Transitions {
+			t.CreatedBeforeDate = normalizeDate(t.CreatedBeforeDate)
+			t.IsAccessTime, t.ReturnToStdWhenVisit, t.AllowSmallFile = trueOrNil(t.IsAccessTime), trueOrNil(t.ReturnToStdWhenVisit), trueOrNil(t.AllowSmallFile)
+			ts = append(ts, t)
+		}
+		r.Transitions = ts
+		if a := r.AbortMultipartUpload; a != nil {
+			a2 := *a
+			a2.CreatedBeforeDate = normalizeDate(a2.CreatedBeforeDate)
+			r.AbortMultipartUpload = &a2
+		}
+		var nts []ossapi.NoncurrentVersionTransition
+		for _, t := range r.NoncurrentVersionTransitions {
+			t.IsAccessTime, t.ReturnToStdWhenVisit, t.AllowSmallFile = trueOrNil(t.IsAccessTime), trueOrNil(t.ReturnToStdWhenVisit), trueOrNil(t.AllowSmallFile)
+			nts = append(nts, t)
+		}
+		r.NoncurrentVersionTransitions = nts
+		out.Rules = append(out.Rules, r)
+	}
+	sort.Slice(out.Rules, func(i, j int) bool { return out.Rules[i].ID < out.Rules[j].ID })
+	return out
+}
+
+func sortedTags(tags []ossapi.Tag) []ossapi.Tag {
+	if len(tags) == 0 {
+		return nil
+	}
+	out := append([]ossapi.Tag(nil), tags...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
+
+// ossDate turns a spec date (YYYY-MM-DD) into OSS's midnight-UTC timestamp.
+func ossDate(d string) string {
+	if d == "" {
+		return ""
+	}
+	return d + "T00:00:00.000Z"
+}
+
+// normalizeDate renders any ISO 8601 timestamp OSS may echo as OSS's own form.
+func normalizeDate(d string) string {
+	if d == "" {
+		return ""
+	}
+	t, err := time.Parse(time.RFC3339, d)
+	if err != nil {
+		return d
+	}
+	return t.UTC().Format("2006-01-02T15:04:05.000Z")
+}
+
+func trueOrNil(b *bool) *bool {
+	if b == nil || !*b {
+		return nil
+	}
+	return b
+}
+
+func intPtr(v *int32) *int {
+	if v == nil {
+		return nil
+	}
+	i := int(*v)
+	return &i
+}

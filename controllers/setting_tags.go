@@ -1,0 +1,54 @@
+package controllers
+
+import (
+	"context"
+	"maps"
+	"sort"
+
+	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
+	"github.com/ossoperator/oss-operator/ossapi"
+)
+
+// tagsSetting manages the bucket's tags, always keeping the operator's ownership tag. The tags were
+// read already for the ownership check, so observing them costs nothing more.
+var tagsSetting = facet[map[string]string]{
+	name:    "tags",
+	managed: func(b *ossv1.Bucket) bool { return b.Spec.Tags != nil },
+	desired: func(b *ossv1.Bucket, o *observation) (map[string]string, error) {
+		return withOwner(b.Spec.Tags, o.owner), nil
+	},
+	fromObservation: true,
+	observe: func(_ context.Context, _ *Conn, _ *ossv1.Bucket, o *observation) (map[string]string, error) {
+		if o.tags == nil {
+			return map[string]string{}, nil
+		}
+		return o.tags.Map(), nil
+	},
+	apply: func(ctx context.Context, c *Conn, b *ossv1.Bucket, want map[string]string) error {
+		return c.PutBucketTags(ctx, b.BucketName(), tagging(want))
+	},
+}
+
+// withOwner is the declared tags plus the ownership tag.
+func withOwner(tags map[string]string, owner string) map[string]string {
+	want := maps.Clone(tags)
+	if want == nil {
+		want = map[string]string{}
+	}
+	want[ossv1.OwnershipTagKey] = owner
+	return want
+}
+
+// tagging renders tags sorted by key, so the same tags always make the same request.
+func tagging(m map[string]string) *ossapi.Tagging {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	t := &ossapi.Tagging{}
+	for _, k := range keys {
+		t.Tags = append(t.Tags, ossapi.Tag{Key: k, Value: m[k]})
+	}
+	return t
+}
