@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -157,7 +158,9 @@ func (r *BucketReconciler) reconcileBucket(ctx context.Context, b *ossv1.Bucket)
 	out := r.reconcileSettings(ctx, conn, b, obs)
 	st.Settings = out.statuses
 	for _, name := range out.corrected {
-		r.Recorder.Eventf(b, nil, corev1.EventTypeNormal, "DriftCorrected", "Update", "spec.%s differed in OSS and was corrected", name)
+		// One action per setting: Events of the same reason and action are merged into one series.
+		r.Recorder.Eventf(b, nil, corev1.EventTypeNormal, "DriftCorrected", "Correct"+strings.ToUpper(name[:1])+name[1:],
+			"spec.%s differed in OSS and was corrected", name)
 	}
 	switch {
 	case len(out.failed) > 0:

@@ -33,7 +33,7 @@ type BucketSettings struct {
 	// +kubebuilder:validation:XValidation:rule="self.all(k, !k.startsWith('ossoperator.io/'))",message="spec.tags keys starting with ossoperator.io/ are reserved for the operator"
 	// +kubebuilder:validation:XValidation:rule="self.all(k, size(self[k]) <= 128)",message="spec.tags values must be at most 128 bytes"
 	// +optional
-	Tags map[string]string `json:"tags,omitempty"`
+	Tags map[string]string `json:"tags"` // no omitempty: `tags: {}` (remove all) must survive serialization
 
 	// policy is the bucket policy, a JSON document (Version "1", Statement [...]). It is compared as
 	// JSON: key order and whitespace are never drift. "" removes the policy. A policy that grants
