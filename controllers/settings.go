@@ -64,7 +64,7 @@ type settingResult struct {
 	invalid bool  // the spec itself cannot be applied (err says why)
 }
 
-func (f facet[T]) settingName() string             { return f.name }
+func (f facet[T]) settingName() string            { return f.name }
 func (f facet[T]) isManaged(b *ossv1.Bucket) bool { return f.managed(b) }
 
 func (f facet[T]) reconcile(ctx context.Context, c *Conn, b *ossv1.Bucket, o *observation, dryRun bool) settingResult {

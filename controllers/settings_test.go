@@ -30,7 +30,7 @@ func everySetting(name, logTarget string) func(*ossv1.Bucket) {
 			{ID: "expire-tmp", Prefix: "tmp/", Tags: map[string]string{"b": "2", "a": "1"}, Expiration: &ossv1.LifecycleExpiration{Days: ptr.To[int32](7)},
 				Filter: &ossv1.LifecycleFilter{Not: []ossv1.LifecycleNot{{Prefix: "tmp/keep/"}}, ObjectSizeGreaterThan: ptr.To[int64](10)}},
 			{ID: "old-versions", NoncurrentVersionExpiration: &ossv1.NoncurrentVersionExpiration{NoncurrentDays: 30},
-				Transitions: []ossv1.LifecycleTransition{{Days: 30, StorageClass: "IA"}},
+				Transitions:          []ossv1.LifecycleTransition{{Days: 30, StorageClass: "IA"}},
 				AbortMultipartUpload: &ossv1.LifecycleAbortMultipartUpload{CreatedBeforeDate: "2030-01-01"}},
 		}}
 		b.Spec.CORS = &ossv1.CORS{Rules: []ossv1.CORSRule{{AllowedOrigins: []string{"https://*.example.com"}, AllowedMethods: []string{"GET", "HEAD"}, MaxAgeSeconds: ptr.To[int64](600)}}}

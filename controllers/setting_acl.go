@@ -1,0 +1,23 @@
+package controllers
+
+import (
+	"context"
+
+	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
+	"github.com/ossoperator/oss-operator/ossapi"
+)
+
+// aclSetting manages the bucket ACL, which GetBucketInfo reports.
+var aclSetting = facet[ossapi.ACL]{
+	name:            "acl",
+	managed:         func(b *ossv1.Bucket) bool { return b.Spec.ACL != "" },
+	desired:         func(b *ossv1.Bucket, _ *observation) (ossapi.ACL, error) { return ossapi.ACL(b.Spec.ACL), nil },
+	fresh:           ossapi.ACLPrivate,
+	fromObservation: true,
+	observe: func(_ context.Context, _ *Conn, _ *ossv1.Bucket, o *observation) (ossapi.ACL, error) {
+		return o.info.ACL, nil
+	},
+	apply: func(ctx context.Context, c *Conn, b *ossv1.Bucket, want ossapi.ACL) error {
+		return c.PutBucketAcl(ctx, b.BucketName(), want)
+	},
+}

@@ -1,0 +1,36 @@
+package controllers
+
+import (
+	"context"
+
+	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
+	"github.com/ossoperator/oss-operator/ossapi"
+)
+
+// encryptionValue is the default encryption, "" algorithm for none.
+type encryptionValue struct{ algorithm, kmsKeyID, kmsDataEncryption string }
+
+var encryptionSetting = facet[encryptionValue]{
+	name:    "encryption",
+	managed: func(b *ossv1.Bucket) bool { return b.Spec.Encryption != nil },
+	desired: func(b *ossv1.Bucket, _ *observation) (encryptionValue, error) {
+		e := b.Spec.Encryption
+		return encryptionValue{e.Algorithm, e.KMSKeyID, e.KMSDataEncryption}, nil
+	},
+	fromObservation: true,
+	observe: func(_ context.Context, _ *Conn, _ *ossv1.Bucket, o *observation) (encryptionValue, error) {
+		e := o.info.ServerSideEncryption
+		if e.SSEAlgorithm == "" || e.SSEAlgorithm == "None" {
+			return encryptionValue{}, nil
+		}
+		return encryptionValue{e.SSEAlgorithm, e.KMSMasterKeyID, e.KMSDataEncryption}, nil
+	},
+	apply: func(ctx context.Context, c *Conn, b *ossv1.Bucket, want encryptionValue) error {
+		if want.algorithm == "" {
+			return c.DeleteBucketEncryption(ctx, b.BucketName())
+		}
+		return c.PutBucketEncryption(ctx, b.BucketName(), &ossapi.ServerSideEncryptionRule{
+			ApplyServerSideEncryptionByDefault: ossapi.ServerSideEncryptionByDefault{
+				SSEAlgorithm: want.algorithm, KMSMasterKeyID: want.kmsKeyID, KMSDataEncryption: want.kmsDataEncryption}})
+	},
+}

@@ -1,0 +1,31 @@
+package controllers
+
+import (
+	"context"
+
+	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
+	"github.com/ossoperator/oss-operator/ossapi"
+)
+
+// Logging: GetBucketInfo reports the target (as BucketPolicy), so observing it costs no call.
+// loggingValue is the logging target, "" bucket for off.
+type loggingValue struct{ bucket, prefix string }
+
+var loggingSetting = facet[loggingValue]{
+	name:    "logging",
+	managed: func(b *ossv1.Bucket) bool { return b.Spec.Logging != nil },
+	desired: func(b *ossv1.Bucket, _ *observation) (loggingValue, error) {
+		return loggingValue{b.Spec.Logging.TargetBucket, b.Spec.Logging.TargetPrefix}, nil
+	},
+	fromObservation: true,
+	observe: func(_ context.Context, _ *Conn, _ *ossv1.Bucket, o *observation) (loggingValue, error) {
+		return loggingValue{o.info.Logging.LogBucket, o.info.Logging.LogPrefix}, nil
+	},
+	apply: func(ctx context.Context, c *Conn, b *ossv1.Bucket, want loggingValue) error {
+		if want.bucket == "" {
+			return c.DeleteBucketLogging(ctx, b.BucketName())
+		}
+		return c.PutBucketLogging(ctx, b.BucketName(), &ossapi.BucketLoggingStatus{
+			LoggingEnabled: &ossapi.LoggingEnabled{TargetBucket: want.bucket, TargetPrefix: want.prefix}})
+	},
+}

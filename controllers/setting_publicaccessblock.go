@@ -1,0 +1,30 @@
+package controllers
+
+import (
+	"context"
+
+	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
+	"github.com/ossoperator/oss-operator/ossapi"
+)
+
+// publicAccessBlockSetting manages Block Public Access, which GetBucketInfo reports. It is applied before the ACL and the policy.
+var publicAccessBlockSetting = facet[bool]{
+	name:    "publicAccessBlock",
+	managed: func(b *ossv1.Bucket) bool { return b.Spec.PublicAccessBlock != nil },
+	desired: func(b *ossv1.Bucket, _ *observation) (bool, error) { return *b.Spec.PublicAccessBlock, nil },
+	// New buckets have Block Public Access on (OSS, since October 2025).
+	fresh: true,
+	observe: func(ctx context.Context, c *Conn, b *ossv1.Bucket, o *observation) (bool, error) {
+		if o.info.BlockPublicAccess != nil {
+			return *o.info.BlockPublicAccess, nil
+		}
+		cfg, err := c.GetBucketPublicAccessBlock(ctx, b.BucketName())
+		if err != nil {
+			return false, err
+		}
+		return cfg.BlockPublicAccess, nil
+	},
+	apply: func(ctx context.Context, c *Conn, b *ossv1.Bucket, want bool) error {
+		return c.PutBucketPublicAccessBlock(ctx, b.BucketName(), &ossapi.PublicAccessBlockConfiguration{BlockPublicAccess: want})
+	},
+}

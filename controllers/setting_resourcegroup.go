@@ -1,0 +1,23 @@
+package controllers
+
+import (
+	"context"
+
+	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
+)
+
+// resourceGroupSetting manages the resource group, which GetBucketInfo reports.
+var resourceGroupSetting = facet[string]{
+	name:    "resourceGroupId",
+	managed: func(b *ossv1.Bucket) bool { return b.Spec.ResourceGroupID != "" },
+	desired: func(b *ossv1.Bucket, _ *observation) (string, error) { return b.Spec.ResourceGroupID, nil },
+	// A new bucket is in the account's default group, whose ID is not known without reading it;
+	// the reconciler creates buckets in the declared group directly (PutBucket carries it).
+	fromObservation: true,
+	observe: func(_ context.Context, _ *Conn, _ *ossv1.Bucket, o *observation) (string, error) {
+		return o.info.ResourceGroupID, nil
+	},
+	apply: func(ctx context.Context, c *Conn, b *ossv1.Bucket, want string) error {
+		return c.PutBucketResourceGroup(ctx, b.BucketName(), want)
+	},
+}
