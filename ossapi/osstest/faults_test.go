@@ -46,6 +46,14 @@ func TestFaults(t *testing.T) {
 			func(t *testing.T, err error) {
 				wantCode(t, err, http.StatusServiceUnavailable, ossapi.CodeServiceUnavailable)
 			}, 3},
+		{"4xx is never retried", osstest.Fault{Operation: ossapi.OpGetBucketInfo, Status: 400, Code: ossapi.CodeInvalidArgument}, 3,
+			func(t *testing.T, err error) {
+				wantCode(t, err, http.StatusBadRequest, ossapi.CodeInvalidArgument)
+			}, 1},
+		{"403 is never retried", osstest.Fault{Operation: ossapi.OpGetBucketInfo, Status: 403, Code: ossapi.CodeAccessDenied}, 3,
+			func(t *testing.T, err error) {
+				wantCode(t, err, http.StatusForbidden, ossapi.CodeAccessDenied)
+			}, 1},
 		{"reset", osstest.Fault{Operation: ossapi.OpGetBucketInfo, Reset: true}, 1,
 			func(t *testing.T, err error) {
 				var te *ossapi.TransportError
