@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"reflect"
 	"testing"
+	"unicode/utf8"
 
 	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
 	"github.com/ossoperator/oss-operator/ossapi"
@@ -49,6 +50,11 @@ func FuzzLifecycleConversion(f *testing.F) {
 	f.Add("", "", "", int32(0), "", false, int64(-1), int64(-1), "Archive", int32(0), true)
 	f.Add("a b/ü<&>", "tag key", "x&y", int32(1), "2030-12-31", false, int64(0), int64(1), "DeepColdArchive", int32(365), true)
 	f.Fuzz(func(t *testing.T, prefix, tagKey, tagValue string, days int32, date string, marker bool, gt, lt int64, class string, noncurrent int32, abortByDate bool) {
+		for _, s := range []string{prefix, tagKey, tagValue, date, class} {
+			if !utf8.ValidString(s) {
+				return // the API server only takes UTF-8 strings
+			}
+		}
 		rule := ossv1.LifecycleRule{ID: "r", Prefix: prefix}
 		if tagKey != "" {
 			rule.Tags = map[string]string{tagKey: tagValue}
