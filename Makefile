@@ -16,6 +16,11 @@ CONTROLLER_GEN := $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
 HELM := $(LOCALBIN)/helm-$(HELM_VERSION)
 KUSTOMIZE := $(LOCALBIN)/kustomize-$(KUSTOMIZE_VERSION)
 
+# The Helm chart, and the image `make docker-build` builds (its tag is the chart's appVersion).
+CHART_DIR := charts/oss-operator
+IMG ?= ghcr.io/ossoperator/oss-operator:$(shell awk -F'"' '/^appVersion:/ {print $$2}' $(CHART_DIR)/Chart.yaml)
+CONTAINER_TOOL ?= docker
+
 # Directory holding etcd, kube-apiserver and kubectl for envtest. Recursively expanded on purpose: only the
 # recipes that reference it (test, dev) run hack/envtest.sh, which builds the binaries on first use. Set it
 # in the environment to use binaries you already have. Do not export it: make would then expand it for
@@ -56,9 +61,26 @@ generate: controller-gen ## Generate DeepCopy methods for the API types.
 	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./api/..."
 
 .PHONY: manifests
-manifests: controller-gen ## Generate CRDs (config/crd/bases), RBAC (config/rbac) and webhook configuration.
+manifests: controller-gen ## Generate CRDs (config/crd/bases), RBAC (config/rbac) and webhook configuration; copy them into the chart.
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd webhook paths="./..." \
 		output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+	@$(MAKE) --no-print-directory chart-files
+
+# The chart renders its CRDs and RBAC rules from these copies (templates/crds.yaml, templates/rbac.yaml).
+.PHONY: chart-files
+chart-files: ## Copy the generated CRDs and the RBAC rules from config/ into the chart's files/.
+	rm -rf $(CHART_DIR)/files/crds $(CHART_DIR)/files/rbac
+	mkdir -p $(CHART_DIR)/files/crds $(CHART_DIR)/files/rbac
+	cp config/crd/bases/*.yaml $(CHART_DIR)/files/crds/
+	cp config/rbac/role.yaml config/rbac/leader_election_role.yaml $(CHART_DIR)/files/rbac/
+
+.PHONY: docs
+docs: ## Generate the API reference, docs/api.md, from the types in api/v1alpha1.
+	go run ./hack/apidocs -o docs/api.md ./api/v1alpha1
+
+.PHONY: docker-build
+docker-build: ## Build the manager image IMG (default: ghcr.io/ossoperator/oss-operator:<appVersion>) with CONTAINER_TOOL.
+	$(CONTAINER_TOOL) build -t $(IMG) .
 
 .PHONY: envtest
 envtest: ## Build (once per machine) the envtest control plane; prints the KUBEBUILDER_ASSETS directory.
@@ -67,7 +89,7 @@ envtest: ## Build (once per machine) the envtest control plane; prints the KUBEB
 ##@ Verification
 
 .PHONY: test
-test: lint verify-generated ## Run every test against the envtest control plane, after lint and verify-generated.
+test: lint verify-generated helm kustomize ## Run every test against the envtest control plane, after lint and verify-generated.
 	@assets='$(KUBEBUILDER_ASSETS)'; $(call require-assets,$$assets); \
 		echo "KUBEBUILDER_ASSETS=$$assets go test ./... -count=1"; \
 		KUBEBUILDER_ASSETS="$$assets" go test ./... -count=1
@@ -83,12 +105,12 @@ lint: ## Check formatting (gofmt) and run go vet.
 	go vet ./...
 
 .PHONY: verify-generated
-verify-generated: generate manifests ## Fail if generated code or manifests under api/ or config/ are stale.
+verify-generated: generate manifests docs ## Fail if generated code, manifests, chart copies or docs/api.md are stale.
 	@# Only the work tree column counts (and untracked files): what regeneration changed relative to the
 	@# index, so staged but not yet committed work passes, as does a clean clone that is up to date.
-	@changes=$$(git status --porcelain -- api config | grep -v '^. ' || true); \
+	@changes=$$(git status --porcelain -- api config charts docs/api.md | grep -v '^. ' || true); \
 	if [ -n "$$changes" ]; then \
-		echo "generated files under api/ or config/ are stale or new; review, then stage or commit them:" >&2; \
+		echo "generated files under api/, config/, charts/ or docs/api.md are stale or new; review, then stage or commit them:" >&2; \
 		echo "$$changes" >&2; exit 1; \
 	fi
 

@@ -28,8 +28,12 @@ import (
 	"github.com/ossoperator/oss-operator/ossapi"
 )
 
+// The default --cluster-id reads the kube-system namespace's UID.
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get,resourceNames=kube-system
-// +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;list;watch;create;update;patch;delete
+
+// Leader election needs Leases (and core Events about them) only in the operator's own namespace, so
+// those permissions are a namespaced Role, config/rbac/leader_election_role.yaml, not markers here:
+// markers generate the ClusterRole.
 
 func main() {
 	var (

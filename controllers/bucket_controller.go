@@ -65,8 +65,11 @@ func (r *BucketReconciler) Reconcile(ctx context.Context, req reconcile.Request)
 		return r.reconcileDelete(ctx, b, before)
 	}
 	if !controllerutil.ContainsFinalizer(b, Finalizer) {
+		// A patch of the finalizers alone: an Update would write back the whole spec as the Go types
+		// render it, dropping the empty lists and maps the user applied, a diff for GitOps tools.
+		patch := client.MergeFromWithOptions(b.DeepCopy(), client.MergeFromWithOptimisticLock{})
 		controllerutil.AddFinalizer(b, Finalizer)
-		if err := r.Update(ctx, b); err != nil {
+		if err := r.Patch(ctx, b, patch); err != nil {
 			return reconcile.Result{}, err
 		}
 	}

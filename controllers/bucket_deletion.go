@@ -7,6 +7,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -124,8 +125,9 @@ func blockedRetry(b *ossv1.Bucket) time.Duration {
 }
 
 func (r *BucketReconciler) release(ctx context.Context, b *ossv1.Bucket) (reconcile.Result, error) {
+	patch := client.MergeFromWithOptions(b.DeepCopy(), client.MergeFromWithOptimisticLock{})
 	controllerutil.RemoveFinalizer(b, Finalizer)
-	return reconcile.Result{}, r.Update(ctx, b)
+	return reconcile.Result{}, client.IgnoreNotFound(r.Patch(ctx, b, patch))
 }
 
 func (r *BucketReconciler) releasePtr(ctx context.Context, b *ossv1.Bucket) (*reconcile.Result, error) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"reflect"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -21,8 +22,8 @@ func FuzzPolicyComparison(f *testing.F) {
 	f.Add(`{`)
 	f.Fuzz(func(t *testing.T, doc string) {
 		v, err := parsePolicy(doc)
-		if err != nil {
-			return
+		if err != nil || v.parsed == nil {
+			return // refused, or "" (no policy)
 		}
 		var generic any
 		if err := json.Unmarshal([]byte(doc), &generic); err != nil {
@@ -51,8 +52,8 @@ func FuzzLifecycleConversion(f *testing.F) {
 	f.Add("a b/ü<&>", "tag key", "x&y", int32(1), "2030-12-31", false, int64(0), int64(1), "DeepColdArchive", int32(365), true)
 	f.Fuzz(func(t *testing.T, prefix, tagKey, tagValue string, days int32, date string, marker bool, gt, lt int64, class string, noncurrent int32, abortByDate bool) {
 		for _, s := range []string{prefix, tagKey, tagValue, date, class} {
-			if !utf8.ValidString(s) {
-				return // the API server only takes UTF-8 strings
+			if !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 }) {
+				return // the API server takes only UTF-8, and the schema refuses control characters in prefixes
 			}
 		}
 		rule := ossv1.LifecycleRule{ID: "r", Prefix: prefix}

@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"errors"
 	"math/rand/v2"
 	"time"
 
@@ -23,9 +24,19 @@ func isTransient(err error) bool {
 	if err == nil {
 		return false
 	}
+	var w *waitError
+	if errors.As(err, &w) {
+		return true
+	}
 	if e, ok := ossapi.AsError(err); ok {
 		return e.StatusCode >= 500 || e.StatusCode == 429 || e.StatusCode == 408 || e.Code == ossapi.CodeRequestTimeTooSkewed
 	}
 	// Transport errors, unreadable answers and anything else that is not an OSS error answer.
 	return true
 }
+
+// waitError is a dependency that is expected to appear by itself (a log target bucket applied at the
+// same time): the Bucket stays Reconciling and is retried with backoff.
+type waitError struct{ msg string }
+
+func (e *waitError) Error() string { return e.msg }

@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"fmt"
 
 	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
 	"github.com/ossoperator/oss-operator/ossapi"
@@ -25,7 +26,15 @@ var loggingSetting = facet[loggingValue]{
 		if want.bucket == "" {
 			return c.DeleteBucketLogging(ctx, b.BucketName())
 		}
-		return c.PutBucketLogging(ctx, b.BucketName(), &ossapi.BucketLoggingStatus{
+		err := c.PutBucketLogging(ctx, b.BucketName(), &ossapi.BucketLoggingStatus{
 			LoggingEnabled: &ossapi.LoggingEnabled{TargetBucket: want.bucket, TargetPrefix: want.prefix}})
+		if ossapi.IsCode(err, ossapi.CodeInvalidTargetBucketForLogging) {
+			// A target that does not exist yet (often a Bucket applied with this one) is waited for;
+			// one in another region or account needs a change of spec.
+			if _, ierr := c.GetBucketInfo(ctx, want.bucket); ossapi.IsCode(ierr, ossapi.CodeNoSuchBucket) {
+				return &waitError{fmt.Sprintf("waiting for the log target bucket %q to exist", want.bucket)}
+			}
+		}
+		return err
 	},
 }

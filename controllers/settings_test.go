@@ -283,3 +283,16 @@ var _ = Describe("Bucket settings", func() {
 		Expect(got.Tags).To(HaveKeyWithValue("a", "2"))
 	})
 })
+
+var _ = Describe("Bucket settings that depend on another bucket", func() {
+	It("waits for a log target that does not exist yet, and proceeds when it appears", func() {
+		ns := newNamespace()
+		readyAccessKey(ns)
+		target := unique("late-logs")
+		b := createBucket(ns, unique("logged"), func(b *ossv1.Bucket) { b.Spec.Logging = &ossv1.Logging{TargetBucket: target} })
+		expectCondition(b, ossv1.ConditionReconciling, metav1.ConditionTrue, ossv1.ReasonOSSUnavailable)
+		Expect(readyMessage(b)).To(ContainSubstring("waiting for the log target bucket"))
+		createBucket(ns, target)
+		expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+	})
+})

@@ -28,10 +28,10 @@ type BucketSettings struct {
 	// tags are the bucket's tags (at most 20). `{}` removes every tag but the operator's own
 	// ossoperator.io/owner tag, which is always kept. Keys starting with ossoperator.io/ are reserved.
 	// +kubebuilder:validation:MaxProperties=20
-	// +kubebuilder:validation:XValidation:rule="self.all(k, size(k) >= 1 && size(k) <= 64)",message="spec.tags keys must be 1-64 bytes"
+	// +kubebuilder:validation:XValidation:rule="self.all(k, size(bytes(k)) >= 1 && size(bytes(k)) <= 64)",message="spec.tags keys must be 1-64 bytes"
 	// +kubebuilder:validation:XValidation:rule="self.all(k, !k.startsWith('http://') && !k.startsWith('https://') && !k.startsWith('Aliyun'))",message="spec.tags keys must not start with http://, https:// or Aliyun"
 	// +kubebuilder:validation:XValidation:rule="self.all(k, !k.startsWith('ossoperator.io/'))",message="spec.tags keys starting with ossoperator.io/ are reserved for the operator"
-	// +kubebuilder:validation:XValidation:rule="self.all(k, size(self[k]) <= 128)",message="spec.tags values must be at most 128 bytes"
+	// +kubebuilder:validation:XValidation:rule="self.all(k, size(bytes(self[k])) <= 128)",message="spec.tags values must be at most 128 bytes"
 	// +optional
 	Tags map[string]string `json:"tags"` // no omitempty: `tags: {}` (remove all) must survive serialization
 
@@ -39,6 +39,7 @@ type BucketSettings struct {
 	// JSON: key order and whitespace are never drift. "" removes the policy. A policy that grants
 	// access to everyone needs publicAccessBlock: false.
 	// +kubebuilder:validation:MaxLength=16384
+	// +kubebuilder:validation:XValidation:rule="size(bytes(self)) <= 16384",message="spec.policy must be at most 16384 bytes"
 	// +optional
 	Policy *string `json:"policy,omitempty"`
 
@@ -98,15 +99,17 @@ type Lifecycle struct {
 
 // LifecycleRule is one lifecycle rule. It applies to the objects under prefix carrying every tag, less
 // those the filter excludes, and needs at least one action.
-// +kubebuilder:validation:XValidation:rule="has(self.expiration) || has(self.transitions) || has(self.abortMultipartUpload) || has(self.noncurrentVersionExpiration) || has(self.noncurrentVersionTransitions)",message="a lifecycle rule needs at least one action: expiration, transitions, abortMultipartUpload, noncurrentVersionExpiration or noncurrentVersionTransitions"
+// +kubebuilder:validation:XValidation:rule="has(self.expiration) || (has(self.transitions) && size(self.transitions) > 0) || has(self.abortMultipartUpload) || has(self.noncurrentVersionExpiration) || (has(self.noncurrentVersionTransitions) && size(self.noncurrentVersionTransitions) > 0)",message="a lifecycle rule needs at least one action: expiration, transitions, abortMultipartUpload, noncurrentVersionExpiration or noncurrentVersionTransitions"
 type LifecycleRule struct {
 	// id names the rule, unique in the bucket (1-255 characters).
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=255
 	// +required
 	ID string `json:"id"`
-	// prefix selects objects by key prefix; empty selects every object.
+	// prefix selects objects by key prefix; empty selects every object. No control characters: XML,
+	// the lifecycle API's format, cannot carry them.
 	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^[^\x00-\x1f]*$`
 	// +optional
 	Prefix string `json:"prefix,omitempty"`
 	// tags select objects carrying all of these tags.
@@ -159,8 +162,9 @@ type LifecycleFilter struct {
 
 // LifecycleNot is an exclusion.
 type LifecycleNot struct {
-	// prefix of the excluded objects.
+	// prefix of the excluded objects, without control characters.
 	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^[^\x00-\x1f]*$`
 	// +required
 	Prefix string `json:"prefix"`
 	// tag further narrows the exclusion to objects carrying it.
@@ -190,6 +194,7 @@ type LifecycleExpiration struct {
 	Days *int32 `json:"days,omitempty"`
 	// createdBeforeDate (YYYY-MM-DD): objects last modified before midnight UTC of that day expire.
 	// +kubebuilder:validation:Pattern=`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`
+	// +kubebuilder:validation:Format=date
 	// +optional
 	CreatedBeforeDate string `json:"createdBeforeDate,omitempty"`
 	// expiredObjectDeleteMarker removes delete markers that have no older versions left.
@@ -228,6 +233,7 @@ type LifecycleAbortMultipartUpload struct {
 	Days *int32 `json:"days,omitempty"`
 	// createdBeforeDate (YYYY-MM-DD): uploads started before midnight UTC of that day are aborted.
 	// +kubebuilder:validation:Pattern=`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`
+	// +kubebuilder:validation:Format=date
 	// +optional
 	CreatedBeforeDate string `json:"createdBeforeDate,omitempty"`
 }

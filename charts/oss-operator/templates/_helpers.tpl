@@ -1,0 +1,99 @@
+{{/*
+Names. Everything derives from the release name and nameOverride / fullnameOverride, so the chart can be
+installed several times and used as a dependency of another chart.
+*/}}
+{{- define "oss-operator.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "oss-operator.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Name of cluster-scoped objects (ClusterRole, ClusterRoleBinding): the full name qualified by the release
+namespace, so that releases of the same name in two namespaces (one per team, with watchNamespaces) do not
+collide.
+*/}}
+{{- define "oss-operator.clusterName" -}}
+{{- printf "%s-%s" .Release.Namespace (include "oss-operator.fullname" .) }}
+{{- end }}
+
+{{- define "oss-operator.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "oss-operator.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "oss-operator.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "oss-operator.labels" -}}
+helm.sh/chart: {{ include "oss-operator.chart" . }}
+{{ include "oss-operator.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{- define "oss-operator.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "oss-operator.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "oss-operator.image" -}}
+{{- $tag := default .Chart.AppVersion .Values.image.tag }}
+{{- if .Values.image.digest }}
+{{- printf "%s:%s@%s" .Values.image.repository $tag .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository $tag }}
+{{- end }}
+{{- end }}
+
+{{/*
+RBAC rules, generated from the +kubebuilder:rbac markers into config/rbac/role.yaml and copied into
+files/rbac/ by `make manifests`. Rules on cluster-scoped resources (the kube-system namespace read that
+derives the default --cluster-id) are split from the rest, which a namespaced install grants per watched
+namespace.
+*/}}
+{{- define "oss-operator.namespacedRules" -}}
+{{- $rules := list }}
+{{- range (.Files.Get "files/rbac/role.yaml" | fromYaml).rules }}
+{{- if not (has "namespaces" .resources) }}
+{{- $rules = append $rules . }}
+{{- end }}
+{{- end }}
+{{- toYaml $rules }}
+{{- end }}
+
+{{- define "oss-operator.clusterIdRules" -}}
+{{- $rules := list }}
+{{- if not .Values.operator.clusterId }}
+{{- range (.Files.Get "files/rbac/role.yaml" | fromYaml).rules }}
+{{- if has "namespaces" .resources }}
+{{- $rules = append $rules . }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- toYaml $rules }}
+{{- end }}
+
+{{- define "oss-operator.validate" -}}
+{{- if and (gt (int .Values.replicaCount) 1) (not .Values.leaderElection.enabled) }}
+{{- fail "replicaCount above 1 needs leaderElection.enabled: without it every replica would reconcile" }}
+{{- end }}
+{{- if and .Values.metrics.serviceMonitor.enabled (not .Values.metrics.enabled) }}
+{{- fail "metrics.serviceMonitor.enabled needs metrics.enabled" }}
+{{- end }}
+{{- end }}

@@ -1,0 +1,125 @@
+package packaging
+
+import (
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// The image cannot be built here (no registry access), so the Dockerfile is checked against the code: it
+// copies every file the manager is built from, builds a static binary, and runs it as nonroot on distroless
+// with the entrypoint the Deployments rely on.
+func TestDockerfile(t *testing.T) {
+	instructions := dockerInstructions(string(readFile(t, "Dockerfile")))
+
+	// Every Go file of every package of this module that the manager imports, and go.mod and go.sum.
+	cmd := exec.Command("go", "list", "-deps", "-f", `{{if not .Standard}}{{.Dir}}{{range .GoFiles}} {{.}}{{end}}{{end}}`, ".")
+	cmd.Dir = root
+	cmd.Env = append(cmd.Environ(), "CGO_ENABLED=0", "GOOS=linux")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	needed := []string{"go.mod", "go.sum"}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) == 0 || !strings.HasPrefix(fields[0], root) {
+			continue // a dependency: go mod download fetches it
+		}
+		rel, _ := filepath.Rel(root, fields[0])
+		for _, f := range fields[1:] {
+			needed = append(needed, filepath.ToSlash(filepath.Join(rel, f)))
+		}
+	}
+
+	var copied []string
+	for _, in := range instructions {
+		if in.cmd == "COPY" && !strings.HasPrefix(in.args[0], "--from") {
+			copied = append(copied, in.args[:len(in.args)-1]...)
+		}
+	}
+	for _, f := range needed {
+		if !slices.ContainsFunc(copied, func(src string) bool { return src == f || strings.HasPrefix(f, strings.TrimSuffix(src, "/")+"/") }) {
+			t.Errorf("the Dockerfile does not copy %s, which the manager is built from", f)
+		}
+	}
+
+	// .dockerignore allows only what is listed: each COPY source must be let through.
+	ignore := strings.Split(string(readFile(t, ".dockerignore")), "\n")
+	if slices.Contains(ignore, "*") {
+		for _, src := range copied {
+			if !slices.Contains(ignore, "!"+src) && !slices.Contains(ignore, "!"+strings.TrimSuffix(src, "/")+"/") {
+				t.Errorf(".dockerignore excludes %s, which the Dockerfile copies", src)
+			}
+		}
+	}
+
+	var froms []string
+	var build, user, entrypoint string
+	for _, in := range instructions {
+		switch in.cmd {
+		case "FROM":
+			froms = append(froms, in.raw)
+		case "RUN":
+			if strings.Contains(in.raw, "go build") {
+				build = in.raw
+			}
+		case "USER":
+			user = in.raw
+		case "ENTRYPOINT":
+			entrypoint = in.raw
+		}
+	}
+	if len(froms) < 2 {
+		t.Fatalf("not a multi-stage build: %q", froms)
+	}
+	goVersion := regexp.MustCompile(`(?m)^go (\d+\.\d+)`).FindStringSubmatch(string(readFile(t, "go.mod")))
+	if goVersion == nil || !strings.Contains(froms[0], "golang:"+goVersion[1]) {
+		t.Errorf("the build stage %q does not use the Go version of go.mod (%v)", froms[0], goVersion)
+	}
+	if !strings.Contains(build, "CGO_ENABLED=0") {
+		t.Errorf("the binary is not built static (CGO_ENABLED=0): %q", build)
+	}
+	if final := froms[len(froms)-1]; !strings.Contains(final, "distroless/static") || !strings.Contains(final, ":nonroot") {
+		t.Errorf("the final stage %q is not distroless static nonroot", final)
+	}
+	if user != "USER 65532:65532" {
+		t.Errorf("%q: the image must run as the numeric nonroot user, so that runAsNonRoot can verify it", user)
+	}
+	if entrypoint != `ENTRYPOINT ["/manager"]` {
+		t.Errorf("%q: the Deployments pass only args, so the entrypoint must be /manager", entrypoint)
+	}
+}
+
+type dockerInstruction struct {
+	cmd  string
+	args []string
+	raw  string
+}
+
+// dockerInstructions splits a Dockerfile into instructions, joining continuation lines and dropping
+// comments.
+func dockerInstructions(text string) []dockerInstruction {
+	var out []dockerInstruction
+	var cur string
+	for _, line := range strings.Split(text, "\n") {
+		trimmed := strings.TrimSpace(line)
+		if strings.HasPrefix(trimmed, "#") || (trimmed == "" && cur == "") {
+			continue
+		}
+		if strings.HasSuffix(trimmed, "\\") {
+			cur += strings.TrimSuffix(trimmed, "\\") + " "
+			continue
+		}
+		cur += trimmed
+		fields := strings.Fields(cur)
+		if len(fields) > 0 {
+			out = append(out, dockerInstruction{cmd: strings.ToUpper(fields[0]), args: fields[1:], raw: strings.Join(fields, " ")})
+		}
+		cur = ""
+	}
+	return out
+}

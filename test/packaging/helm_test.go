@@ -1,0 +1,390 @@
+package packaging
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+const chart = "charts/oss-operator"
+
+func TestHelmLint(t *testing.T) {
+	for _, args := range [][]string{
+		{"lint", "--strict", "--kube-version", kubeVersion, chart},
+		{"lint", "--strict", "--kube-version", kubeVersion, chart, "-f", "test/packaging/testdata/values-nondefault.yaml"},
+	} {
+		mustCommand(t, "helm", args...)
+	}
+}
+
+// TestChartCopiesAreFresh: the chart renders the CRDs and RBAC rules from copies of config/ that
+// `make manifests` refreshes; a copy that differs from its source, or a missing or extra one, is stale.
+func TestChartCopiesAreFresh(t *testing.T) {
+	for _, c := range []struct{ src, dst string }{
+		{"config/crd/bases", chart + "/files/crds"},
+		{"config/rbac/role.yaml", chart + "/files/rbac/role.yaml"},
+		{"config/rbac/leader_election_role.yaml", chart + "/files/rbac/leader_election_role.yaml"},
+	} {
+		src, dst := listFiles(t, c.src), listFiles(t, c.dst)
+		if !slices.Equal(names(src), names(dst)) {
+			t.Errorf("%s holds %q but %s holds %q: run `make manifests`", c.src, names(src), c.dst, names(dst))
+			continue
+		}
+		for i := range src {
+			if !bytes.Equal(readFile(t, src[i]), readFile(t, dst[i])) {
+				t.Errorf("%s differs from %s: run `make manifests`", dst[i], src[i])
+			}
+		}
+	}
+}
+
+// listFiles lists a file, or the YAML files of a directory, relative to the repository.
+func listFiles(t *testing.T, rel string) []string {
+	t.Helper()
+	fi, err := os.Stat(filepath.Join(root, rel))
+	if err != nil {
+		t.Fatalf("%v: run `make manifests`", err)
+	}
+	if !fi.IsDir() {
+		return []string{rel}
+	}
+	paths, err := filepath.Glob(filepath.Join(root, rel, "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, p := range paths {
+		out = append(out, filepath.Join(rel, filepath.Base(p)))
+	}
+	return out
+}
+
+func names(paths []string) []string {
+	var out []string
+	for _, p := range paths {
+		out = append(out, filepath.Base(p))
+	}
+	return out
+}
+
+func TestHelmDefault(t *testing.T) {
+	const release, ns = "oss-operator", systemNamespace
+	objs := helmTemplate(t, chart, release, ns)
+
+	checkCRDs(t, objs)
+	for _, crd := range find(objs, "CustomResourceDefinition") {
+		if crd.GetAnnotations()["helm.sh/resource-policy"] != "keep" {
+			t.Errorf("CRD %s lacks helm.sh/resource-policy: keep", crd.GetName())
+		}
+	}
+	dep := checkManager(t, objs, image+":"+appVersion(t))
+	checkMetricsService(t, objs, dep)
+	if got := *dep.Spec.Replicas; got != 1 {
+		t.Errorf("replicas %d, want 1", got)
+	}
+	wantArgs := []string{"--leader-elect=true", "--metrics-bind-address=:8080", "--health-probe-bind-address=:8081",
+		"--resync-period=10m", "--max-concurrent-reconciles=4", "--zap-log-level=info", "--zap-encoder=json"}
+	if args := dep.Spec.Template.Spec.Containers[0].Args; !slices.Equal(args, wantArgs) {
+		t.Errorf("args %q, want %q", args, wantArgs)
+	}
+	sa := one(t, objs, "ServiceAccount")
+	checkGrants(t, grantsOf(t, objs, ns, sa.GetName()), grants{
+		"cluster": rulesFile(t, "config/rbac/role.yaml"),
+		ns:        rulesFile(t, "config/rbac/leader_election_role.yaml"),
+	})
+	if len(find(objs, "ServiceMonitor")) != 0 {
+		t.Error("a ServiceMonitor is rendered by default; the Prometheus Operator may not be installed")
+	}
+	dryRun(t, objs)
+}
+
+func TestHelmNonDefault(t *testing.T) {
+	const release, ns = "storage", "platform"
+	objs := helmTemplate(t, chart, release, ns, "-f", "test/packaging/testdata/values-nondefault.yaml")
+
+	for _, crd := range find(objs, "CustomResourceDefinition") {
+		if _, ok := crd.GetAnnotations()["helm.sh/resource-policy"]; ok {
+			t.Errorf("CRD %s keeps helm.sh/resource-policy with crds.keep=false", crd.GetName())
+		}
+	}
+	checkCRDs(t, objs)
+	dep := checkManager(t, objs, "registry.example.com/mirror/oss-operator:0.1.0-rc.1@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
+	checkMetricsService(t, objs, dep)
+	pod := dep.Spec.Template.Spec
+	c := pod.Containers[0]
+	if *dep.Spec.Replicas != 2 {
+		t.Errorf("replicas %d, want 2", *dep.Spec.Replicas)
+	}
+	wantArgs := []string{"--leader-elect=true", "--metrics-bind-address=:9090", "--health-probe-bind-address=:9440",
+		"--resync-period=2m30s", "--max-concurrent-reconciles=8", "--watch-namespaces=team-a,team-b",
+		"--cluster-id=prod-cn-hangzhou-1", "--zap-log-level=debug", "--zap-encoder=console", "--allow-insecure-endpoints"}
+	if !slices.Equal(c.Args, wantArgs) {
+		t.Errorf("args %q, want %q", c.Args, wantArgs)
+	}
+	for what, ok := range map[string]bool{
+		"imagePullPolicy":           c.ImagePullPolicy == "Always",
+		"imagePullSecrets":          len(pod.ImagePullSecrets) == 1 && pod.ImagePullSecrets[0].Name == "registry-credentials",
+		"serviceAccountName":        pod.ServiceAccountName == "oss-operator-rrsa",
+		"resources":                 c.Resources.Limits.Memory().String() == "512Mi" && c.Resources.Requests.Cpu().String() == "50m",
+		"podSecurityContext":        pod.SecurityContext.FSGroup != nil && *pod.SecurityContext.FSGroup == 65532,
+		"securityContext":           c.SecurityContext.RunAsNonRoot != nil && *c.SecurityContext.RunAsNonRoot,
+		"podAnnotations":            dep.Spec.Template.Annotations["example.com/team"] == "storage",
+		"podLabels":                 dep.Spec.Template.Labels["pod-identity.alibabacloud.com/injection"] == "on",
+		"priorityClassName":         pod.PriorityClassName == "system-cluster-critical",
+		"nodeSelector":              pod.NodeSelector["kubernetes.io/os"] == "linux",
+		"tolerations":               len(pod.Tolerations) == 1 && pod.Tolerations[0].Key == "dedicated",
+		"affinity":                  pod.Affinity != nil && pod.Affinity.PodAntiAffinity != nil,
+		"topologySpreadConstraints": len(pod.TopologySpreadConstraints) == 1,
+		"extraEnv":                  len(c.Env) == 1 && c.Env[0].Name == "ALIBABA_CLOUD_OIDC_TOKEN_FILE",
+		"extraVolumes":              len(pod.Volumes) == 1 && pod.Volumes[0].Projected != nil,
+		"extraVolumeMounts":         len(c.VolumeMounts) == 1 && c.VolumeMounts[0].ReadOnly,
+	} {
+		if !ok {
+			t.Errorf("%s is not rendered as set", what)
+		}
+	}
+	sa := one(t, objs, "ServiceAccount")
+	if sa.GetName() != "oss-operator-rrsa" || sa.GetAnnotations()["pod-identity.alibabacloud.com/role-name"] != "oss-operator" {
+		t.Errorf("service account %s with annotations %v", sa.GetName(), sa.GetAnnotations())
+	}
+	svc := one(t, objs, "Service")
+	if svc.GetAnnotations()["example.com/scrape"] != "true" {
+		t.Errorf("metrics Service annotations %v", svc.GetAnnotations())
+	}
+	sm := one(t, objs, "ServiceMonitor")
+	if sm.GetLabels()["release"] != "prometheus" {
+		t.Errorf("ServiceMonitor labels %v", sm.GetLabels())
+	}
+	sel, _, _ := unstructured.NestedStringMap(sm.Object, "spec", "selector", "matchLabels")
+	for k, v := range sel {
+		if svc.GetLabels()[k] != v {
+			t.Errorf("the ServiceMonitor selects %s=%s, which the metrics Service does not carry", k, v)
+		}
+	}
+
+	// A namespaced install with a fixed cluster ID grants nothing cluster-wide.
+	nsRules, _ := splitClusterScoped(rulesFile(t, "config/rbac/role.yaml"))
+	checkGrants(t, grantsOf(t, objs, ns, sa.GetName()), grants{
+		"team-a": nsRules,
+		"team-b": nsRules,
+		ns:       rulesFile(t, "config/rbac/leader_election_role.yaml"),
+	})
+	for _, u := range objs {
+		if !namespaced(t, u) && u.GetKind() != "CustomResourceDefinition" {
+			t.Errorf("cluster-scoped %s %s in a namespaced install", u.GetKind(), u.GetName())
+		}
+	}
+	dryRun(t, objs)
+}
+
+// TestHelmNamespacedDefaultClusterID: without --cluster-id, a namespaced install needs one cluster-wide
+// permission, the read of the kube-system namespace, and nothing else.
+func TestHelmNamespacedDefaultClusterID(t *testing.T) {
+	const ns = "tenant-ops"
+	objs := helmTemplate(t, chart, "oss", ns, "--set", "operator.watchNamespaces={tenant-apps}", "--set", "crds.install=false")
+	if n := len(find(objs, "CustomResourceDefinition")); n != 0 {
+		t.Errorf("%d CRDs rendered with crds.install=false", n)
+	}
+	nsRules, clusterRules := splitClusterScoped(rulesFile(t, "config/rbac/role.yaml"))
+	if !slices.Equal(clusterRules, []string{"/namespaces/get/kube-system"}) {
+		t.Errorf("cluster-scoped rules %q", clusterRules)
+	}
+	sa := one(t, objs, "ServiceAccount")
+	checkGrants(t, grantsOf(t, objs, ns, sa.GetName()), grants{
+		"cluster":     clusterRules,
+		"tenant-apps": nsRules,
+		ns:            rulesFile(t, "config/rbac/leader_election_role.yaml"),
+	})
+	dryRun(t, objs)
+}
+
+// TestHelmNames: every name derives from the release (or the overrides), every namespaced object is in the
+// release namespace (but the Roles of watched namespaces), and nothing names a fixed namespace.
+func TestHelmNames(t *testing.T) {
+	const ns = "tenant-x"
+	for _, tc := range []struct {
+		name, release string
+		args          []string
+		prefix        string
+		appName       string
+	}{
+		{"release name", "acme", nil, "acme-oss-operator", "oss-operator"},
+		{"release name containing the chart name", "my-oss-operator", nil, "my-oss-operator", "oss-operator"},
+		{"nameOverride", "acme", []string{"--set", "nameOverride=buckets"}, "acme-buckets", "buckets"},
+		{"fullnameOverride", "acme", []string{"--set", "fullnameOverride=storage-ctl"}, "storage-ctl", "oss-operator"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			release := tc.release
+			objs := helmTemplate(t, chart, release, ns, append(tc.args, "--set", "operator.watchNamespaces={apps}")...)
+			for _, u := range objs {
+				if u.GetKind() == "CustomResourceDefinition" {
+					continue
+				}
+				if !strings.Contains(u.GetName(), tc.prefix) {
+					t.Errorf("%s %s: name does not contain %q", u.GetKind(), u.GetName(), tc.prefix)
+				}
+				if l := u.GetLabels(); l["app.kubernetes.io/instance"] != release || l["app.kubernetes.io/name"] != tc.appName {
+					t.Errorf("%s %s: labels %v", u.GetKind(), u.GetName(), l)
+				}
+				if got := u.GetNamespace(); got != "" && got != ns && !(got == "apps" && strings.HasPrefix(u.GetKind(), "Role")) {
+					t.Errorf("%s %s is in namespace %s", u.GetKind(), u.GetName(), got)
+				}
+			}
+			out := mustCommand(t, "helm", append([]string{"template", release, chart, "-n", ns, "--kube-version", kubeVersion}, tc.args...)...)
+			for _, fixed := range []string{systemNamespace, "release-name", "namespace: default"} {
+				if bytes.Contains(out, []byte(fixed)) {
+					t.Errorf("the rendered chart contains %q", fixed)
+				}
+			}
+		})
+	}
+}
+
+// TestHelmAsDependency renders the chart as a dependency of another chart, the way an umbrella chart of a
+// platform team uses it: values under the dependency's key, global values, names from the parent release.
+func TestHelmAsDependency(t *testing.T) {
+	parent := t.TempDir()
+	files := map[string]string{
+		"Chart.yaml": `apiVersion: v2
+name: platform
+version: 1.0.0
+dependencies:
+- name: oss-operator
+  version: "*"
+  repository: file://` + filepath.Join(root, chart) + `
+`,
+		"values.yaml": `global:
+  imageRegistry: registry.example.com
+oss-operator:
+  operator:
+    watchNamespaces: [apps]
+`,
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(parent, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustCommand(t, "helm", "dependency", "build", parent)
+	mustCommand(t, "helm", "lint", "--strict", "--with-subcharts", "--kube-version", kubeVersion, parent)
+	objs := helmTemplate(t, parent, "platform", "infra")
+	dep := checkManager(t, objs, image+":"+appVersion(t))
+	if dep.Name != "platform-oss-operator" || dep.Namespace != "infra" {
+		t.Errorf("Deployment %s/%s, want infra/platform-oss-operator", dep.Namespace, dep.Name)
+	}
+	if !slices.Contains(dep.Spec.Template.Spec.Containers[0].Args, "--watch-namespaces=apps") {
+		t.Errorf("the parent's values did not reach the dependency: args %q", dep.Spec.Template.Spec.Containers[0].Args)
+	}
+	checkCRDs(t, objs)
+	dryRun(t, objs)
+
+	// A bad value in the parent is rejected by the dependency's schema.
+	if _, err := command(t, "helm", "template", "platform", parent, "--kube-version", kubeVersion, "--set", "oss-operator.replicaCount=-1"); err == nil {
+		t.Error("the dependency's schema accepted replicaCount=-1")
+	}
+}
+
+// TestHelmRejectsBadValues: values.schema.json and the chart's own checks refuse what cannot work, with a
+// message naming the value.
+func TestHelmRejectsBadValues(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--set", "replicaCount=-1"}, "/replicaCount"},
+		{[]string{"--set", "replicas=2"}, "'replicas' not allowed"},
+		{[]string{"--set", "image.pullPolicy=Sometimes"}, "/image/pullPolicy"},
+		{[]string{"--set", "image.repository="}, "/image/repository"},
+		{[]string{"--set", "image.digest=latest"}, "/image/digest"},
+		{[]string{"--set", "operator.resyncPeriod=10 minutes"}, "/operator/resyncPeriod"},
+		{[]string{"--set", "operator.maxConcurrentReconciles=0"}, "/operator/maxConcurrentReconciles"},
+		{[]string{"--set", "operator.watchNamespaces=team-a"}, "/operator/watchNamespaces"},
+		{[]string{"--set", "operator.watchNamespaces={Team_A}"}, "/operator/watchNamespaces/0"},
+		{[]string{"--set", "operator.watchNamespaces={a,a}"}, "/operator/watchNamespaces"},
+		{[]string{"--set", "operator.logLevel=verbose"}, "/operator/logLevel"},
+		{[]string{"--set", "operator.logFormat=xml"}, "/operator/logFormat"},
+		{[]string{"--set", "operator.extraArgs={resync-period=1m}"}, "/operator/extraArgs/0"},
+		{[]string{"--set", "operator.namespaces={a}"}, "'namespaces' not allowed"},
+		{[]string{"--set", "crds.install=yes"}, "/crds/install"},
+		{[]string{"--set", "metrics.port=0"}, "/metrics/port"},
+		{[]string{"--set", "metrics.service.type=Ingress"}, "/metrics/service/type"},
+		{[]string{"--set", "metrics.serviceMonitor.interval=often"}, "/metrics/serviceMonitor/interval"},
+		{[]string{"--set", "resources.limits.memory=lots"}, "/resources/limits/memory"},
+		{[]string{"--set", "resources.limit.memory=1Gi"}, "'limit' not allowed"},
+		{[]string{"--set", "nodeSelector.disk=true"}, "/nodeSelector/disk"},
+		{[]string{"--set", "tolerations.key=x"}, "/tolerations"},
+		{[]string{"--set", "serviceAccount.annotations.a=1"}, "/serviceAccount/annotations/a"},
+		{[]string{"--set", "replicaCount=3", "--set", "leaderElection.enabled=false"}, "replicaCount above 1 needs leaderElection.enabled"},
+		{[]string{"--set", "metrics.enabled=false", "--set", "metrics.serviceMonitor.enabled=true"}, "metrics.serviceMonitor.enabled needs metrics.enabled"},
+		{[]string{"--set", "serviceAccount.create=false"}, "serviceAccount.name is required"},
+		{[]string{"--kube-version", "1.28.0"}, "kubeVersion"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			args := append([]string{"template", "r", chart, "--kube-version", kubeVersion}, tc.args...)
+			_, err := command(t, "helm", args...)
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("the error does not mention %q:\n%v", tc.want, err)
+			}
+		})
+	}
+}
+
+// TestHelmVariants renders the switches that remove objects, and checks that what is left is consistent
+// and accepted by the API server.
+func TestHelmVariants(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		absent  []string // kinds that must not be rendered
+		check   func(t *testing.T, objs []*unstructured.Unstructured)
+		manager []string // args the manager must have
+	}{
+		{
+			name:    "metrics, RBAC, leader election and CRDs off",
+			args:    []string{"--set", "metrics.enabled=false", "--set", "rbac.create=false", "--set", "leaderElection.enabled=false", "--set", "crds.install=false"},
+			absent:  []string{"Service", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "CustomResourceDefinition"},
+			manager: []string{"--metrics-bind-address=0", "--leader-elect=false"},
+		},
+		{
+			name:    "an existing service account",
+			args:    []string{"--set", "serviceAccount.create=false", "--set", "serviceAccount.name=platform-sa"},
+			absent:  []string{"ServiceAccount"},
+			manager: []string{"--leader-elect=true"},
+			check: func(t *testing.T, objs []*unstructured.Unstructured) {
+				checkGrants(t, grantsOf(t, objs, "variants", "platform-sa"), grants{
+					"cluster":  rulesFile(t, "config/rbac/role.yaml"),
+					"variants": rulesFile(t, "config/rbac/leader_election_role.yaml"),
+				})
+			},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			objs := helmTemplate(t, chart, "variant", "variants", tc.args...)
+			for _, kind := range tc.absent {
+				if n := len(find(objs, kind)); n > 0 {
+					t.Errorf("%d %s rendered", n, kind)
+				}
+			}
+			dep := &appsv1.Deployment{}
+			into(t, one(t, objs, "Deployment"), dep)
+			for _, a := range tc.manager {
+				if !slices.Contains(dep.Spec.Template.Spec.Containers[0].Args, a) {
+					t.Errorf("args %q lack %s", dep.Spec.Template.Spec.Containers[0].Args, a)
+				}
+			}
+			if tc.check != nil {
+				tc.check(t, objs)
+			}
+			dryRun(t, objs)
+		})
+	}
+}
