@@ -38,14 +38,16 @@ import (
 func main() {
 	var (
 		metricsAddr, probeAddr, clusterID, watchNamespaces string
+		leaderElectionNamespace                            string
 		leaderElect, allowInsecure, secureMetrics          bool
 		resync                                             time.Duration
 		concurrency                                        int
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "Address the metrics endpoint binds to; \"0\" disables it.")
-	flag.BoolVar(&secureMetrics, "metrics-secure", false, "Serve metrics over HTTPS with authentication and authorization by the API server.")
+	flag.BoolVar(&secureMetrics, "metrics-secure", false, "Serve metrics over HTTPS, with a self-signed certificate unless one is mounted. No authentication: restrict access with a NetworkPolicy.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address the liveness (/healthz) and readiness (/readyz) probes bind to.")
 	flag.BoolVar(&leaderElect, "leader-elect", false, "Elect a leader, so that only one of several replicas reconciles.")
+	flag.StringVar(&leaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election Lease. Default: the operator's own namespace (required when running outside a cluster).")
 	flag.DurationVar(&resync, "resync-period", 10*time.Minute, "How often each resource is observed in OSS when nothing changed in the cluster.")
 	flag.IntVar(&concurrency, "max-concurrent-reconciles", 4, "Reconciles run at once per controller.")
 	flag.StringVar(&clusterID, "cluster-id", "", "Identifies this cluster in the ownership tag of managed buckets. Default: the UID of the kube-system namespace.")
@@ -59,7 +61,8 @@ func main() {
 
 	if err := run(runOptions{
 		metricsAddr: metricsAddr, secureMetrics: secureMetrics, probeAddr: probeAddr, leaderElect: leaderElect,
-		resync: resync, concurrency: concurrency, clusterID: clusterID, allowInsecure: allowInsecure,
+		leaderElectionNamespace: leaderElectionNamespace,
+		resync:                  resync, concurrency: concurrency, clusterID: clusterID, allowInsecure: allowInsecure,
 		namespaces: splitList(watchNamespaces),
 	}); err != nil {
 		log.Error(err, "manager stopped")
@@ -69,6 +72,7 @@ func main() {
 
 type runOptions struct {
 	metricsAddr, probeAddr, clusterID string
+	leaderElectionNamespace           string
 	secureMetrics, leaderElect        bool
 	allowInsecure                     bool
 	resync                            time.Duration
@@ -108,13 +112,14 @@ func run(o runOptions) error {
 		}
 	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                 scheme,
-		Cache:                  cacheOpts,
-		Metrics:                metricsserver.Options{BindAddress: o.metricsAddr, SecureServing: o.secureMetrics},
-		HealthProbeBindAddress: o.probeAddr,
-		LeaderElection:         o.leaderElect,
-		LeaderElectionID:       "oss-operator.ossoperator.io",
-		Client:                 client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}}}},
+		Scheme:                  scheme,
+		Cache:                   cacheOpts,
+		Metrics:                 metricsserver.Options{BindAddress: o.metricsAddr, SecureServing: o.secureMetrics},
+		HealthProbeBindAddress:  o.probeAddr,
+		LeaderElection:          o.leaderElect,
+		LeaderElectionID:        "oss-operator.ossoperator.io",
+		LeaderElectionNamespace: o.leaderElectionNamespace,
+		Client:                  client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}}}},
 	})
 	if err != nil {
 		return fmt.Errorf("creating the manager: %w", err)
