@@ -24,7 +24,7 @@ var _ = Describe("Bucket", func() {
 	var ns string
 	BeforeEach(func() {
 		ns = newNamespace()
-		readyAccessKey(ns)
+		acct = newAccountAccessKey(ns)
 	})
 
 	Describe("creation", func() {
@@ -49,7 +49,7 @@ var _ = Describe("Bucket", func() {
 
 			got, ok := bucketState(name)
 			Expect(ok).To(BeTrue())
-			Expect(got.Owner).To(Equal(accountA))
+			Expect(got.Owner).To(Equal(acct.id))
 			Expect(got.StorageClass).To(Equal(ossapi.StorageIA))
 			Expect(got.RedundancyType).To(Equal(ossapi.RedundancyZRS))
 			Expect(got.ACL).To(Equal(ossapi.ACLPrivate))
@@ -100,20 +100,28 @@ var _ = Describe("Bucket", func() {
 			expectEvent(b, ossv1.ReasonOSSUnavailable)
 		})
 
-		It("reports a name taken by another account", func() {
+		It("reports a name taken by another account, without a hot loop", func() {
+			// An account of its own, so that its calls are this test's alone.
+			account, key, secret := unique("acct"), unique("LTAI-c"), "secret-of-c-"+unique("s")
+			emu.AddAccount(osstest.Account{ID: account, Keys: []osstest.Key{{AccessKeyID: key, AccessKeySecret: secret}}})
+			own := newNamespace()
+			createSecret(own, "creds", map[string]string{"accessKeyId": key, "accessKeySecret": secret})
+			ak := createAccessKey(own, "creds", "creds")
+			expectCondition(ak, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+
 			name := unique("taken")
 			Expect(emu.CreateBucket(accountB, name, "cn-hangzhou")).To(Succeed())
-			b := createBucket(ns, name)
+			b := createBucket(own, name)
 			expectCondition(b, ossv1.ConditionStalled, metav1.ConditionTrue, ossv1.ReasonBucketNameUnavailable)
 			expectEvent(b, ossv1.ReasonBucketNameUnavailable)
 			// Stalled means no hot loop: nothing is retried until the resync or a change.
-			calls := emu.CallsBy(accountA, ossapi.OpGetBucketInfo)
-			Consistently(func() int { return emu.CallsBy(accountA, ossapi.OpGetBucketInfo) }).WithTimeout(time.Second).Should(Equal(calls))
+			calls := emu.CallsBy(account, ossapi.OpGetBucketInfo)
+			Consistently(func() int { return emu.CallsBy(account, ossapi.OpGetBucketInfo) }).WithTimeout(time.Second).Should(Equal(calls))
 		})
 
 		It("refuses a bucket of another storage class than declared", func() {
 			name := unique("classy")
-			Expect(ossA.PutBucket(ctx, &ossapi.PutBucketRequest{Bucket: name, StorageClass: ossapi.StorageArchive})).To(Succeed())
+			Expect(acct.oss.PutBucket(ctx, &ossapi.PutBucketRequest{Bucket: name, StorageClass: ossapi.StorageArchive})).To(Succeed())
 			b := createBucket(ns, name, func(b *ossv1.Bucket) { b.Spec.StorageClass = "Standard"; b.Spec.Adopt = true })
 			expectCondition(b, ossv1.ConditionStalled, metav1.ConditionTrue, ossv1.ReasonImmutableFieldMismatch)
 			Expect(readyMessage(b)).To(ContainSubstring("Archive"))
@@ -121,7 +129,7 @@ var _ = Describe("Bucket", func() {
 
 		It("refuses a bucket in another region", func() {
 			name := unique("faraway")
-			Expect(emu.CreateBucket(accountA, name, "cn-beijing")).To(Succeed())
+			Expect(emu.CreateBucket(acct.id, name, "cn-beijing")).To(Succeed())
 			b := createBucket(ns, name, func(b *ossv1.Bucket) { b.Spec.Adopt = true })
 			expectCondition(b, ossv1.ConditionStalled, metav1.ConditionTrue, ossv1.ReasonImmutableFieldMismatch)
 			Expect(readyMessage(b)).To(ContainSubstring("cn-beijing"))
@@ -131,16 +139,16 @@ var _ = Describe("Bucket", func() {
 	Describe("adoption", func() {
 		It("requires spec.adopt for an existing bucket, then adopts it without changing its settings", func() {
 			name := unique("adopt")
-			Expect(ossA.PutBucket(ctx, &ossapi.PutBucketRequest{Bucket: name})).To(Succeed())
-			Expect(ossA.PutBucketTags(ctx, name, &ossapi.Tagging{Tags: []ossapi.Tag{{Key: "team", Value: "data"}}})).To(Succeed())
-			Expect(ossA.PutBucketPublicAccessBlock(ctx, name, &ossapi.PublicAccessBlockConfiguration{BlockPublicAccess: false})).To(Succeed())
-			Expect(ossA.PutBucketAcl(ctx, name, ossapi.ACLPublicRead)).To(Succeed())
+			Expect(acct.oss.PutBucket(ctx, &ossapi.PutBucketRequest{Bucket: name})).To(Succeed())
+			Expect(acct.oss.PutBucketTags(ctx, name, &ossapi.Tagging{Tags: []ossapi.Tag{{Key: "team", Value: "data"}}})).To(Succeed())
+			Expect(acct.oss.PutBucketPublicAccessBlock(ctx, name, &ossapi.PublicAccessBlockConfiguration{BlockPublicAccess: false})).To(Succeed())
+			Expect(acct.oss.PutBucketAcl(ctx, name, ossapi.ACLPublicRead)).To(Succeed())
 			emu.ResetCounters()
 
 			b := createBucket(ns, name)
 			expectCondition(b, ossv1.ConditionStalled, metav1.ConditionTrue, ossv1.ReasonAdoptionRequired)
 			Expect(readyMessage(b)).To(ContainSubstring("spec.adopt"))
-			Expect(emu.Calls(ossapi.OpPutBucketTags) + emu.Calls(ossapi.OpPutBucketAcl) + emu.Calls(ossapi.OpPutBucket)).To(BeZero())
+			Expect(acct.calls()[ossapi.OpPutBucketTags] + acct.calls()[ossapi.OpPutBucketAcl] + acct.calls()[ossapi.OpPutBucket]).To(BeZero())
 
 			update(b, func(b *ossv1.Bucket) { b.Spec.Adopt = true })
 			expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
@@ -148,14 +156,14 @@ var _ = Describe("Bucket", func() {
 			got, _ := bucketState(name)
 			Expect(got.Tags).To(Equal(map[string]string{"team": "data", ossv1.OwnershipTagKey: ownerTag(ns, name)}))
 			Expect(got.ACL).To(Equal(ossapi.ACLPublicRead), "an undeclared ACL is left as it is")
-			Expect(emu.Calls(ossapi.OpPutBucketAcl) + emu.Calls(ossapi.OpPutBucket)).To(BeZero())
+			Expect(acct.calls()[ossapi.OpPutBucketAcl] + acct.calls()[ossapi.OpPutBucket]).To(BeZero())
 		})
 
 		It("never touches a bucket managed by another resource", func() {
 			name := unique("owned")
-			Expect(ossA.PutBucket(ctx, &ossapi.PutBucketRequest{Bucket: name})).To(Succeed())
+			Expect(acct.oss.PutBucket(ctx, &ossapi.PutBucketRequest{Bucket: name})).To(Succeed())
 			other := clusterID + "/elsewhere/" + name
-			Expect(ossA.PutBucketTags(ctx, name, &ossapi.Tagging{Tags: []ossapi.Tag{{Key: ossv1.OwnershipTagKey, Value: other}}})).To(Succeed())
+			Expect(acct.oss.PutBucketTags(ctx, name, &ossapi.Tagging{Tags: []ossapi.Tag{{Key: ossv1.OwnershipTagKey, Value: other}}})).To(Succeed())
 			emu.ResetCounters()
 			b := createBucket(ns, name, func(b *ossv1.Bucket) {
 				b.Spec.Adopt = true
@@ -169,7 +177,7 @@ var _ = Describe("Bucket", func() {
 			expectGone(b)
 			_, ok := bucketState(name)
 			Expect(ok).To(BeTrue())
-			for op, n := range emu.CallCounts() {
+			for op, n := range acct.calls() {
 				if strings.HasPrefix(op, "Put") || strings.HasPrefix(op, "Delete") {
 					Expect(n).To(BeZero(), "%s was called", op)
 				}
@@ -214,7 +222,7 @@ var _ = Describe("Bucket", func() {
 				}
 				Expect(b.Finalizers).To(ContainElement(controllers.Finalizer))
 				expectEvent(b, ossv1.ConditionDeletionBlocked)
-				Expect(emu.Calls(ossapi.OpDeleteObject)+emu.Calls(ossapi.OpDeleteMultipleObjects)+emu.Calls(ossapi.OpAbortMultipartUpload)).
+				Expect(acct.calls()[ossapi.OpDeleteObject]+acct.calls()[ossapi.OpDeleteMultipleObjects]+acct.calls()[ossapi.OpAbortMultipartUpload]).
 					To(Equal(deletesBefore), "the operator deleted data")
 
 				// Once the user empties it, a refresh lets deletion finish.
@@ -226,19 +234,19 @@ var _ = Describe("Bucket", func() {
 			},
 			Entry("an object", func(name string) { put(name, "a.txt") }, "1 object"),
 			Entry("an old version under a delete marker", func(name string) {
-				Expect(ossA.PutBucketVersioning(ctx, name, &ossapi.VersioningConfiguration{Status: ossapi.VersioningEnabled})).To(Succeed())
+				Expect(acct.oss.PutBucketVersioning(ctx, name, &ossapi.VersioningConfiguration{Status: ossapi.VersioningEnabled})).To(Succeed())
 				put(name, "v.txt")
-				Expect(ossA.DeleteObject(ctx, name, "v.txt", "")).Error().NotTo(HaveOccurred())
+				Expect(acct.oss.DeleteObject(ctx, name, "v.txt", "")).Error().NotTo(HaveOccurred())
 			}, "1 old version, 1 delete marker"),
 			Entry("only a delete marker", func(name string) {
-				Expect(ossA.PutBucketVersioning(ctx, name, &ossapi.VersioningConfiguration{Status: ossapi.VersioningEnabled})).To(Succeed())
+				Expect(acct.oss.PutBucketVersioning(ctx, name, &ossapi.VersioningConfiguration{Status: ossapi.VersioningEnabled})).To(Succeed())
 				put(name, "m.txt")
 				vs := versions(name)
-				Expect(ossA.DeleteObject(ctx, name, "m.txt", "")).Error().NotTo(HaveOccurred())
-				Expect(ossA.DeleteObject(ctx, name, "m.txt", vs[0].VersionID)).Error().NotTo(HaveOccurred())
+				Expect(acct.oss.DeleteObject(ctx, name, "m.txt", "")).Error().NotTo(HaveOccurred())
+				Expect(acct.oss.DeleteObject(ctx, name, "m.txt", vs[0].VersionID)).Error().NotTo(HaveOccurred())
 			}, "1 delete marker"),
 			Entry("only an unfinished multipart upload", func(name string) {
-				Expect(ossA.InitiateMultipartUpload(ctx, name, "big.bin")).Error().NotTo(HaveOccurred())
+				Expect(acct.oss.InitiateMultipartUpload(ctx, name, "big.bin")).Error().NotTo(HaveOccurred())
 			}, "1 unfinished multipart upload"),
 		)
 
@@ -246,7 +254,7 @@ var _ = Describe("Bucket", func() {
 			name := unique("gone")
 			b := createBucket(ns, name, func(b *ossv1.Bucket) { b.Spec.DeletionPolicy = ossv1.DeletionDelete })
 			expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
-			Expect(ossA.DeleteBucket(ctx, name)).To(Succeed())
+			Expect(acct.oss.DeleteBucket(ctx, name)).To(Succeed())
 			Expect(k8s.Delete(ctx, b)).To(Succeed())
 			expectGone(b)
 		})
@@ -270,7 +278,7 @@ var _ = Describe("Bucket", func() {
 				b.Annotations = map[string]string{ossv1.AnnotationPaused: "true"}
 			})
 			expectCondition(b, ossv1.ConditionReconciling, metav1.ConditionTrue, ossv1.ReasonPaused)
-			Consistently(func() int { return emu.CallsBy(accountA, ossapi.OpPutBucket) }).WithTimeout(time.Second).Should(BeZero())
+			Consistently(func() int { return acct.calls()[ossapi.OpPutBucket] }).WithTimeout(time.Second).Should(BeZero())
 			_, ok := bucketState(name)
 			Expect(ok).To(BeFalse())
 
@@ -282,8 +290,8 @@ var _ = Describe("Bucket", func() {
 			name := unique("refresh")
 			b := createBucket(ns, name, func(b *ossv1.Bucket) { b.Spec.ACL = "private" })
 			expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
-			Expect(ossA.PutBucketPublicAccessBlock(ctx, name, &ossapi.PublicAccessBlockConfiguration{BlockPublicAccess: false})).To(Succeed())
-			Expect(ossA.PutBucketAcl(ctx, name, ossapi.ACLPublicReadWrite)).To(Succeed())
+			Expect(acct.oss.PutBucketPublicAccessBlock(ctx, name, &ossapi.PublicAccessBlockConfiguration{BlockPublicAccess: false})).To(Succeed())
+			Expect(acct.oss.PutBucketAcl(ctx, name, ossapi.ACLPublicReadWrite)).To(Succeed())
 			refresh(b)
 			Eventually(func() ossapi.ACL { got, _ := bucketState(name); return got.ACL }).Should(Equal(ossapi.ACLPrivate))
 			expectEvent(b, "DriftCorrected")
@@ -296,12 +304,12 @@ var _ = Describe("Bucket", func() {
 			emu.ResetCounters()
 			refresh(b) // the test's own write: a resync on demand
 			rv := b.ResourceVersion
-			Eventually(func() int { return emu.CallsBy(accountA, ossapi.OpGetBucketInfo) }).Should(BeNumerically(">=", 1), "the refresh re-observed the bucket")
+			Eventually(func() int { return acct.calls()[ossapi.OpGetBucketInfo] }).Should(BeNumerically(">=", 1), "the refresh re-observed the bucket")
 			Consistently(func() string {
 				Expect(k8s.Get(ctx, client.ObjectKeyFromObject(b), b)).To(Succeed())
 				return b.ResourceVersion
 			}).WithTimeout(time.Second).Should(Equal(rv), "the Bucket was written")
-			Expect(emu.CallCounts()).To(Equal(map[string]int{ossapi.OpGetBucketInfo: 1, ossapi.OpGetBucketTags: 1}))
+			Expect(acct.calls()).To(Equal(map[string]int{ossapi.OpGetBucketInfo: 1, ossapi.OpGetBucketTags: 1}))
 		})
 	})
 })
@@ -309,18 +317,18 @@ var _ = Describe("Bucket", func() {
 var deletesBefore int
 
 func recordDeletes() {
-	deletesBefore = emu.Calls(ossapi.OpDeleteObject) + emu.Calls(ossapi.OpDeleteMultipleObjects) + emu.Calls(ossapi.OpAbortMultipartUpload)
+	deletesBefore = acct.calls()[ossapi.OpDeleteObject] + acct.calls()[ossapi.OpDeleteMultipleObjects] + acct.calls()[ossapi.OpAbortMultipartUpload]
 }
 
 func put(bucket, key string) {
 	GinkgoHelper()
-	_, err := ossA.PutObject(ctx, &ossapi.PutObjectRequest{Bucket: bucket, Key: key, Body: []byte("data")})
+	_, err := acct.oss.PutObject(ctx, &ossapi.PutObjectRequest{Bucket: bucket, Key: key, Body: []byte("data")})
 	Expect(err).NotTo(HaveOccurred())
 }
 
 func versions(bucket string) []ossapi.ObjectVersion {
 	GinkgoHelper()
-	res, err := ossA.ListObjectVersions(ctx, &ossapi.ListObjectVersionsRequest{Bucket: bucket})
+	res, err := acct.oss.ListObjectVersions(ctx, &ossapi.ListObjectVersionsRequest{Bucket: bucket})
 	Expect(err).NotTo(HaveOccurred())
 	return res.Versions
 }
@@ -328,17 +336,17 @@ func versions(bucket string) []ossapi.ObjectVersion {
 // empty deletes every version, delete marker and upload, as a user would before deleting.
 func empty(bucket string) {
 	GinkgoHelper()
-	res, err := ossA.ListObjectVersions(ctx, &ossapi.ListObjectVersionsRequest{Bucket: bucket})
+	res, err := acct.oss.ListObjectVersions(ctx, &ossapi.ListObjectVersionsRequest{Bucket: bucket})
 	Expect(err).NotTo(HaveOccurred())
 	for _, v := range res.Versions {
-		Expect(ossA.DeleteObject(ctx, bucket, v.Key, v.VersionID)).Error().NotTo(HaveOccurred())
+		Expect(acct.oss.DeleteObject(ctx, bucket, v.Key, v.VersionID)).Error().NotTo(HaveOccurred())
 	}
 	for _, m := range res.DeleteMarkers {
-		Expect(ossA.DeleteObject(ctx, bucket, m.Key, m.VersionID)).Error().NotTo(HaveOccurred())
+		Expect(acct.oss.DeleteObject(ctx, bucket, m.Key, m.VersionID)).Error().NotTo(HaveOccurred())
 	}
-	ups, err := ossA.ListMultipartUploads(ctx, &ossapi.ListMultipartUploadsRequest{Bucket: bucket})
+	ups, err := acct.oss.ListMultipartUploads(ctx, &ossapi.ListMultipartUploadsRequest{Bucket: bucket})
 	Expect(err).NotTo(HaveOccurred())
 	for _, u := range ups.Uploads {
-		Expect(ossA.AbortMultipartUpload(ctx, bucket, u.Key, u.UploadID)).To(Succeed())
+		Expect(acct.oss.AbortMultipartUpload(ctx, bucket, u.Key, u.UploadID)).To(Succeed())
 	}
 }

@@ -190,5 +190,24 @@ func credentialsFromSecret(s *corev1.Secret) (ossapi.Credentials, error) {
 		return c, &CredentialsError{Reason: ossv1.ReasonSecretKeyMissing,
 			Message: fmt.Sprintf("Secret %q has no %s", s.Name, strings.Join(missing, " and no "))}
 	}
+	// What goes into a request header must be printable: a value OSS could never accept is reported
+	// as such instead of failing in the HTTP stack as if the endpoint were down.
+	if !printable(c.AccessKeyID) || len(c.AccessKeyID) > 256 {
+		return c, &CredentialsError{Reason: ossv1.ReasonInvalidAccessKeyID,
+			Message: fmt.Sprintf("Secret %q: the AccessKey ID is not a valid ID (printable ASCII without spaces, at most 256 characters)", s.Name)}
+	}
+	if c.SecurityToken != "" && !printable(c.SecurityToken) {
+		return c, &CredentialsError{Reason: ossv1.ReasonInvalidSecurityToken,
+			Message: fmt.Sprintf("Secret %q: the security token is not valid (printable ASCII without spaces)", s.Name)}
+	}
 	return c, nil
+}
+
+func printable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
 }

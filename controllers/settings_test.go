@@ -44,17 +44,6 @@ func everySetting(name, logTarget string) func(*ossv1.Bucket) {
 	}
 }
 
-// writes counts the calls that change OSS.
-func writes() map[string]int {
-	out := map[string]int{}
-	for op, n := range emu.CallCounts() {
-		if strings.HasPrefix(op, "Put") || strings.HasPrefix(op, "Delete") || strings.HasPrefix(op, "Initiate") || strings.HasPrefix(op, "Abort") {
-			out[op] = n
-		}
-	}
-	return out
-}
-
 func driftMetric(setting string) float64 {
 	families, err := ctrlmetrics.Registry.Gather()
 	Expect(err).NotTo(HaveOccurred())
@@ -93,9 +82,9 @@ var _ = Describe("Bucket settings", func() {
 	var ns, logs string
 	BeforeEach(func() {
 		ns = newNamespace()
-		readyAccessKey(ns)
+		acct = newAccountAccessKey(ns)
 		logs = unique("logs")
-		Expect(ossA.PutBucket(ctx, &ossapi.PutBucketRequest{Bucket: logs})).To(Succeed())
+		Expect(acct.oss.PutBucket(ctx, &ossapi.PutBucketRequest{Bucket: logs})).To(Succeed())
 	})
 
 	It("creates a bucket with every setting in PutBucket plus one write per setting", func() {
@@ -104,7 +93,7 @@ var _ = Describe("Bucket settings", func() {
 		b := createBucket(ns, name, everySetting(name, logs))
 		expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
 
-		Expect(writes()).To(Equal(map[string]int{
+		Expect(acct.writes()).To(Equal(map[string]int{
 			ossapi.OpPutBucket: 1, ossapi.OpPutBucketTags: 1, // the declared tags ride with the ownership tag
 			ossapi.OpPutBucketPublicAccessBlock: 1, ossapi.OpPutBucketVersioning: 1, ossapi.OpPutBucketAcl: 1,
 			ossapi.OpPutBucketEncryption: 1, ossapi.OpPutBucketPolicy: 1, ossapi.OpPutBucketLifecycle: 1,
@@ -112,7 +101,7 @@ var _ = Describe("Bucket settings", func() {
 		}), "the resource group is set by PutBucket itself")
 		// Nothing was read that a new bucket's defaults already tell.
 		for _, op := range []string{ossapi.OpGetBucketLifecycle, ossapi.OpGetBucketCors, ossapi.OpGetBucketPolicy, ossapi.OpGetBucketReferer, ossapi.OpGetBucketWebsite} {
-			Expect(emu.Calls(op)).To(BeZero(), op)
+			Expect(acct.calls()[op]).To(BeZero(), op)
 		}
 
 		got, _ := bucketState(name)
@@ -140,8 +129,8 @@ var _ = Describe("Bucket settings", func() {
 		rv := b.ResourceVersion
 		want := map[string]int{ossapi.OpGetBucketInfo: 1, ossapi.OpGetBucketTags: 1, ossapi.OpGetBucketLifecycle: 1,
 			ossapi.OpGetBucketCors: 1, ossapi.OpGetBucketPolicy: 1, ossapi.OpGetBucketReferer: 1, ossapi.OpGetBucketWebsite: 1}
-		Eventually(emu.CallCounts).Should(Equal(want))
-		Consistently(func() map[string]int { return emu.CallCounts() }).WithTimeout(time.Second).Should(Equal(want))
+		Eventually(acct.calls).Should(Equal(want))
+		Consistently(func() map[string]int { return acct.calls() }).WithTimeout(time.Second).Should(Equal(want))
 		Expect(k8s.Get(ctx, client.ObjectKeyFromObject(b), b)).To(Succeed())
 		Expect(b.ResourceVersion).To(Equal(rv), "no write to the API server")
 	})
@@ -159,17 +148,17 @@ var _ = Describe("Bucket settings", func() {
 		before := driftMetric("lifecycle")
 
 		// Someone edits the bucket by hand.
-		Expect(ossA.PutBucketLifecycle(ctx, name, &ossapi.LifecycleConfiguration{Rules: []ossapi.LifecycleRule{{ID: "r", Prefix: "tmp/", Status: "Enabled",
+		Expect(acct.oss.PutBucketLifecycle(ctx, name, &ossapi.LifecycleConfiguration{Rules: []ossapi.LifecycleRule{{ID: "r", Prefix: "tmp/", Status: "Enabled",
 			Expiration: &ossapi.LifecycleExpiration{Days: ptr.To(99)}}}})).To(Succeed())
-		Expect(ossA.PutBucketTags(ctx, name, &ossapi.Tagging{Tags: []ossapi.Tag{{Key: "team", Value: "other"}, {Key: ossv1.OwnershipTagKey, Value: ownerTag(ns, name)}}})).To(Succeed())
-		Expect(ossA.DeleteBucketCors(ctx, name)).To(Succeed())
+		Expect(acct.oss.PutBucketTags(ctx, name, &ossapi.Tagging{Tags: []ossapi.Tag{{Key: "team", Value: "other"}, {Key: ossv1.OwnershipTagKey, Value: ownerTag(ns, name)}}})).To(Succeed())
+		Expect(acct.oss.DeleteBucketCors(ctx, name)).To(Succeed())
 		// The same policy, reformatted: not drift.
-		Expect(ossA.PutBucketPolicy(ctx, name, "{\n  \"Statement\": [{\"Resource\": [\"acs:oss:*:*:"+name+"/*\"], \"Principal\": [\"*\"], \"Action\": [\"oss:GetObject\"], \"Effect\": \"Allow\"}],\n  \"Version\": \"1\"\n}")).To(Succeed())
+		Expect(acct.oss.PutBucketPolicy(ctx, name, "{\n  \"Statement\": [{\"Resource\": [\"acs:oss:*:*:"+name+"/*\"], \"Principal\": [\"*\"], \"Action\": [\"oss:GetObject\"], \"Effect\": \"Allow\"}],\n  \"Version\": \"1\"\n}")).To(Succeed())
 		emu.ResetCounters()
 		refresh(b)
 
-		Eventually(func() int { return len(writes()) }).Should(Equal(3))
-		Expect(writes()).To(Equal(map[string]int{ossapi.OpPutBucketLifecycle: 1, ossapi.OpPutBucketTags: 1, ossapi.OpPutBucketCors: 1}))
+		Eventually(func() int { return len(acct.writes()) }).Should(Equal(3))
+		Expect(acct.writes()).To(Equal(map[string]int{ossapi.OpPutBucketLifecycle: 1, ossapi.OpPutBucketTags: 1, ossapi.OpPutBucketCors: 1}))
 		got, _ := bucketState(name)
 		Expect(*got.Lifecycle.Rules[0].Expiration.Days).To(Equal(1))
 		Expect(got.Tags).To(HaveKeyWithValue("team", "data"))
@@ -219,12 +208,12 @@ var _ = Describe("Bucket settings", func() {
 		name := unique("unmanaged")
 		b := createBucket(ns, name)
 		expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
-		Expect(ossA.PutBucketLifecycle(ctx, name, &ossapi.LifecycleConfiguration{Rules: []ossapi.LifecycleRule{{ID: "hand-made", Status: "Enabled", Expiration: &ossapi.LifecycleExpiration{Days: ptr.To(3)}}}})).To(Succeed())
-		Expect(ossA.PutBucketCors(ctx, name, &ossapi.CORSConfiguration{Rules: []ossapi.CORSRule{{AllowedOrigins: []string{"*"}, AllowedMethods: []string{"GET"}}}})).To(Succeed())
+		Expect(acct.oss.PutBucketLifecycle(ctx, name, &ossapi.LifecycleConfiguration{Rules: []ossapi.LifecycleRule{{ID: "hand-made", Status: "Enabled", Expiration: &ossapi.LifecycleExpiration{Days: ptr.To(3)}}}})).To(Succeed())
+		Expect(acct.oss.PutBucketCors(ctx, name, &ossapi.CORSConfiguration{Rules: []ossapi.CORSRule{{AllowedOrigins: []string{"*"}, AllowedMethods: []string{"GET"}}}})).To(Succeed())
 		emu.ResetCounters()
 		refresh(b)
-		Eventually(emu.CallCounts).Should(Equal(map[string]int{ossapi.OpGetBucketInfo: 1, ossapi.OpGetBucketTags: 1}))
-		Consistently(emu.CallCounts).WithTimeout(time.Second).Should(Equal(map[string]int{ossapi.OpGetBucketInfo: 1, ossapi.OpGetBucketTags: 1}))
+		Eventually(acct.calls).Should(Equal(map[string]int{ossapi.OpGetBucketInfo: 1, ossapi.OpGetBucketTags: 1}))
+		Consistently(acct.calls).WithTimeout(time.Second).Should(Equal(map[string]int{ossapi.OpGetBucketInfo: 1, ossapi.OpGetBucketTags: 1}))
 		got, _ := bucketState(name)
 		Expect(got.Lifecycle.Rules[0].ID).To(Equal("hand-made"))
 		Expect(got.CORS).NotTo(BeNil())
@@ -235,7 +224,7 @@ var _ = Describe("Bucket settings", func() {
 	It("reports a setting OSS refuses, naming it and quoting OSS, while the others converge", func() {
 		name := unique("refused")
 		far := unique("far-logs")
-		Expect(emu.CreateBucket(accountA, far, "cn-beijing")).To(Succeed())
+		Expect(emu.CreateBucket(acct.id, far, "cn-beijing")).To(Succeed())
 		b := createBucket(ns, name, func(b *ossv1.Bucket) {
 			b.Spec.Logging = &ossv1.Logging{TargetBucket: far}
 			b.Spec.CORS = &ossv1.CORS{Rules: []ossv1.CORSRule{{AllowedOrigins: []string{"*"}, AllowedMethods: []string{"PUT"}}}}
@@ -260,7 +249,7 @@ var _ = Describe("Bucket settings", func() {
 		b := createBucket(ns, unique("badpolicy"), func(b *ossv1.Bucket) { b.Spec.Policy = ptr.To("{not json") })
 		expectCondition(b, ossv1.ConditionStalled, metav1.ConditionTrue, ossv1.ReasonOSSRejected)
 		Expect(readyMessage(b)).To(ContainSubstring("spec.policy: not a JSON document"))
-		Expect(emu.Calls(ossapi.OpPutBucketPolicy)).To(BeZero())
+		Expect(acct.calls()[ossapi.OpPutBucketPolicy]).To(BeZero())
 	})
 
 	It("writes nothing while paused and says what differs", func() {
@@ -287,7 +276,7 @@ var _ = Describe("Bucket settings", func() {
 var _ = Describe("Bucket settings that depend on another bucket", func() {
 	It("waits for a log target that does not exist yet, and proceeds when it appears", func() {
 		ns := newNamespace()
-		readyAccessKey(ns)
+		acct = newAccountAccessKey(ns)
 		target := unique("late-logs")
 		b := createBucket(ns, unique("logged"), func(b *ossv1.Bucket) { b.Spec.Logging = &ossv1.Logging{TargetBucket: target} })
 		expectCondition(b, ossv1.ConditionReconciling, metav1.ConditionTrue, ossv1.ReasonOSSUnavailable)

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/prometheus/common/expfmt"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -22,6 +24,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
@@ -96,9 +99,11 @@ var _ = BeforeSuite(func() {
 		Client:  client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}}}},
 	})
 	Expect(err).NotTo(HaveOccurred())
+	metrics := ossapi.NewMetrics()
+	Expect(metrics.Register(ctrlmetrics.Registry)).To(Succeed())
 	Expect(controllers.Setup(mgr, controllers.Options{
 		ClusterID: clusterID, ResyncPeriod: time.Hour, MaxConcurrentReconciles: 4,
-		AllowInsecureEndpoints: true, Metrics: ossapi.NewMetrics(),
+		AllowInsecureEndpoints: true, Metrics: metrics,
 		ConfigureOSS: func(c *ossapi.Config) {
 			c.Retry = ossapi.RetryPolicy{MaxAttempts: 2, BaseDelay: 5 * time.Millisecond, MaxDelay: 20 * time.Millisecond}
 			c.Timeout = 5 * time.Second
@@ -166,6 +171,49 @@ func readyAccessKey(ns string) *ossv1.AccessKey {
 	ak := createAccessKey(ns, "creds", "creds")
 	expectCondition(ak, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
 	return ak
+}
+
+// acct is the current spec's account (specs run one at a time).
+var acct account
+
+// account is an emulated account of its own for one test, so that call counts are that test's alone.
+type account struct {
+	id  string
+	oss *ossapi.Client
+}
+
+// newAccountAccessKey creates an account, a Secret with its key and an AccessKey "creds" in ns, and
+// waits for the AccessKey to be Ready.
+func newAccountAccessKey(ns string) account {
+	GinkgoHelper()
+	id, key, secret := unique("acct"), unique("LTAI-t"), unique("secret-of-t")
+	emu.AddAccount(osstest.Account{ID: id, DisplayName: id, Keys: []osstest.Key{{AccessKeyID: key, AccessKeySecret: secret}}})
+	createSecret(ns, "creds", map[string]string{"accessKeyId": key, "accessKeySecret": secret})
+	ak := createAccessKey(ns, "creds", "creds")
+	expectCondition(ak, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+	return account{id: id, oss: newOSSClient(key, secret)}
+}
+
+// calls are the account's calls by operation since the last ResetCounters, without zeros.
+func (a account) calls() map[string]int {
+	out := map[string]int{}
+	for _, op := range append(append([]string{}, ossapi.Operations...), osstest.OpListObjects, osstest.OpGetObject, osstest.OpHeadObject) {
+		if n := emu.CallsBy(a.id, op); n > 0 {
+			out[op] = n
+		}
+	}
+	return out
+}
+
+// writes are the account's calls that change OSS.
+func (a account) writes() map[string]int {
+	out := map[string]int{}
+	for op, n := range a.calls() {
+		if strings.HasPrefix(op, "Put") || strings.HasPrefix(op, "Delete") || strings.HasPrefix(op, "Initiate") || strings.HasPrefix(op, "Abort") {
+			out[op] = n
+		}
+	}
+	return out
 }
 
 func newBucket(ns, name string, mutate ...func(*ossv1.Bucket)) *ossv1.Bucket {
@@ -296,6 +344,15 @@ func expectNoSecretsAnywhere() {
 	raw, err := json.Marshal([]any{keys, buckets})
 	Expect(err).NotTo(HaveOccurred())
 	places = append(places, string(raw))
+	families, err := ctrlmetrics.Registry.Gather()
+	Expect(err).NotTo(HaveOccurred())
+	var exposition strings.Builder
+	for _, f := range families {
+		_, err := expfmt.MetricFamilyToText(&exposition, f)
+		Expect(err).NotTo(HaveOccurred())
+	}
+	Expect(exposition.String()).To(ContainSubstring("ossoperator_oss_requests_total"), "the OSS metrics are exposed")
+	places = append(places, exposition.String())
 	if suite, _ := GinkgoConfiguration(); len(suite.FocusStrings) == 0 && len(suite.SkipStrings) == 0 {
 		// The full suite went through every path: the search had material.
 		Expect(len(logBuffer.String())).To(BeNumerically(">", 1000), "the operator logged at the highest verbosity")
