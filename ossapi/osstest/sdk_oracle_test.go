@@ -107,6 +107,9 @@ func TestSDKOracle(t *testing.T) {
 				t.Cleanup(srv.Close)
 				o := &oracle{srv: srv, c: oracleClient(srv.URL, key, sig.v1), key: key, v1: sig.v1}
 				for _, step := range o.steps() {
+					if o.v1 && step.name == "V4 additional headers" {
+						continue // V1 has no additional headers to sign
+					}
 					t.Run(step.name, step.run)
 				}
 				// Every operation ossapi implements went through the emulator.
@@ -651,9 +654,6 @@ func (o *oracle) steps() []oracleStep {
 			oracleNoError(t, err)
 		}},
 		{"V4 additional headers", func(t *testing.T) {
-			if o.v1 {
-				t.Skip("V1 signs no additional headers")
-			}
 			var auth string
 			c := oracleClient(o.srv.URL, o.key, false, func(cfg *oss.Config) {
 				cfg.WithAdditionalHeaders([]string{"User-Agent", "x-oss-meta-ignored", "Absent"})
