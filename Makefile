@@ -22,7 +22,7 @@ IMG ?= ghcr.io/ossoperator/oss-operator:$(shell awk -F'"' '/^appVersion:/ {print
 CONTAINER_TOOL ?= docker
 
 # Directory holding etcd, kube-apiserver and kubectl for envtest. Recursively expanded on purpose: only the
-# recipes that reference it (test, dev) run hack/envtest.sh, which builds the binaries on first use. Set it
+# recipes that reference it (test, dev, bench, chaos) run hack/envtest.sh, which builds the binaries on first use. Set it
 # in the environment to use binaries you already have. Do not export it: make would then expand it for
 # every recipe.
 KUBEBUILDER_ASSETS ?= $(shell hack/envtest.sh | tail -n1)
@@ -115,8 +115,16 @@ verify-generated: generate manifests docs ## Fail if generated code, manifests, 
 	fi
 
 .PHONY: bench
-bench: ## Run the benchmarks.
-	go test -run '^$$' -bench . ./...
+bench: ## Run the scale benchmark (hack/bench): table on stdout, JSON in bin/bench.json; BENCH_ARGS=--help lists options.
+	@assets='$(KUBEBUILDER_ASSETS)'; $(call require-assets,$$assets); \
+		echo "KUBEBUILDER_ASSETS=$$assets go run ./hack/bench $(BENCH_ARGS)"; \
+		KUBEBUILDER_ASSETS="$$assets" go run ./hack/bench $(BENCH_ARGS)
+
+.PHONY: chaos
+chaos: ## Run the long fault test (test/chaos with CHAOS_LONG=1: 200 Buckets, 1 s slow answers, 3 restarts).
+	@assets='$(KUBEBUILDER_ASSETS)'; $(call require-assets,$$assets); \
+		echo "CHAOS_LONG=1 KUBEBUILDER_ASSETS=$$assets go test ./test/chaos/ -count=1 -v -timeout 60m"; \
+		CHAOS_LONG=1 KUBEBUILDER_ASSETS="$$assets" go test ./test/chaos/ -count=1 -v -timeout 60m
 
 .PHONY: fuzz
 fuzz: ## Run each fuzz target for FUZZTIME (default 60s), one at a time.

@@ -225,6 +225,7 @@ func (r *BucketReconciler) connect(ctx context.Context, b *ossv1.Bucket) (*Conn,
 func (r *BucketReconciler) create(ctx context.Context, conn *Conn, b *ossv1.Bucket) (info *ossapi.BucketInfo, tags *ossapi.Tagging, fresh bool, err error) {
 	name := b.BucketName()
 	if !wasCreating(b) {
+		b.Status.CreatedBucket = name
 		setReconciling(&b.Status.Conditions, b.Generation, ossv1.ReasonCreating, fmt.Sprintf("Creating bucket %s in %s", name, conn.Region()))
 		if err := r.Status().Update(ctx, b); err != nil {
 			return nil, nil, false, err
@@ -348,10 +349,11 @@ func immutableMismatch(b *ossv1.Bucket, info *ossapi.BucketInfo, region string) 
 
 func isPaused(o metav1.Object) bool { return o.GetAnnotations()[ossv1.AnnotationPaused] == "true" }
 
-// wasCreating reports whether the operator recorded that it was creating this bucket.
+// wasCreating reports whether the operator recorded that it creates, or created, this bucket for this
+// resource: then an untagged bucket of that name in the account is ours, whatever happened between
+// PutBucket and the tag write (a restart, a failed write, a pause, an AccessKey that went away).
 func wasCreating(b *ossv1.Bucket) bool {
-	c := condition(b.Status.Conditions, ossv1.ConditionReconciling)
-	return c != nil && c.Reason == ossv1.ReasonCreating
+	return b.Status.CreatedBucket != "" && b.Status.CreatedBucket == b.BucketName()
 }
 
 // SetupWithManager registers the controller: Buckets (spec and annotation changes), and the AccessKeys

@@ -100,6 +100,22 @@ var _ = Describe("Bucket", func() {
 			expectEvent(b, ossv1.ReasonOSSUnavailable)
 		})
 
+		It("keeps a bucket it created as its own when the ownership tag write fails at first", func() {
+			name := unique("tagfails")
+			remove := emu.InjectFault(osstest.Fault{Operation: ossapi.OpPutBucketTags, AccountID: acct.id, Status: 503, Code: "TotalQpsLimitExceeded", Count: 3})
+			defer remove()
+			b := createBucket(ns, name, func(b *ossv1.Bucket) { b.Spec.DeletionPolicy = ossv1.DeletionDelete })
+			expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+			Expect(b.Status.CreatedBucket).To(Equal(name))
+			Expect(acct.calls()[ossapi.OpPutBucket]).To(Equal(1))
+			got, _ := bucketState(name)
+			Expect(got.Tags).To(HaveKeyWithValue(ossv1.OwnershipTagKey, ownerTag(ns, name)))
+			Expect(k8s.Delete(ctx, b)).To(Succeed())
+			expectGone(b)
+			_, ok := bucketState(name)
+			Expect(ok).To(BeFalse(), "the bucket it created was deleted, not orphaned")
+		})
+
 		It("reports a name taken by another account, without a hot loop", func() {
 			// An account of its own, so that its calls are this test's alone.
 			account, key, secret := unique("acct"), unique("LTAI-c"), "secret-of-c-"+unique("s")

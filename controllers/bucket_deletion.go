@@ -41,7 +41,12 @@ func (r *BucketReconciler) reconcileDelete(ctx context.Context, b *ossv1.Bucket,
 		if serr := r.writeStatus(ctx, b, before); serr != nil {
 			return reconcile.Result{}, serr
 		}
-		return reconcile.Result{RequeueAfter: blockedRetry(b)}, err
+		if err != nil {
+			// OSS did not answer: retried with the controller's quick backoff, not the slow one of a
+			// bucket that is not empty.
+			return reconcile.Result{}, err
+		}
+		return reconcile.Result{RequeueAfter: blockedRetry(b)}, nil
 	}
 	return *result, err
 }
@@ -71,11 +76,11 @@ func (r *BucketReconciler) deleteBucket(ctx context.Context, b *ossv1.Bucket) (*
 		// Another account's: never ours to delete.
 		return r.releasePtr(ctx, b)
 	case err != nil:
-		return nil, r.blocked(b, ossv1.ReasonOSSUnavailable, fmt.Sprintf("Cannot observe bucket %s: %v", name, err))
+		return nil, r.unavailable(b, fmt.Sprintf("Cannot observe bucket %s: %v", name, err), err)
 	}
 	tags, err := conn.GetBucketTags(ctx, name)
 	if err != nil {
-		return nil, r.blocked(b, ossv1.ReasonOSSUnavailable, fmt.Sprintf("Cannot read the tags of bucket %s: %v", name, err))
+		return nil, r.unavailable(b, fmt.Sprintf("Cannot read the tags of bucket %s: %v", name, err), err)
 	}
 	if tags == nil || tags.Map()[ossv1.OwnershipTagKey] != ownerTagValue(r.ClusterID, b) {
 		r.Recorder.Eventf(b, nil, corev1.EventTypeNormal, "Retained", "Delete", "Bucket %s is not managed by this resource; left in OSS", name)
@@ -83,7 +88,7 @@ func (r *BucketReconciler) deleteBucket(ctx context.Context, b *ossv1.Bucket) (*
 	}
 	left, err := contents(ctx, conn, name)
 	if err != nil {
-		return nil, r.blocked(b, ossv1.ReasonOSSUnavailable, fmt.Sprintf("Cannot list the contents of bucket %s: %v", name, err))
+		return nil, r.unavailable(b, fmt.Sprintf("Cannot list the contents of bucket %s: %v", name, err), err)
 	}
 	if left != "" {
 		return nil, r.blocked(b, ossv1.ReasonBucketNotEmpty, fmt.Sprintf(
@@ -95,7 +100,7 @@ func (r *BucketReconciler) deleteBucket(ctx context.Context, b *ossv1.Bucket) (*
 	case ossapi.IsCode(err, ossapi.CodeBucketNotEmpty):
 		return nil, r.blocked(b, ossv1.ReasonBucketNotEmpty, fmt.Sprintf("Bucket %s is not empty (OSS refused DeleteBucket: %v)", name, err))
 	case err != nil:
-		return nil, r.blocked(b, ossv1.ReasonOSSUnavailable, fmt.Sprintf("DeleteBucket %s failed: %v", name, err))
+		return nil, r.unavailable(b, fmt.Sprintf("DeleteBucket %s failed: %v", name, err), err)
 	default:
 		r.Recorder.Eventf(b, nil, corev1.EventTypeNormal, "Deleted", "Delete", "Deleted bucket %s", name)
 	}
@@ -109,6 +114,16 @@ func (r *BucketReconciler) blocked(b *ossv1.Bucket, reason, message string) erro
 	set(&b.Status.Conditions, b.Generation, ossv1.ConditionDeletionBlocked, "True", reason, message)
 	if prev == nil || prev.Reason != reason {
 		r.Recorder.Eventf(b, nil, corev1.EventTypeWarning, ossv1.ConditionDeletionBlocked, "Delete", "%s", message)
+	}
+	return nil
+}
+
+// unavailable records a failed OSS call during deletion. A transient failure is returned, for a quick
+// retry with backoff; any other keeps deletion blocked until the slow retry or a change.
+func (r *BucketReconciler) unavailable(b *ossv1.Bucket, message string, err error) error {
+	_ = r.blocked(b, ossv1.ReasonOSSUnavailable, message)
+	if isTransient(err) {
+		return err
 	}
 	return nil
 }

@@ -131,6 +131,12 @@ type BucketStatus struct {
 	// +optional
 	URL string `json:"url,omitempty"`
 
+	// createdBucket names the bucket when the operator created it for this resource (rather than
+	// adopting it). It is recorded before the bucket is created, so that a restart or a failure before
+	// the ownership tag is written never mistakes the bucket for someone else's.
+	// +optional
+	CreatedBucket string `json:"createdBucket,omitempty"`
+
 	// creationTime is when OSS created the bucket.
 	// +optional
 	CreationTime *metav1.Time `json:"creationTime,omitempty"`

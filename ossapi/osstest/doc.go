@@ -18,7 +18,7 @@
 //     answer either a 404 code or an empty 200 body per sub-resource, Block Public Access is on for new
 //     buckets, and every setting is validated before it is stored.
 //
-// Tests can inject faults (status and code, raw bodies, delays, connection resets), read per-operation
-// call counters and take deep snapshots of an account's buckets. All state lives in memory behind one
-// mutex; the emulator is safe for concurrent use.
+// Tests can inject faults (status and code, raw bodies, delays, connection resets), read call counters
+// (by operation, by account, and by bucket with the calls that succeeded) and take deep snapshots of an
+// account's buckets. All state lives in memory behind one mutex; the emulator is safe for concurrent use.
 package osstest

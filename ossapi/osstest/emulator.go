@@ -114,9 +114,15 @@ type Emulator struct {
 	faults  []*faultEntry
 	rnd     *rand.Rand
 
-	countMu sync.Mutex
-	counts  map[string]map[string]int // operation -> account ID -> calls
+	countMu      sync.Mutex
+	counts       map[string]map[string]int      // operation -> account ID -> calls
+	bucketCounts map[bucketOp]*bucketCallCounts // by operation and bucket
 }
+
+// bucketOp is an operation on one bucket ("" for operations on none, such as ListBuckets).
+type bucketOp struct{ op, bucket string }
+
+type bucketCallCounts struct{ calls, succeeded int }
 
 type account struct {
 	id, displayName string
@@ -146,6 +152,7 @@ func New(opts ...Option) *Emulator {
 		buckets:           map[string]*bucket{},
 		rnd:               rand.New(rand.NewPCG(1, 2)),
 		counts:            map[string]map[string]int{},
+		bucketCounts:      map[bucketOp]*bucketCallCounts{},
 	}
 	for _, a := range c.accounts {
 		e.AddAccount(a)

@@ -202,6 +202,54 @@ func TestCounters(t *testing.T) {
 	}
 }
 
+func TestCountersByBucket(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	a := newClient(t, srv.URL, aliceKey, ossapi.SignatureV4)
+	b := newClient(t, srv.URL, bobKey, ossapi.SignatureV4)
+	wrong := newClient(t, srv.URL, osstest.Key{AccessKeyID: aliceKey.AccessKeyID, AccessKeySecret: "x"}, ossapi.SignatureV4)
+
+	must(t, a.PutBucket(ctx, &ossapi.PutBucketRequest{Bucket: "mine"}))
+	must(t, a.PutBucket(ctx, &ossapi.PutBucketRequest{Bucket: "mine"}))                // idempotent for the owner: succeeds
+	_ = b.PutBucket(ctx, &ossapi.PutBucketRequest{Bucket: "mine"})                     // 409 BucketAlreadyExists
+	_ = wrong.PutBucket(ctx, &ossapi.PutBucketRequest{Bucket: "mine"})                 // bad signature
+	_ = a.PutBucket(ctx, &ossapi.PutBucketRequest{Bucket: "mine", StorageClass: "No"}) // invalid
+	remove := srv.InjectFault(osstest.Fault{Operation: ossapi.OpPutBucket, Status: 503})
+	_ = a.PutBucket(ctx, &ossapi.PutBucketRequest{Bucket: "other"}) // faulted: never ran
+	remove()
+	reset := srv.InjectFault(osstest.Fault{Operation: ossapi.OpPutBucket, Reset: true})
+	_ = a.PutBucket(ctx, &ossapi.PutBucketRequest{Bucket: "other"})
+	reset()
+	must(t, a.PutBucket(ctx, &ossapi.PutBucketRequest{Bucket: "other"}))
+	_, _ = a.ListBuckets(ctx, &ossapi.ListBucketsRequest{})
+
+	checks := []struct {
+		bucket, op       string
+		calls, succeeded int
+	}{
+		{"mine", ossapi.OpPutBucket, 5, 2},
+		{"other", ossapi.OpPutBucket, 3, 1},
+		{"none", ossapi.OpPutBucket, 0, 0},
+		{"mine", ossapi.OpDeleteBucket, 0, 0},
+		{"", ossapi.OpListBuckets, 1, 1},
+	}
+	for _, c := range checks {
+		if got := srv.CallsOn(c.bucket, c.op); got != c.calls {
+			t.Errorf("CallsOn(%q, %s) = %d, want %d", c.bucket, c.op, got, c.calls)
+		}
+		if got := srv.SucceededOn(c.bucket, c.op); got != c.succeeded {
+			t.Errorf("SucceededOn(%q, %s) = %d, want %d", c.bucket, c.op, got, c.succeeded)
+		}
+	}
+	if got := srv.Succeeded(ossapi.OpPutBucket); got != 3 {
+		t.Errorf("Succeeded(PutBucket) = %d, want 3", got)
+	}
+	srv.ResetCounters()
+	if srv.CallsOn("mine", ossapi.OpPutBucket) != 0 || srv.Succeeded(ossapi.OpPutBucket) != 0 {
+		t.Error("ResetCounters left per-bucket counts")
+	}
+}
+
 func TestSnapshot(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t)

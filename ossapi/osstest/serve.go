@@ -144,6 +144,9 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.count(rt.op, who.accountID)
 	}
 	status, code := e.answer(w, r, id, rt, who, authErr, routeErr, bucket, key, q, now)
+	if rt.op != "" {
+		e.countOn(rt.op, bucket, code == codeOK)
+	}
 	e.log.Info("OSS request", "operation", rt.op, "method", r.Method, "bucket", bucket, "key", key,
 		"status", status, "code", code, "account", who.accountID, "accessKeyId", who.accessKeyID,
 		"auth", who.scheme, "requestId", id)
@@ -183,8 +186,11 @@ func (e *Emulator) answer(w http.ResponseWriter, r *http.Request, id string, rt 
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(resp.body)
 	}
-	return resp.status, "OK"
+	return resp.status, codeOK
 }
+
+// codeOK is what answer reports for a request whose operation ran and succeeded.
+const codeOK = "OK"
 
 // writeError sends an OSS error: the XML document as body, or for HEAD base64-encoded in x-oss-err.
 func writeError(w http.ResponseWriter, r *http.Request, id string, e *apiError) (int, string) {
@@ -217,6 +223,21 @@ func (e *Emulator) count(op, accountID string) {
 		e.counts[op] = m
 	}
 	m[accountID]++
+}
+
+// countOn counts a request to an operation on a bucket, and whether the operation ran and succeeded.
+func (e *Emulator) countOn(op, bucket string, succeeded bool) {
+	e.countMu.Lock()
+	defer e.countMu.Unlock()
+	c := e.bucketCounts[bucketOp{op, bucket}]
+	if c == nil {
+		c = &bucketCallCounts{}
+		e.bucketCounts[bucketOp{op, bucket}] = c
+	}
+	c.calls++
+	if succeeded {
+		c.succeeded++
+	}
 }
 
 // Calls is how many requests were routed to the operation (an ossapi.Op* name), from every account,
@@ -252,11 +273,48 @@ func (e *Emulator) CallCounts() map[string]int {
 	return out
 }
 
+// CallsOn is how many requests were routed to the operation on the bucket, from every account, failed
+// ones included, like Calls. Operations on no bucket (ListBuckets) count under bucket "".
+func (e *Emulator) CallsOn(bucket, operation string) int {
+	e.countMu.Lock()
+	defer e.countMu.Unlock()
+	if c := e.bucketCounts[bucketOp{operation, bucket}]; c != nil {
+		return c.calls
+	}
+	return 0
+}
+
+// SucceededOn is how many requests to the operation on the bucket succeeded: the operation ran and
+// answered 2xx. Requests refused (authentication, validation, OSS semantics such as
+// BucketAlreadyExists) or cut short by an injected fault do not count.
+func (e *Emulator) SucceededOn(bucket, operation string) int {
+	e.countMu.Lock()
+	defer e.countMu.Unlock()
+	if c := e.bucketCounts[bucketOp{operation, bucket}]; c != nil {
+		return c.succeeded
+	}
+	return 0
+}
+
+// Succeeded is how many requests to the operation succeeded, on every bucket, as SucceededOn counts them.
+func (e *Emulator) Succeeded(operation string) int {
+	e.countMu.Lock()
+	defer e.countMu.Unlock()
+	n := 0
+	for k, c := range e.bucketCounts {
+		if k.op == operation {
+			n += c.succeeded
+		}
+	}
+	return n
+}
+
 // ResetCounters sets every call counter to zero.
 func (e *Emulator) ResetCounters() {
 	e.countMu.Lock()
 	defer e.countMu.Unlock()
 	e.counts = map[string]map[string]int{}
+	e.bucketCounts = map[bucketOp]*bucketCallCounts{}
 }
 
 // String describes the emulator for logs.

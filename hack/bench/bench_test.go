@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ossoperator/oss-operator/ossapi"
+)
+
+// TestQuickBench runs the benchmark small (50 Buckets, 10 deleted, no 5000-Bucket memory step) and
+// checks that the report is complete and that the steady resync wrote nothing. It asserts no
+// timing: the benchmark measures, make bench reports.
+func TestQuickBench(t *testing.T) {
+	assets := os.Getenv("KUBEBUILDER_ASSETS")
+	if assets == "" {
+		t.Fatal("KUBEBUILDER_ASSETS is not set: run `make test`, which sets it (or " +
+			"KUBEBUILDER_ASSETS=$(hack/envtest.sh | tail -1) go test ./hack/bench/)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	tmp := t.TempDir()
+	var progress bytes.Buffer
+	r, err := run(ctx, options{
+		root: filepath.Join("..", ".."), binary: filepath.Join(tmp, "manager"), assets: assets, work: filepath.Join(tmp, "work"),
+		buckets: 50, deletes: 10, namespaces: 2, delay: 20 * time.Millisecond, timeout: time.Minute, progress: &progress,
+	})
+	if err != nil {
+		t.Fatalf("run: %v\nprogress:\n%s", err, &progress)
+	}
+
+	if r.StartupSeconds <= 0 || r.Config.Concurrency < 1 || r.Config.Resync == "" || r.Config.Operator == "" || r.Machine.CPUs < 1 {
+		t.Errorf("incomplete start-up or configuration: %+v, %+v, start-up %v", r.Config, r.Machine, r.StartupSeconds)
+	}
+	for name, p := range map[string]Phase{"create": r.Create, "resync": r.Resync, "delete": r.Delete} {
+		if p.Seconds <= 0 || p.OSSCallsTotal == 0 || p.MinimumCallsTotal == 0 || p.OperatorWrites == nil || p.BenchmarkWrites != p.Buckets {
+			t.Errorf("%s: incomplete phase %+v", name, p)
+		}
+	}
+	if r.Create.Buckets != 50 || r.Create.OSSCalls[ossapi.OpPutBucket] != 50 || r.Create.IdealSeconds <= 0 || r.Create.OperatorWritesTotal == 0 {
+		t.Errorf("create: %+v", r.Create)
+	}
+	if r.Delete.Buckets != 10 || r.Delete.OSSCalls[ossapi.OpDeleteBucket] != 10 {
+		t.Errorf("delete: %+v", r.Delete)
+	}
+
+	// The steady resync: no API server write by the operator, and no OSS write.
+	if r.Resync.OperatorWritesTotal != 0 || len(r.Resync.OperatorWritesFailed) != 0 {
+		t.Errorf("the steady resync made operator writes: %v, failed %v", r.Resync.OperatorWrites, r.Resync.OperatorWritesFailed)
+	}
+	for op, n := range r.Resync.OSSCalls {
+		if !strings.HasPrefix(op, "Get") && !strings.HasPrefix(op, "List") {
+			t.Errorf("the steady resync made %d %s calls", n, op)
+		}
+	}
+
+	if len(r.Memory) != 2 {
+		t.Fatalf("memory: %+v, want after the resync and at the end", r.Memory)
+	}
+	for _, m := range r.Memory {
+		if m.RSSBytes <= 0 || m.PeakRSSBytes < m.RSSBytes || m.HeapInuseBytes <= 0 || m.HeapLiveBytes <= 0 {
+			t.Errorf("memory: %+v", m)
+		}
+	}
+	wantTargets := []string{"time to all 50 Ready", "steady resync: OSS calls", "steady resync: operator API writes", "RSS at 50 Buckets"}
+	if len(r.Targets) != len(wantTargets) {
+		t.Fatalf("targets: %+v", r.Targets)
+	}
+	for i, tg := range r.Targets {
+		if tg.Name != wantTargets[i] || tg.Target == "" || tg.Measured == "" {
+			t.Errorf("target %d: %+v, want %q", i, tg, wantTargets[i])
+		}
+		if strings.HasPrefix(tg.Name, "steady resync") && !tg.Pass {
+			t.Errorf("target missed: %+v", tg)
+		}
+	}
+
+	// The table and the JSON.
+	var table bytes.Buffer
+	r.Print(&table)
+	for _, s := range []string{"create -> all Ready", "steady resync", "PutBucketVersioning", "buckets/status update", "heap in use", "targets:"} {
+		if !strings.Contains(table.String(), s) {
+			t.Errorf("the table has no %q:\n%s", s, &table)
+		}
+	}
+	path := filepath.Join(tmp, "bench.json")
+	if err := r.writeJSON(path); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back map[string]any
+	if err := json.Unmarshal(raw, &back); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"machine", "config", "startupSeconds", "create", "resync", "delete", "memory", "targets"} {
+		if _, ok := back[k]; !ok {
+			t.Errorf("bench.json has no %q", k)
+		}
+	}
+}
+
+func TestAuditWrites(t *testing.T) {
+	lines := strings.Join([]string{
+		`{"stage":"ResponseComplete","verb":"patch","user":{"username":"oss-operator"},"objectRef":{"resource":"buckets"},"responseStatus":{"code":200}}`,
+		`{"stage":"ResponseComplete","verb":"update","user":{"username":"oss-operator"},"objectRef":{"resource":"buckets","subresource":"status"},"responseStatus":{"code":200}}`,
+		`{"stage":"ResponseComplete","verb":"update","user":{"username":"oss-operator"},"objectRef":{"resource":"buckets","subresource":"status"},"responseStatus":{"code":409}}`,
+		`{"stage":"ResponseStarted","verb":"update","user":{"username":"oss-operator"},"objectRef":{"resource":"buckets"},"responseStatus":{"code":200}}`,
+		`{"stage":"ResponseComplete","verb":"create","user":{"username":"admin"},"objectRef":{"resource":"buckets"},"responseStatus":{"code":201}}`,
+	}, "\n") + "\n"
+	path := filepath.Join(t.TempDir(), "audit.log")
+	if err := os.WriteFile(path, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a := &auditLog{path: path}
+	ok, failed, _, err := a.writes("oss-operator", 0, a.mark())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ok) != 2 || ok["buckets patch"] != 1 || ok["buckets/status update"] != 1 {
+		t.Errorf("writes: %v", ok)
+	}
+	if len(failed) != 1 || failed["buckets/status update"] != 1 {
+		t.Errorf("failed: %v", failed)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	m, err := parseMetrics(strings.NewReader(`# HELP x
+controller_runtime_reconcile_total{controller="bucket",result="success"} 7
+controller_runtime_reconcile_total{controller="bucket",result="error"} 2
+controller_runtime_reconcile_total{controller="accesskey",result="success"} 5
+workqueue_depth{controller="bucket",name="bucket"} 0
+workqueue_depth{controller="accesskey",name="accesskey"} 3
+controller_runtime_active_workers{controller="bucket"} 0
+go_memstats_heap_inuse_bytes 1.2e+07
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.bucketReconciles(); got != 9 {
+		t.Errorf("bucket reconciles %v, want 9", got)
+	}
+	if !m.idle() {
+		t.Error("not idle: only the accesskey queue has work")
+	}
+	if got := m.sum("go_memstats_heap_inuse_bytes"); got != 12e6 {
+		t.Errorf("heap %v", got)
+	}
+}

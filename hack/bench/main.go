@@ -1,0 +1,621 @@
+// Command bench is `make bench`: it measures the operator at scale against the OSS emulator, every
+// OSS call slowed down by 20 ms, and prints a table of what it found and writes it as JSON to
+// bin/bench.json.
+//
+// It starts envtest's etcd and kube-apiserver (with an audit log of every write, so writes are
+// counted by the API server itself, per user), the emulator in this process, and the operator as its
+// own process: the manager binary built from main.go, run with its defaults (concurrency, resync)
+// and its own user. Then:
+//
+//  1. it creates --buckets Buckets, each with three managed settings (versioning, tags, lifecycle),
+//     spread over --namespaces namespaces, and times how long until all are Ready;
+//  2. it sets the ossoperator.io/refresh annotation on every Bucket, which makes the operator observe
+//     each one once, and counts what that steady resync costs in OSS calls and API server writes;
+//  3. it deletes the --delete Buckets created with deletionPolicy Delete, and times it;
+//  4. it reads the operator's RSS and heap after the resync, at the end, and once --memory-buckets
+//     Buckets exist.
+//
+// --buckets 50 --memory-buckets 0 --delete 10 is a quick run; its test runs it that way.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	k8sruntime "k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
+	"github.com/ossoperator/oss-operator/ossapi/osstest"
+)
+
+const (
+	accountID = "1000000000000001"
+	keyID     = "bench-access-key"
+	keySecret = "bench-secret-key"
+	region    = "cn-hangzhou"
+	// credentials names the Secret and the AccessKey of every namespace.
+	credentials = "creds"
+	// operatorUser is the operator's user on the API server: its writes are counted by this name.
+	operatorUser = "oss-operator"
+	// driverWorkers is how many writes the benchmark sends at once.
+	driverWorkers = 8
+)
+
+// options configures run. The flags set them in main; the test sets them directly.
+type options struct {
+	root          string // repository root: config/crd/bases, and the main package of the manager
+	binary        string // where the manager is built; default bin/manager under root
+	assets        string // KUBEBUILDER_ASSETS
+	work          string // the manager binary, its log, its kubeconfig, the audit log
+	buckets       int
+	deletes       int
+	memoryBuckets int
+	namespaces    int
+	delay         time.Duration
+	timeout       time.Duration // for each phase
+	progress      io.Writer
+}
+
+func main() {
+	o := options{root: ".", progress: os.Stderr}
+	out := "bin/bench.json"
+	flag.IntVar(&o.buckets, "buckets", 1000, "Buckets to create, each with three managed settings.")
+	flag.IntVar(&o.deletes, "delete", 200, "How many of them are created with deletionPolicy Delete, then deleted.")
+	flag.IntVar(&o.memoryBuckets, "memory-buckets", 5000, "Measure memory again once this many Buckets exist (0: skip).")
+	flag.IntVar(&o.namespaces, "namespaces", 4, "Namespaces the Buckets are spread over, each with its AccessKey.")
+	flag.DurationVar(&o.delay, "oss-delay", 20*time.Millisecond, "Delay the emulator adds to every OSS call.")
+	flag.DurationVar(&o.timeout, "timeout", 30*time.Minute, "How long each phase may take.")
+	flag.StringVar(&o.work, "work-dir", "bin/bench", "Where the manager's log, its kubeconfig and the API server's audit log are written.")
+	flag.StringVar(&out, "out", out, "Where the JSON report is written.")
+	flag.Parse()
+	logf.SetLogger(zap.New(zap.WriteTo(io.Discard)))
+	o.assets = os.Getenv("KUBEBUILDER_ASSETS")
+	if o.assets == "" {
+		fmt.Fprintln(os.Stderr, "bench: KUBEBUILDER_ASSETS is not set: run `make bench`, which sets it (see `make envtest`)")
+		os.Exit(1)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	r, err := run(ctx, o)
+	if r != nil {
+		r.Print(os.Stdout)
+		if werr := r.writeJSON(out); werr != nil {
+			fmt.Fprintf(os.Stderr, "bench: %v\n", werr)
+			os.Exit(1)
+		}
+		fmt.Printf("\nwrote %s\n", out)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+// bench is one run's state.
+type bench struct {
+	options
+	k8s   client.Client
+	cache cache.Cache
+	emu   *osstest.Server
+	audit *auditLog
+	op    *operator
+	// concurrency is the operator's, once known.
+	concurrency int
+	// procs are the processes whose CPU time each phase records.
+	procs processes
+}
+
+// run performs the scenario and returns the report; on an error, the report holds what was measured
+// until then.
+func run(ctx context.Context, o options) (report *Report, err error) {
+	if o.deletes > o.buckets || (o.memoryBuckets > 0 && o.memoryBuckets < o.buckets) || o.buckets < 1 || o.namespaces < 1 {
+		return nil, fmt.Errorf("need 1 <= --delete <= --buckets <= --memory-buckets (or 0), and --namespaces >= 1")
+	}
+	if o.root, err = filepath.Abs(o.root); err != nil {
+		return nil, err
+	}
+	if o.work, err = filepath.Abs(o.work); err != nil {
+		return nil, err
+	}
+	if err := os.RemoveAll(o.work); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(o.work, 0o755); err != nil {
+		return nil, err
+	}
+	b := &bench{options: o}
+	b.logf("building the manager")
+	binary := o.binary
+	if binary == "" {
+		binary = filepath.Join(o.root, "bin", "manager")
+	}
+	if err := buildOperator(ctx, o.root, binary); err != nil {
+		return nil, err
+	}
+
+	// The control plane, the emulator, and the benchmark's clients.
+	b.logf("starting the control plane")
+	env, audit, err := startControlPlane(o.root, o.assets, o.work)
+	if err != nil {
+		return nil, err
+	}
+	defer env.Stop()
+	b.audit = audit
+	scheme := k8sruntime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		return nil, err
+	}
+	if err := ossv1.AddToScheme(scheme); err != nil {
+		return nil, err
+	}
+	if b.k8s, err = client.New(env.Config, client.Options{Scheme: scheme}); err != nil {
+		return nil, err
+	}
+	// The benchmark watches Buckets and lists them from its cache every 500 ms: listing thousands
+	// from the API server twice a second would take CPU the operator and the API server need.
+	if b.cache, err = cache.New(env.Config, cache.Options{Scheme: scheme}); err != nil {
+		return nil, err
+	}
+	for _, obj := range []client.Object{&ossv1.Bucket{}, &ossv1.AccessKey{}} {
+		if _, err := b.cache.GetInformer(ctx, obj); err != nil {
+			return nil, err
+		}
+	}
+	cacheCtx, stopCache := context.WithCancel(ctx)
+	defer stopCache()
+	go func() { _ = b.cache.Start(cacheCtx) }()
+	if !b.cache.WaitForCacheSync(ctx) {
+		return nil, fmt.Errorf("the benchmark's cache did not sync")
+	}
+	b.emu = osstest.NewServer(
+		osstest.WithAccount(osstest.Account{ID: accountID, DisplayName: "bench", Keys: []osstest.Key{{AccessKeyID: keyID, AccessKeySecret: keySecret}}}),
+		osstest.WithRegion(region),
+		osstest.WithBucketLimit(max(o.buckets, o.memoryBuckets)+1),
+	)
+	defer b.emu.Close()
+	b.emu.InjectFault(osstest.Fault{Delay: o.delay})
+	if err := b.createCredentials(ctx); err != nil {
+		return nil, err
+	}
+	kubeconfig, err := operatorKubeconfig(env, o.work)
+	if err != nil {
+		return nil, err
+	}
+
+	report = &Report{Machine: machine(), Config: Config{
+		Buckets: o.buckets, Deleted: o.deletes, MemoryBuckets: o.memoryBuckets, Namespaces: o.namespaces,
+		OSSDelayMs: float64(o.delay) / float64(time.Millisecond),
+	}}
+	defer report.evaluate()
+
+	// The operator, and its start-up: until every AccessKey is Ready.
+	b.logf("starting the operator")
+	start := time.Now()
+	if b.op, err = startOperator(binary, kubeconfig, filepath.Join(o.work, "manager.log")); err != nil {
+		return report, err
+	}
+	defer b.op.stop()
+	report.Config.Operator = b.op.commandLine()
+	b.procs = controlPlane(os.Getpid())
+	b.procs["operator"] = b.op.cmd.Process.Pid
+	b.procs["benchmark"] = os.Getpid()
+	if err := b.poll(ctx, 100*time.Millisecond, "every AccessKey Ready", b.accessKeysReady); err != nil {
+		return report, err
+	}
+	report.StartupSeconds = seconds(time.Since(start))
+	if report.Config.Concurrency, report.Config.Resync, err = b.operatorSettings(ctx); err != nil {
+		return report, err
+	}
+	b.concurrency = report.Config.Concurrency
+
+	// 1. Create, and wait for all Ready.
+	names := bucketNames(0, o.buckets, o.namespaces)
+	policy := func(i int) ossv1.DeletionPolicy {
+		if i < o.deletes {
+			return ossv1.DeletionDelete
+		}
+		return ossv1.DeletionRetain
+	}
+	b.logf("creating %d Buckets", o.buckets)
+	if report.Create, err = b.measure(ctx, o.buckets, func() error {
+		return b.each(ctx, names, func(i int, key client.ObjectKey) error {
+			return b.k8s.Create(ctx, &ossv1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}, Spec: benchSpec(policy(i))})
+		})
+	}, func() error {
+		return b.poll(ctx, 500*time.Millisecond, fmt.Sprintf("%d Buckets Ready", len(names)), b.allReady(names))
+	}); err != nil {
+		return report, err
+	}
+	report.Create.MinimumCalls = minimumCreate(o.buckets)
+	report.Create.MinimumCallsTotal = sum(report.Create.MinimumCalls)
+	report.Create.IdealSeconds = float64(report.Create.MinimumCallsTotal) * o.delay.Seconds() / float64(report.Config.Concurrency)
+	report.Create.BenchmarkWrites = o.buckets
+
+	// 2. One steady resync of every Bucket, asked for with the refresh annotation.
+	m, err := b.op.scrape(ctx)
+	if err != nil {
+		return report, err
+	}
+	reconciled := m.bucketReconciles()
+	b.logf("refreshing %d Buckets", o.buckets)
+	stamp := strconv.FormatInt(time.Now().UnixNano(), 10)
+	if report.Resync, err = b.measure(ctx, o.buckets, func() error {
+		return b.each(ctx, names, func(_ int, key client.ObjectKey) error {
+			obj := &ossv1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}}
+			patch := fmt.Appendf(nil, `{"metadata":{"annotations":{%q:%q}}}`, ossv1.AnnotationRefresh, stamp)
+			return b.k8s.Patch(ctx, obj, client.RawPatch("application/merge-patch+json", patch))
+		})
+	}, func() error {
+		return b.poll(ctx, 250*time.Millisecond, fmt.Sprintf("%d reconciles", o.buckets), func() (bool, string, error) {
+			m, err := b.op.scrape(ctx)
+			if err != nil {
+				return false, "", err
+			}
+			done := m.bucketReconciles() - reconciled
+			return done >= float64(o.buckets) && m.idle(), fmt.Sprintf("%.0f reconciled", done), nil
+		})
+	}); err != nil {
+		return report, err
+	}
+	report.Resync.MinimumCalls = minimumResync(o.buckets)
+	report.Resync.MinimumCallsTotal = sum(report.Resync.MinimumCalls)
+	report.Resync.BenchmarkWrites = o.buckets
+	if err := b.measureMemory(ctx, report, o.buckets, "after the resync"); err != nil {
+		return report, err
+	}
+
+	// 3. Delete the Buckets created with deletionPolicy Delete.
+	deleted := names[:o.deletes]
+	b.logf("deleting %d Buckets", len(deleted))
+	if report.Delete, err = b.measure(ctx, len(deleted), func() error {
+		return b.each(ctx, deleted, func(_ int, key client.ObjectKey) error {
+			return b.k8s.Delete(ctx, &ossv1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}})
+		})
+	}, func() error {
+		return b.poll(ctx, 500*time.Millisecond, fmt.Sprintf("%d Buckets gone", len(deleted)), b.allGone(deleted))
+	}); err != nil {
+		return report, err
+	}
+	report.Delete.MinimumCalls = minimumDelete(len(deleted))
+	report.Delete.MinimumCallsTotal = sum(report.Delete.MinimumCalls)
+	report.Delete.BenchmarkWrites = len(deleted)
+	live := o.buckets - o.deletes
+	if err := b.measureMemory(ctx, report, live, "at the end"); err != nil {
+		return report, err
+	}
+
+	// 4. Memory with more Buckets.
+	if o.memoryBuckets > live {
+		more := bucketNames(o.buckets, o.memoryBuckets-live, o.namespaces)
+		b.logf("creating %d more Buckets", len(more))
+		if err := b.each(ctx, more, func(_ int, key client.ObjectKey) error {
+			return b.k8s.Create(ctx, &ossv1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}, Spec: benchSpec(ossv1.DeletionRetain)})
+		}); err != nil {
+			return report, err
+		}
+		if err := b.poll(ctx, 500*time.Millisecond, fmt.Sprintf("%d more Buckets Ready", len(more)), b.allReady(more)); err != nil {
+			return report, err
+		}
+		if err := b.measureMemory(ctx, report, o.memoryBuckets, fmt.Sprintf("after creating %d more", len(more))); err != nil {
+			return report, err
+		}
+	}
+	return report, nil
+}
+
+// measure runs one phase: it waits for the operator to be idle, starts the clock and the counters,
+// sends the benchmark's writes (act), waits for the outcome (wait), then waits for the operator to
+// be idle again and reads the emulator's counts and the operator's writes from the audit log.
+func (b *bench) measure(ctx context.Context, buckets int, act, wait func() error) (Phase, error) {
+	p := Phase{Buckets: buckets}
+	if err := b.waitIdle(ctx); err != nil {
+		return p, err
+	}
+	before, err := b.op.scrape(ctx)
+	if err != nil {
+		return p, err
+	}
+	cpuBefore := b.procs.cpuSeconds()
+	from := b.audit.mark()
+	b.emu.ResetCounters()
+	start := time.Now()
+	if err := act(); err != nil {
+		return p, err
+	}
+	p.DriverSeconds = seconds(time.Since(start))
+	if err := wait(); err != nil {
+		return p, err
+	}
+	p.Seconds = seconds(time.Since(start))
+	if err := b.waitIdle(ctx); err != nil {
+		return p, err
+	}
+	p.OSSCalls = b.emu.CallCounts()
+	p.OSSCallsTotal = sum(p.OSSCalls)
+	after, err := b.op.scrape(ctx)
+	if err != nil {
+		return p, err
+	}
+	p.Time = breakdown(before, after, p.Seconds, b.concurrency)
+	elapsed := time.Since(start).Seconds()
+	p.Time.CPUSeconds = map[string]float64{}
+	busy := 0.0
+	for role, c := range b.procs.cpuSeconds() {
+		p.Time.CPUSeconds[role] = round1(c - cpuBefore[role])
+		busy += c - cpuBefore[role]
+	}
+	p.Time.MachineBusy = round1(100*busy/(elapsed*float64(runtime.NumCPU()))) / 100
+	if p.OperatorWrites, p.OperatorWritesFailed, p.Time.MeanAPIWriteMs, err = b.audit.writes(operatorUser, from, b.audit.mark()); err != nil {
+		return p, err
+	}
+	p.OperatorWritesTotal = sum(p.OperatorWrites)
+	p.OperatorWritesPerBucket = float64(p.OperatorWritesTotal) / float64(buckets)
+	return p, nil
+}
+
+// waitIdle waits until the Bucket controller has nothing queued or running and the audit log has
+// settled.
+func (b *bench) waitIdle(ctx context.Context) error {
+	if err := b.poll(ctx, 250*time.Millisecond, "the operator idle", func() (bool, string, error) {
+		m, err := b.op.scrape(ctx)
+		if err != nil {
+			return false, "", err
+		}
+		return m.idle(), "busy", nil
+	}); err != nil {
+		return err
+	}
+	return b.audit.settle(ctx)
+}
+
+func (b *bench) measureMemory(ctx context.Context, r *Report, buckets int, when string) error {
+	if err := b.waitIdle(ctx); err != nil {
+		return err
+	}
+	m, err := b.op.memory(ctx)
+	if err != nil {
+		return err
+	}
+	m.Buckets, m.When = buckets, when
+	r.Memory = append(r.Memory, m)
+	b.logf("%d Buckets %s: RSS %s, heap in use %s", buckets, when, mib(m.RSSBytes), mib(m.HeapInuseBytes))
+	return nil
+}
+
+// poll calls check every interval until it is done, failing after the phase timeout or as soon as the
+// operator exits.
+func (b *bench) poll(ctx context.Context, interval time.Duration, what string, check func() (bool, string, error)) error {
+	deadline := time.Now().Add(b.timeout)
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	status := ""
+	for {
+		if b.op != nil {
+			if err := b.op.alive(); err != nil {
+				return err
+			}
+		}
+		done, s, err := check()
+		if err == nil && done {
+			return nil
+		}
+		status = s
+		if err != nil {
+			status = err.Error()
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("waiting for %s: %w after %s (%s)", what, errTimeout, b.timeout, status)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+// each calls fn for every key, driverWorkers at a time, and returns the first error.
+func (b *bench) each(ctx context.Context, keys []client.ObjectKey, fn func(i int, key client.ObjectKey) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	work := make(chan int)
+	var (
+		wg       sync.WaitGroup
+		once     sync.Once
+		firstErr error
+	)
+	for range driverWorkers {
+		wg.Go(func() {
+			for i := range work {
+				if err := fn(i, keys[i]); err != nil {
+					once.Do(func() { firstErr = fmt.Errorf("%s: %w", keys[i], err); cancel() })
+				}
+			}
+		})
+	}
+	for i := range keys {
+		select {
+		case work <- i:
+		case <-ctx.Done():
+		}
+	}
+	close(work)
+	wg.Wait()
+	return firstErr
+}
+
+// allReady checks that every Bucket of keys is Ready at its current generation.
+func (b *bench) allReady(keys []client.ObjectKey) func() (bool, string, error) {
+	return func() (bool, string, error) {
+		list := &ossv1.BucketList{}
+		if err := b.cache.List(context.Background(), list); err != nil {
+			return false, "", err
+		}
+		ready := map[client.ObjectKey]bool{}
+		for i := range list.Items {
+			bk := &list.Items[i]
+			c := meta.FindStatusCondition(bk.Status.Conditions, ossv1.ConditionReady)
+			if c != nil && c.Status == metav1.ConditionTrue && c.ObservedGeneration == bk.Generation {
+				ready[client.ObjectKeyFromObject(bk)] = true
+			}
+		}
+		n := 0
+		for _, k := range keys {
+			if ready[k] {
+				n++
+			}
+		}
+		return n == len(keys), fmt.Sprintf("%d of %d Ready", n, len(keys)), nil
+	}
+}
+
+// allGone checks that no Bucket of keys exists any more.
+func (b *bench) allGone(keys []client.ObjectKey) func() (bool, string, error) {
+	return func() (bool, string, error) {
+		list := &ossv1.BucketList{}
+		if err := b.cache.List(context.Background(), list); err != nil {
+			return false, "", err
+		}
+		exists := map[client.ObjectKey]bool{}
+		for i := range list.Items {
+			exists[client.ObjectKeyFromObject(&list.Items[i])] = true
+		}
+		left := 0
+		for _, k := range keys {
+			if exists[k] {
+				left++
+			}
+		}
+		return left == 0, fmt.Sprintf("%d left", left), nil
+	}
+}
+
+func (b *bench) accessKeysReady() (bool, string, error) {
+	list := &ossv1.AccessKeyList{}
+	if err := b.cache.List(context.Background(), list); err != nil {
+		return false, "", err
+	}
+	n := 0
+	for _, ak := range list.Items {
+		if meta.IsStatusConditionTrue(ak.Status.Conditions, ossv1.ConditionReady) {
+			n++
+		}
+	}
+	return n == b.namespaces, fmt.Sprintf("%d of %d Ready", n, b.namespaces), nil
+}
+
+// createCredentials creates each namespace with a Secret and an AccessKey for the emulator.
+func (b *bench) createCredentials(ctx context.Context) error {
+	for i := range b.namespaces {
+		ns := namespace(i)
+		objs := []client.Object{
+			&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}},
+			&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: credentials},
+				StringData: map[string]string{"accessKeyId": keyID, "accessKeySecret": keySecret}},
+			&ossv1.AccessKey{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: credentials},
+				Spec: ossv1.AccessKeySpec{SecretRef: ossv1.SecretReference{Name: credentials}, Region: region, Endpoint: b.emu.URL}},
+		}
+		for _, obj := range objs {
+			if err := b.k8s.Create(ctx, obj); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// operatorSettings reads the concurrency and resync period the operator runs with, from its metrics
+// and its "starting manager" log line: main.go's defaults, since the benchmark sets neither flag.
+func (b *bench) operatorSettings(ctx context.Context) (concurrency int, resync string, err error) {
+	m, err := b.op.scrape(ctx)
+	if err != nil {
+		return 0, "", err
+	}
+	concurrency = int(m.sum("controller_runtime_max_concurrent_reconciles", `controller="bucket"`))
+	if concurrency < 1 {
+		return 0, "", fmt.Errorf("the operator's metrics have no controller_runtime_max_concurrent_reconciles for the bucket controller")
+	}
+	logText, err := os.ReadFile(filepath.Join(b.work, "manager.log"))
+	if err != nil {
+		return 0, "", err
+	}
+	for line := range strings.SplitSeq(string(logText), "\n") {
+		if strings.Contains(line, `"starting manager"`) {
+			if i := strings.Index(line, `"resyncPeriod":"`); i >= 0 {
+				rest := line[i+len(`"resyncPeriod":"`):]
+				return concurrency, rest[:strings.IndexByte(rest, '"')], nil
+			}
+		}
+	}
+	return concurrency, "", fmt.Errorf("no resyncPeriod in the manager's \"starting manager\" log line")
+}
+
+// operatorKubeconfig writes a kubeconfig for the operator's own user (system:masters, as the
+// benchmark measures, not authorizes).
+func operatorKubeconfig(env *envtest.Environment, dir string) (string, error) {
+	user, err := env.AddUser(envtest.User{Name: operatorUser, Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		return "", err
+	}
+	kc, err := user.KubeConfig()
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "kubeconfig")
+	return path, os.WriteFile(path, kc, 0o600)
+}
+
+func namespace(i int) string { return fmt.Sprintf("bench-%d", i) }
+
+// bucketNames are n Buckets numbered from first, spread over the namespaces. Bucket names are
+// global in OSS, so the number alone makes them unique.
+func bucketNames(first, n, namespaces int) []client.ObjectKey {
+	keys := make([]client.ObjectKey, n)
+	for i := range n {
+		keys[i] = client.ObjectKey{Namespace: namespace((first + i) % namespaces), Name: fmt.Sprintf("bench-%05d", first+i)}
+	}
+	return keys
+}
+
+func (b *bench) logf(format string, args ...any) {
+	if b.progress != nil {
+		fmt.Fprintf(b.progress, "%s bench: %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+	}
+}
+
+// machine describes this machine.
+func machine() Machine {
+	m := Machine{CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH}
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for line := range strings.SplitSeq(string(b), "\n") {
+			if f := strings.Fields(line); len(f) >= 2 && f[0] == "MemTotal:" {
+				kb, _ := strconv.ParseInt(f[1], 10, 64)
+				m.MemoryGiB = int((kb + (1<<20)/2) >> 20)
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m.OS += " (Linux " + strings.TrimSpace(string(b)) + ")"
+	}
+	return m
+}
