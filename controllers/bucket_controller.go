@@ -368,21 +368,8 @@ func (r *BucketReconciler) SetupWithManager(mgr manager.Manager, opts ctrl.Optio
 		Named("bucket").
 		WithOptions(opts).
 		For(&ossv1.Bucket{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
-		Watches(&ossv1.AccessKey{}, handler.EnqueueRequestsFromMapFunc(r.bucketsForAccessKey), builder.WithPredicates(accessKeyReadinessChanged{})).
+		Watches(&ossv1.AccessKey{}, handler.EnqueueRequestsFromMapFunc(referrers(r.Client, func() client.ObjectList { return &ossv1.BucketList{} }, accessKeyRefIndex)), builder.WithPredicates(accessKeyReadinessChanged{})).
 		Complete(r)
-}
-
-func (r *BucketReconciler) bucketsForAccessKey(ctx context.Context, o client.Object) []reconcile.Request {
-	list := &ossv1.BucketList{}
-	if err := r.List(ctx, list, client.InNamespace(o.GetNamespace()), client.MatchingFields{accessKeyRefIndex: o.GetName()}); err != nil {
-		log.FromContext(ctx).Error(err, "listing Buckets for an AccessKey", "accessKey", o.GetName())
-		return nil
-	}
-	reqs := make([]reconcile.Request, 0, len(list.Items))
-	for _, b := range list.Items {
-		reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: b.Namespace, Name: b.Name}})
-	}
-	return reqs
 }
 
 // accessKeyReadinessChanged passes AccessKey events that can change what its Buckets do: creation,
