@@ -69,6 +69,9 @@ var _ = BeforeSuite(func() {
 	// Logs at the highest verbosity go to a buffer the security test searches for secrets.
 	logf.SetLogger(zap.New(zap.WriteTo(logBuffer), zap.UseDevMode(true), zap.Level(zapLevel(-10))))
 	ctx, cancel = context.WithCancel(context.Background())
+	// A loaded CI machine answers slower than a developer's: waits are generous, polls frequent.
+	SetDefaultEventuallyTimeout(20 * time.Second)
+	SetDefaultEventuallyPollingInterval(50 * time.Millisecond)
 
 	testEnv = &envtest.Environment{
 		CRDDirectoryPaths:     []string{filepath.Join("..", "config", "crd", "bases")},
