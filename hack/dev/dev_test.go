@@ -39,7 +39,7 @@ func TestDev(t *testing.T) {
 			"KUBEBUILDER_ASSETS=$(hack/envtest.sh | tail -1) go test ./hack/dev/)")
 	}
 	logf.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(os.Stderr)))
-	ctx, cancel := context.WithTimeout(context.Background(), 55*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute) // generous: a loaded machine starts the control plane slowly
 	defer cancel()
 
 	kubeconfig := filepath.Join(t.TempDir(), "dev", "kubeconfig")
@@ -47,7 +47,7 @@ func TestDev(t *testing.T) {
 	checked := false
 	err := run(ctx, options{
 		assets: assets, root: filepath.Join("..", ".."), kubeconfig: kubeconfig, ossListen: "127.0.0.1:0",
-		resync: time.Minute, exitWhenReady: true, timeout: 30 * time.Second, out: &out,
+		resync: time.Minute, exitWhenReady: true, timeout: 90 * time.Second, out: &out,
 		onReady: func(ctx context.Context, e devEnv) error {
 			checked = true
 			return checkRunning(ctx, t, e)
