@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/onsi/gomega"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
@@ -268,20 +269,15 @@ func runManager(t *testing.T, cfg *rest.Config, args []string) *syncBuffer {
 // the manager logs that the API server refused it something.
 func eventually(t *testing.T, logs *syncBuffer, what string, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(45 * time.Second)
-	for {
-		ok, why := cond()
-		if ok {
-			return
-		}
+	gomega.NewWithT(t).Eventually(func() error {
 		if refused(logs) {
-			t.Fatalf("waiting for %s: the manager was refused something (missing RBAC)", what)
+			return gomega.StopTrying(fmt.Sprintf("waiting for %s: the manager was refused something (missing RBAC)", what))
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("waiting for %s: %s", what, why)
+		if ok, why := cond(); !ok {
+			return fmt.Errorf("waiting for %s: %s", what, why)
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return nil
+	}).WithTimeout(45 * time.Second).WithPolling(100 * time.Millisecond).Should(gomega.Succeed())
 }
 
 func refused(logs *syncBuffer) bool {
