@@ -83,17 +83,12 @@ func (c *Client) ListMultipartUploads(ctx context.Context, req *ListMultipartUpl
 	if err := c.doXML(ctx, &request{op: OpListMultipartUploads, method: http.MethodGet, bucket: req.Bucket, query: q}, out); err != nil {
 		return nil, err
 	}
-	if out.EncodingType == "url" {
-		err := decodeAll(&out.Prefix, &out.KeyMarker, &out.NextKeyMarker, &out.Delimiter)
-		for i := range out.Uploads {
-			err = firstErr(err, decodeAll(&out.Uploads[i].Key))
-		}
-		for i := range out.CommonPrefixes {
-			err = firstErr(err, decodeAll(&out.CommonPrefixes[i].Prefix))
-		}
-		if err != nil {
-			return nil, &DecodeError{Op: OpListMultipartUploads, Err: err}
-		}
+	fields := append([]*string{&out.Prefix, &out.KeyMarker, &out.NextKeyMarker, &out.Delimiter}, prefixFields(out.CommonPrefixes)...)
+	for i := range out.Uploads {
+		fields = append(fields, &out.Uploads[i].Key)
+	}
+	if err := urlDecode(OpListMultipartUploads, out.EncodingType, fields); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -71,17 +71,13 @@ func (c *Client) ListObjectsV2(ctx context.Context, req *ListObjectsV2Request) (
 	if err := c.doXML(ctx, &request{op: OpListObjectsV2, method: http.MethodGet, bucket: req.Bucket, query: q}, out); err != nil {
 		return nil, err
 	}
-	if out.EncodingType == "url" {
-		err := decodeAll(&out.Prefix, &out.StartAfter, &out.Delimiter, &out.ContinuationToken, &out.NextContinuationToken)
-		for i := range out.Contents {
-			err = firstErr(err, decodeAll(&out.Contents[i].Key))
-		}
-		for i := range out.CommonPrefixes {
-			err = firstErr(err, decodeAll(&out.CommonPrefixes[i].Prefix))
-		}
-		if err != nil {
-			return nil, &DecodeError{Op: OpListObjectsV2, Err: err}
-		}
+	fields := append([]*string{&out.Prefix, &out.StartAfter, &out.Delimiter, &out.ContinuationToken, &out.NextContinuationToken},
+		prefixFields(out.CommonPrefixes)...)
+	for i := range out.Contents {
+		fields = append(fields, &out.Contents[i].Key)
+	}
+	if err := urlDecode(OpListObjectsV2, out.EncodingType, fields); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -150,20 +146,15 @@ func (c *Client) ListObjectVersions(ctx context.Context, req *ListObjectVersions
 	if err := c.doXML(ctx, &request{op: OpListObjectVersions, method: http.MethodGet, bucket: req.Bucket, query: q}, out); err != nil {
 		return nil, err
 	}
-	if out.EncodingType == "url" {
-		err := decodeAll(&out.Prefix, &out.KeyMarker, &out.NextKeyMarker, &out.Delimiter)
-		for i := range out.Versions {
-			err = firstErr(err, decodeAll(&out.Versions[i].Key))
-		}
-		for i := range out.DeleteMarkers {
-			err = firstErr(err, decodeAll(&out.DeleteMarkers[i].Key))
-		}
-		for i := range out.CommonPrefixes {
-			err = firstErr(err, decodeAll(&out.CommonPrefixes[i].Prefix))
-		}
-		if err != nil {
-			return nil, &DecodeError{Op: OpListObjectVersions, Err: err}
-		}
+	fields := append([]*string{&out.Prefix, &out.KeyMarker, &out.NextKeyMarker, &out.Delimiter}, prefixFields(out.CommonPrefixes)...)
+	for i := range out.Versions {
+		fields = append(fields, &out.Versions[i].Key)
+	}
+	for i := range out.DeleteMarkers {
+		fields = append(fields, &out.DeleteMarkers[i].Key)
+	}
+	if err := urlDecode(OpListObjectVersions, out.EncodingType, fields); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -266,32 +257,36 @@ func (c *Client) DeleteMultipleObjects(ctx context.Context, req *DeleteMultipleO
 			return nil, err
 		}
 	}
-	if out.EncodingType == "url" {
-		var err error
-		for i := range out.Deleted {
-			err = firstErr(err, decodeAll(&out.Deleted[i].Key))
-		}
-		if err != nil {
-			return nil, &DecodeError{Op: OpDeleteMultipleObjects, Err: err}
-		}
+	var fields []*string
+	for i := range out.Deleted {
+		fields = append(fields, &out.Deleted[i].Key)
+	}
+	if err := urlDecode(OpDeleteMultipleObjects, out.EncodingType, fields); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
 
-func decodeAll(ps ...*string) error {
-	for _, p := range ps {
+// urlDecode decodes, in place, the fields OSS URL-encodes when a list was asked for with
+// encoding-type=url (so that any key survives XML), if the answer says it did.
+func urlDecode(op, encodingType string, fields []*string) error {
+	if encodingType != "url" {
+		return nil
+	}
+	for _, p := range fields {
 		v, err := url.QueryUnescape(*p)
 		if err != nil {
-			return err
+			return &DecodeError{Op: op, Err: err}
 		}
 		*p = v
 	}
 	return nil
 }
 
-func firstErr(a, b error) error {
-	if a != nil {
-		return a
+func prefixFields(ps []CommonPrefix) []*string {
+	out := make([]*string, len(ps))
+	for i := range ps {
+		out[i] = &ps[i].Prefix
 	}
-	return b
+	return out
 }
