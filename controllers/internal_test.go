@@ -79,20 +79,3 @@ func TestHTTPEndpointsNeedTheFlag(t *testing.T) {
 		t.Fatalf("endpoint without scheme: %q, %v", cfg.Endpoint, err)
 	}
 }
-
-// OSS needs some settings before others: Block Public Access off before a public ACL or policy, and
-// versioning on before lifecycle rules for old versions.
-func TestSettingsAreAppliedInTheOrderOSSNeeds(t *testing.T) {
-	pos := map[string]int{}
-	for i, s := range bucketSettings {
-		pos[s.settingName()] = i
-	}
-	for _, before := range [][2]string{{"publicAccessBlock", "acl"}, {"publicAccessBlock", "policy"}, {"versioning", "lifecycle"}} {
-		if pos[before[0]] >= pos[before[1]] {
-			t.Errorf("%s is applied after %s", before[0], before[1])
-		}
-	}
-	if len(pos) != len(bucketSettings) {
-		t.Errorf("two settings share a name")
-	}
-}

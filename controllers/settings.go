@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -41,8 +42,8 @@ type facet[T any] struct {
 	fresh T
 	// observe reads the current value, from the observation when GetBucketInfo reports it.
 	observe func(ctx context.Context, c *Conn, b *ossv1.Bucket, o *observation) (T, error)
-	// fromObservation says observe makes no call of its own (the value is in GetBucketInfo's answer
-	// or the tags already read), so it is used even for a bucket just created.
+	// fromObservation says observe makes no call of its own for a bucket just created (the value is in
+	// GetBucketInfo's answer or the tags already read), so it is used instead of fresh.
 	fromObservation bool
 	// equal compares normalized values; reflect.DeepEqual when nil.
 	equal func(want, got T) bool
@@ -94,8 +95,7 @@ func (f facet[T]) reconcile(ctx context.Context, c *Conn, b *ossv1.Bucket, o *ob
 	return settingResult{changed: true}
 }
 
-// bucketSettings in the order they are applied: Block Public Access is switched off before a public
-// ACL or policy is applied, and versioning is enabled before lifecycle rules for old versions.
+// bucketSettings in the order they are reported in status.settings.
 var bucketSettings = []setting{
 	resourceGroupSetting,
 	publicAccessBlockSetting,
@@ -109,6 +109,14 @@ var bucketSettings = []setting{
 	loggingSetting,
 	refererSetting,
 	websiteSetting,
+}
+
+// settingsAfter lists, for a setting, the settings that must be reconciled before it when both are
+// managed; all others are reconciled at the same time. Block Public Access is switched off before a
+// public ACL or policy is applied: OSS refuses them while it is on.
+var settingsAfter = map[string][]string{
+	aclSetting.name:    {publicAccessBlockSetting.name},
+	policySetting.name: {publicAccessBlockSetting.name},
 }
 
 // driftCorrected counts settings found different from the spec and corrected, by setting.
@@ -128,17 +136,40 @@ type settingsOutcome struct {
 	corrected []string // drift corrected this pass (not on creation)
 }
 
-// reconcileSettings brings every managed setting to the spec, one after the other. A setting OSS
-// refuses does not stop the others.
+// reconcileSettings brings every managed setting to the spec. Settings are distinct sub-resources in
+// OSS, so they are read and written concurrently, except where settingsAfter orders them: a bucket's
+// settings cost about one OSS round trip, not one per setting. A setting OSS refuses does not stop
+// the others.
 func (r *BucketReconciler) reconcileSettings(ctx context.Context, c *Conn, b *ossv1.Bucket, o *observation) settingsOutcome {
-	var out settingsOutcome
 	paused := isPaused(b)
+	var managed []setting
+	done := map[string]chan struct{}{}
 	for _, s := range bucketSettings {
-		if !s.isManaged(b) {
-			continue
+		if s.isManaged(b) {
+			managed = append(managed, s)
+			done[s.settingName()] = make(chan struct{})
 		}
-		name := s.settingName()
-		res := s.reconcile(ctx, c, b, o, paused)
+	}
+	results := make([]settingResult, len(managed))
+	var wg sync.WaitGroup
+	for i, s := range managed {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(done[s.settingName()])
+			for _, first := range settingsAfter[s.settingName()] {
+				if ch, ok := done[first]; ok {
+					<-ch
+				}
+			}
+			results[i] = s.reconcile(ctx, c, b, o, paused)
+		}()
+	}
+	wg.Wait()
+
+	var out settingsOutcome
+	for i, s := range managed {
+		name, res := s.settingName(), results[i]
 		st := ossv1.SettingStatus{Name: name, InSync: true}
 		switch {
 		case res.err != nil:
