@@ -12,11 +12,15 @@ var publicAccessBlockSetting = facet[bool]{
 	name:    "publicAccessBlock",
 	managed: func(b *ossv1.Bucket) bool { return b.Spec.PublicAccessBlock != nil },
 	desired: func(b *ossv1.Bucket, _ *observation) (bool, error) { return *b.Spec.PublicAccessBlock, nil },
-	// New buckets have Block Public Access on (OSS, since October 2025).
-	fresh: true,
+	// New buckets have Block Public Access on since October 2025, a rollout region by region; the
+	// GetBucketInfo answer for the new bucket says which; on when it does not.
+	fromObservation: true,
 	observe: func(ctx context.Context, c *Conn, b *ossv1.Bucket, o *observation) (bool, error) {
-		if o.info.BlockPublicAccess != nil {
+		if o.info != nil && o.info.BlockPublicAccess != nil {
 			return *o.info.BlockPublicAccess, nil
+		}
+		if o.fresh {
+			return true, nil
 		}
 		cfg, err := c.GetBucketPublicAccessBlock(ctx, b.BucketName())
 		if err != nil {
