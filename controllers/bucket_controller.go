@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -64,27 +65,61 @@ func (r *BucketReconciler) Reconcile(ctx context.Context, req reconcile.Request)
 	if !b.DeletionTimestamp.IsZero() {
 		return r.reconcileDelete(ctx, b, before)
 	}
+	var fin *finalizerPatch
 	if !controllerutil.ContainsFinalizer(b, Finalizer) {
-		// A patch of the finalizers alone: an Update would write back the whole spec as the Go types
-		// render it, dropping the empty lists and maps the user applied, a diff for GitOps tools.
-		patch := client.MergeFromWithOptions(b.DeepCopy(), client.MergeFromWithOptimisticLock{})
-		controllerutil.AddFinalizer(b, Finalizer)
-		if err := r.Patch(ctx, b, patch); err != nil {
-			return reconcile.Result{}, err
-		}
+		fin = r.addFinalizer(ctx, b)
 	}
 
 	// 3. Resolve the credentials, 4. observe and act, 5. report.
-	result, err := r.reconcileBucket(ctx, b)
+	result, err := r.reconcileBucket(ctx, b, fin)
+	if ferr := fin.wait(b); ferr != nil {
+		return reconcile.Result{}, ferr
+	}
 	if serr := r.writeStatus(ctx, b, before); serr != nil {
 		return reconcile.Result{}, serr
 	}
 	return result, err
 }
 
+// finalizerPatch is the finalizer being added while the bucket is first looked at in OSS: it only
+// has to be stored before anything is written to OSS, so the API write and the OSS read overlap.
+type finalizerPatch struct {
+	done    chan struct{}
+	patched *ossv1.Bucket
+	err     error
+}
+
+// addFinalizer starts adding the finalizer to b. It is a patch of the finalizers alone: an Update
+// would write back the whole spec as the Go types render it, dropping the empty lists and maps the
+// user applied, a diff for GitOps tools.
+func (r *BucketReconciler) addFinalizer(ctx context.Context, b *ossv1.Bucket) *finalizerPatch {
+	p := &finalizerPatch{done: make(chan struct{}), patched: b.DeepCopy()}
+	patch := client.MergeFromWithOptions(b.DeepCopy(), client.MergeFromWithOptimisticLock{})
+	controllerutil.AddFinalizer(p.patched, Finalizer)
+	go func() {
+		defer close(p.done)
+		p.err = r.Patch(ctx, p.patched, patch)
+	}()
+	return p
+}
+
+// wait waits for the patch and gives b the stored metadata (finalizers, resourceVersion), keeping
+// b's spec and status. Calling it again, or on a nil patch, returns the same answer at once.
+func (p *finalizerPatch) wait(b *ossv1.Bucket) error {
+	if p == nil {
+		return nil
+	}
+	<-p.done
+	if p.err == nil && p.patched != nil {
+		p.patched.ObjectMeta.DeepCopyInto(&b.ObjectMeta)
+		p.patched = nil
+	}
+	return p.err
+}
+
 // reconcileBucket sets b.Status from what it finds in OSS, creating or adopting the bucket when the
 // spec asks for it.
-func (r *BucketReconciler) reconcileBucket(ctx context.Context, b *ossv1.Bucket) (reconcile.Result, error) {
+func (r *BucketReconciler) reconcileBucket(ctx context.Context, b *ossv1.Bucket, fin *finalizerPatch) (reconcile.Result, error) {
 	st := &b.Status
 	gen := b.Generation
 	st.ObservedGeneration = gen
@@ -101,6 +136,9 @@ func (r *BucketReconciler) reconcileBucket(ctx context.Context, b *ossv1.Bucket)
 	want := ownerTagValue(r.ClusterID, b)
 	obs := &observation{owner: want}
 	info, err := conn.GetBucketInfo(ctx, b.BucketName())
+	if ferr := fin.wait(b); ferr != nil {
+		return reconcile.Result{}, ferr
+	}
 	switch {
 	case ossapi.IsCode(err, ossapi.CodeNoSuchBucket):
 		if paused {
@@ -250,13 +288,18 @@ func (r *BucketReconciler) create(ctx context.Context, conn *Conn, b *ossv1.Buck
 	if err != nil {
 		return nil, nil, false, err
 	}
-	// One tag write: the ownership tag with the declared tags, if any.
+	// One tag write: the ownership tag with the declared tags, if any; the bucket is read back for the
+	// status at the same time.
 	tags = tagging(withOwner(b.Spec.Tags, ownerTagValue(r.ClusterID, b)))
-	if err := conn.PutBucketTags(ctx, name, tags); err != nil {
-		return nil, nil, false, err
+	var tagErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { tagErr = conn.PutBucketTags(ctx, name, tags) })
+	info, err = conn.GetBucketInfo(ctx, name)
+	wg.Wait()
+	if tagErr != nil {
+		return nil, nil, false, tagErr
 	}
 	r.Recorder.Eventf(b, nil, corev1.EventTypeNormal, "Created", "Create", "Created bucket %s in %s", name, conn.Region())
-	info, err = conn.GetBucketInfo(ctx, name)
 	return info, tags, true, err
 }
 
