@@ -145,8 +145,16 @@ func (r *BucketReconciler) reconcileBucket(ctx context.Context, b *ossv1.Bucket,
 			setReconciling(&st.Conditions, gen, ossv1.ReasonPaused, "Paused: the bucket does not exist and will be created when the ossoperator.io/paused annotation is removed")
 			return reconcile.Result{RequeueAfter: jitter(r.ResyncPeriod)}, nil
 		}
-		info, obs.tags, obs.fresh, err = r.create(ctx, conn, b)
+		created, err := r.create(ctx, conn, b)
 		if err != nil {
+			return r.fail(ctx, b, "Create", err)
+		}
+		if created {
+			return r.settleNew(ctx, conn, b, obs)
+		}
+		// Created meanwhile, by someone else or by this resource with other properties: looked at like
+		// any bucket that exists (AccessDenied: another account's).
+		if info, err = conn.GetBucketInfo(ctx, b.BucketName()); err != nil {
 			return r.fail(ctx, b, "Create", err)
 		}
 	case ossapi.IsCode(err, ossapi.CodeAccessDenied):
@@ -164,10 +172,8 @@ func (r *BucketReconciler) reconcileBucket(ctx context.Context, b *ossv1.Bucket,
 	}
 
 	// Ownership: ours by tag, adoptable, or someone else's.
-	if !obs.fresh {
-		if obs.tags, err = conn.GetBucketTags(ctx, b.BucketName()); err != nil {
-			return r.fail(ctx, b, "Observe", err)
-		}
+	if obs.tags, err = conn.GetBucketTags(ctx, b.BucketName()); err != nil {
+		return r.fail(ctx, b, "Observe", err)
 	}
 	owner := ""
 	if obs.tags != nil {
@@ -196,7 +202,41 @@ func (r *BucketReconciler) reconcileBucket(ctx context.Context, b *ossv1.Bucket,
 	}
 
 	// Declared settings, each observed and written only when it differs.
+	return r.reportSettings(b, r.reconcileSettings(ctx, conn, b, obs), info)
+}
+
+// settleNew finishes a bucket created in this reconcile. The ownership tag (with the declared tags),
+// the read-back for the status and the settings are sent at once: the settings are compared with what
+// OSS gives a new bucket, and those that GetBucketInfo reports wait for its answer.
+func (r *BucketReconciler) settleNew(ctx context.Context, conn *Conn, b *ossv1.Bucket, obs *observation) (reconcile.Result, error) {
+	name := b.BucketName()
+	obs.fresh = true
+	obs.tags = tagging(withOwner(b.Spec.Tags, obs.owner))
+	infoReady := make(chan struct{})
+	obs.infoReady = infoReady
+	var tagErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { tagErr = conn.PutBucketTags(ctx, name, obs.tags) })
+	wg.Go(func() {
+		defer close(infoReady)
+		obs.info, obs.infoErr = conn.GetBucketInfo(ctx, name)
+	})
 	out := r.reconcileSettings(ctx, conn, b, obs)
+	wg.Wait()
+	if tagErr != nil {
+		return r.fail(ctx, b, "Create", tagErr)
+	}
+	r.Recorder.Eventf(b, nil, corev1.EventTypeNormal, "Created", "Create", "Created bucket %s in %s", name, conn.Region())
+	if obs.infoErr != nil {
+		return r.fail(ctx, b, "Create", obs.infoErr)
+	}
+	observe(&b.Status, obs.info)
+	return r.reportSettings(b, out, obs.info)
+}
+
+// reportSettings sets the status from a pass over the settings: Ready, or what stands in the way.
+func (r *BucketReconciler) reportSettings(b *ossv1.Bucket, out settingsOutcome, info *ossapi.BucketInfo) (reconcile.Result, error) {
+	st, gen := &b.Status, b.Generation
 	st.Settings = out.statuses
 	for _, name := range out.corrected {
 		// One action per setting: Events of the same reason and action are merged into one series.
@@ -217,7 +257,7 @@ func (r *BucketReconciler) reconcileBucket(ctx context.Context, b *ossv1.Bucket,
 	}
 
 	msg := fmt.Sprintf("Bucket %s is ready in %s", b.BucketName(), info.Location)
-	if paused {
+	if isPaused(b) {
 		msg += " (paused: no writes to OSS)"
 	}
 	setReady(&st.Conditions, gen, msg)
@@ -257,16 +297,16 @@ func (r *BucketReconciler) connect(ctx context.Context, b *ossv1.Bucket) (*Conn,
 	return conn, reconcile.Result{}, false
 }
 
-// create creates the bucket, tags it as ours and reads it back. The status is written first with
-// reason Creating, so that a restart between PutBucket and the tag still knows the bucket is ours.
-// fresh is false when the bucket turned out to exist already (created concurrently).
-func (r *BucketReconciler) create(ctx context.Context, conn *Conn, b *ossv1.Bucket) (info *ossapi.BucketInfo, tags *ossapi.Tagging, fresh bool, err error) {
+// create creates the bucket. The status is written first with reason Creating, so that a restart
+// between PutBucket and the ownership tag still knows the bucket is this resource's. created is false
+// when the bucket turned out to exist already (created concurrently).
+func (r *BucketReconciler) create(ctx context.Context, conn *Conn, b *ossv1.Bucket) (created bool, err error) {
 	name := b.BucketName()
 	if !wasCreating(b) {
 		b.Status.CreatedBucket = name
 		setReconciling(&b.Status.Conditions, b.Generation, ossv1.ReasonCreating, fmt.Sprintf("Creating bucket %s in %s", name, conn.Region()))
 		if err := r.Status().Update(ctx, b); err != nil {
-			return nil, nil, false, err
+			return false, err
 		}
 	}
 	// Created private: Block Public Access, on by default for new buckets, would refuse a public ACL
@@ -277,30 +317,9 @@ func (r *BucketReconciler) create(ctx context.Context, conn *Conn, b *ossv1.Buck
 		StorageClass: ossapi.StorageClass(b.Spec.StorageClass), RedundancyType: ossapi.RedundancyType(b.Spec.RedundancyType),
 	})
 	if ossapi.IsCode(err, ossapi.CodeBucketAlreadyExists) {
-		// Someone else's name, or ours created concurrently with another storage class: GetBucketInfo
-		// tells which (AccessDenied for another account).
-		if info, err = conn.GetBucketInfo(ctx, name); err != nil {
-			return nil, nil, false, err
-		}
-		tags, err = conn.GetBucketTags(ctx, name)
-		return info, tags, false, err
+		return false, nil
 	}
-	if err != nil {
-		return nil, nil, false, err
-	}
-	// One tag write: the ownership tag with the declared tags, if any; the bucket is read back for the
-	// status at the same time.
-	tags = tagging(withOwner(b.Spec.Tags, ownerTagValue(r.ClusterID, b)))
-	var tagErr error
-	var wg sync.WaitGroup
-	wg.Go(func() { tagErr = conn.PutBucketTags(ctx, name, tags) })
-	info, err = conn.GetBucketInfo(ctx, name)
-	wg.Wait()
-	if tagErr != nil {
-		return nil, nil, false, tagErr
-	}
-	r.Recorder.Eventf(b, nil, corev1.EventTypeNormal, "Created", "Create", "Created bucket %s in %s", name, conn.Region())
-	return info, tags, true, err
+	return err == nil, err
 }
 
 // existingTags are the tags other than the ownership tag.

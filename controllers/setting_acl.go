@@ -9,13 +9,17 @@ import (
 
 // aclSetting manages the bucket ACL, which GetBucketInfo reports.
 var aclSetting = facet[ossapi.ACL]{
-	name:            "acl",
-	managed:         func(b *ossv1.Bucket) bool { return b.Spec.ACL != "" },
-	desired:         func(b *ossv1.Bucket, _ *observation) (ossapi.ACL, error) { return ossapi.ACL(b.Spec.ACL), nil },
-	fresh:           ossapi.ACLPrivate,
-	fromObservation: true,
+	name:    "acl",
+	managed: func(b *ossv1.Bucket) bool { return b.Spec.ACL != "" },
+	desired: func(b *ossv1.Bucket, _ *observation) (ossapi.ACL, error) { return ossapi.ACL(b.Spec.ACL), nil },
+	// The reconciler creates buckets private.
+	fresh: ossapi.ACLPrivate,
 	observe: func(_ context.Context, _ *Conn, _ *ossv1.Bucket, o *observation) (ossapi.ACL, error) {
-		return o.info.ACL, nil
+		info, err := o.bucketInfo()
+		if err != nil {
+			return "", err
+		}
+		return info.ACL, nil
 	},
 	apply: func(ctx context.Context, c *Conn, b *ossv1.Bucket, want ossapi.ACL) error {
 		return c.PutBucketAcl(ctx, b.BucketName(), want)

@@ -19,7 +19,11 @@ var encryptionSetting = facet[encryptionValue]{
 	},
 	fromObservation: true,
 	observe: func(_ context.Context, _ *Conn, _ *ossv1.Bucket, o *observation) (encryptionValue, error) {
-		e := o.info.ServerSideEncryption
+		info, err := o.bucketInfo()
+		if err != nil {
+			return encryptionValue{}, err
+		}
+		e := info.ServerSideEncryption
 		if e.SSEAlgorithm == "" || e.SSEAlgorithm == "None" {
 			return encryptionValue{}, nil
 		}

@@ -20,7 +20,11 @@ var loggingSetting = facet[loggingValue]{
 	},
 	fromObservation: true,
 	observe: func(_ context.Context, _ *Conn, _ *ossv1.Bucket, o *observation) (loggingValue, error) {
-		return loggingValue{o.info.Logging.LogBucket, o.info.Logging.LogPrefix}, nil
+		info, err := o.bucketInfo()
+		if err != nil {
+			return loggingValue{}, err
+		}
+		return loggingValue{info.Logging.LogBucket, info.Logging.LogPrefix}, nil
 	},
 	apply: func(ctx context.Context, c *Conn, b *ossv1.Bucket, want loggingValue) error {
 		if want.bucket == "" {

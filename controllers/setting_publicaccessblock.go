@@ -16,8 +16,12 @@ var publicAccessBlockSetting = facet[bool]{
 	// GetBucketInfo answer for the new bucket says which; on when it does not.
 	fromObservation: true,
 	observe: func(ctx context.Context, c *Conn, b *ossv1.Bucket, o *observation) (bool, error) {
-		if o.info != nil && o.info.BlockPublicAccess != nil {
-			return *o.info.BlockPublicAccess, nil
+		info, err := o.bucketInfo()
+		if err != nil {
+			return false, err
+		}
+		if info.BlockPublicAccess != nil {
+			return *info.BlockPublicAccess, nil
 		}
 		if o.fresh {
 			return true, nil

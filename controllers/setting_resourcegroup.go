@@ -15,7 +15,11 @@ var resourceGroupSetting = facet[string]{
 	// the reconciler creates buckets in the declared group directly (PutBucket carries it).
 	fromObservation: true,
 	observe: func(_ context.Context, _ *Conn, _ *ossv1.Bucket, o *observation) (string, error) {
-		return o.info.ResourceGroupID, nil
+		info, err := o.bucketInfo()
+		if err != nil {
+			return "", err
+		}
+		return info.ResourceGroupID, nil
 	},
 	apply: func(ctx context.Context, c *Conn, b *ossv1.Bucket, want string) error {
 		return c.PutBucketResourceGroup(ctx, b.BucketName(), want)

@@ -9,13 +9,17 @@ import (
 
 // versioningSetting manages versioning, which GetBucketInfo reports. Once set it can only move between Enabled and Suspended.
 var versioningSetting = facet[string]{
-	name:            "versioning",
-	managed:         func(b *ossv1.Bucket) bool { return b.Spec.Versioning != "" },
-	desired:         func(b *ossv1.Bucket, _ *observation) (string, error) { return b.Spec.Versioning, nil },
-	fresh:           "",
-	fromObservation: true,
+	name:    "versioning",
+	managed: func(b *ossv1.Bucket) bool { return b.Spec.Versioning != "" },
+	desired: func(b *ossv1.Bucket, _ *observation) (string, error) { return b.Spec.Versioning, nil },
+	// Versioning is off on a new bucket.
+	fresh: "",
 	observe: func(_ context.Context, _ *Conn, _ *ossv1.Bucket, o *observation) (string, error) {
-		return o.info.Versioning, nil
+		info, err := o.bucketInfo()
+		if err != nil {
+			return "", err
+		}
+		return info.Versioning, nil
 	},
 	apply: func(ctx context.Context, c *Conn, b *ossv1.Bucket, want string) error {
 		return c.PutBucketVersioning(ctx, b.BucketName(), &ossapi.VersioningConfiguration{Status: want})

@@ -19,14 +19,27 @@ import (
 // file (setting_*.go) that fills in a facet; adding an OSS setting means adding one such file and
 // listing it in bucketSettings.
 
-// observation is what the reconciler already knows about the bucket before the settings run: the
-// GetBucketInfo answer, the tags it read for the ownership check, and whether the bucket was created
-// in this reconcile (then every setting holds OSS's default for a new bucket, and nothing is read).
+// observation is what the reconciler knows about the bucket when the settings run: the GetBucketInfo
+// answer, the tags it read for the ownership check (or wrote, for a new bucket), and whether the
+// bucket was created in this reconcile (then a setting starts from OSS's default for a new bucket,
+// fresh, unless it comes from the observation; nothing is read).
 type observation struct {
-	info  *ossapi.BucketInfo
-	tags  *ossapi.Tagging
-	fresh bool
-	owner string // the ownership tag value of this resource
+	// info is the GetBucketInfo answer. For a bucket just created it is read while the settings run:
+	// then infoReady is closed once info or infoErr is set; read it with bucketInfo.
+	info      *ossapi.BucketInfo
+	infoReady <-chan struct{}
+	infoErr   error
+	tags      *ossapi.Tagging
+	fresh     bool
+	owner     string // the ownership tag value of this resource
+}
+
+// bucketInfo is the GetBucketInfo answer, waited for if it is still being read.
+func (o *observation) bucketInfo() (*ossapi.BucketInfo, error) {
+	if o.infoReady != nil {
+		<-o.infoReady
+	}
+	return o.info, o.infoErr
 }
 
 // facet describes one setting. T is its normalized value: two values are equal when OSS holds the
