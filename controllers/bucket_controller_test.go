@@ -116,6 +116,26 @@ var _ = Describe("Bucket", func() {
 			Expect(ok).To(BeFalse(), "the bucket it created was deleted, not orphaned")
 		})
 
+		It("finishes a bucket it created when reading it back fails at first", func() {
+			name := unique("readback")
+			// The first GetBucketInfo (no such bucket) passes; the read-back after PutBucket, sent with
+			// the tag write and the settings, fails with every retry, and so does the next look.
+			remove := emu.InjectFault(osstest.Fault{Operation: ossapi.OpGetBucketInfo, AccountID: acct.id, Status: 503, Code: "TotalQpsLimitExceeded", Skip: 1, Count: 6})
+			defer remove()
+			b := createBucket(ns, name, func(b *ossv1.Bucket) {
+				b.Spec.Versioning = "Enabled"
+				b.Spec.Encryption = &ossv1.Encryption{Algorithm: "AES256"}
+			})
+			expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+			expectEvent(b, ossv1.ReasonOSSUnavailable)
+			Expect(acct.calls()[ossapi.OpPutBucket]).To(Equal(1))
+			Expect(b.Status.CreationTime).NotTo(BeNil())
+			got, _ := bucketState(name)
+			Expect(got.Tags).To(HaveKeyWithValue(ossv1.OwnershipTagKey, ownerTag(ns, name)))
+			Expect(got.Versioning).To(Equal("Enabled"))
+			Expect(got.Encryption).NotTo(BeNil())
+		})
+
 		It("reports a name taken by another account, without a hot loop", func() {
 			// An account of its own, so that its calls are this test's alone.
 			account, key, secret := unique("acct"), unique("LTAI-c"), "secret-of-c-"+unique("s")

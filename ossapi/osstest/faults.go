@@ -13,7 +13,8 @@ import (
 // operation runs, so a faulted request changes no state.
 //
 // A request matches when Operation is "" or its operation name (an ossapi.Op* constant), and AccountID
-// is "" or the signing account. Of the matching requests, only the first Count are candidates (0: all),
+// is "" or the signing account. Of the matching requests, the first Skip pass untouched and, after them,
+// only the first Count are candidates (0: all),
 // and each candidate is faulted with Probability (0: always). The random draws come from a generator
 // seeded alike in every emulator, so a test that sends its requests one after another sees the same
 // faults on every run.
@@ -30,6 +31,7 @@ type Fault struct {
 	Message     string
 	Probability float64
 	Count       int
+	Skip        int
 	Delay       time.Duration
 	Reset       bool
 	Body        string
@@ -37,7 +39,7 @@ type Fault struct {
 
 type faultEntry struct {
 	Fault
-	matched int
+	skipped, matched int
 }
 
 // InjectFault adds a fault, after those already injected; the first one that applies to a request wins
@@ -73,6 +75,10 @@ func (e *Emulator) pickFaults(op, accountID string) (time.Duration, *Fault) {
 	var delay time.Duration
 	for _, f := range e.faults {
 		if (f.Operation != "" && f.Operation != op) || (f.AccountID != "" && f.AccountID != accountID) {
+			continue
+		}
+		if f.skipped < f.Skip {
+			f.skipped++
 			continue
 		}
 		if f.Count > 0 && f.matched >= f.Count {

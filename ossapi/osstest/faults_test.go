@@ -128,6 +128,14 @@ func TestFaultControls(t *testing.T) {
 	srv.ClearFaults()
 	must(t, list())
 
+	// Skip: the first request passes, the next two fail, then none.
+	srv.InjectFault(osstest.Fault{Operation: ossapi.OpListBuckets, Status: 503, Skip: 1, Count: 2})
+	must(t, list())
+	wantCode(t, list(), http.StatusServiceUnavailable, ossapi.CodeServiceUnavailable)
+	wantCode(t, list(), http.StatusServiceUnavailable, ossapi.CodeServiceUnavailable)
+	must(t, list())
+	srv.ClearFaults()
+
 	// Probability: about half of 400 requests fail, deterministically for a given sequence.
 	srv.InjectFault(osstest.Fault{Operation: ossapi.OpListBuckets, Status: 503, Probability: 0.5})
 	failed := 0
