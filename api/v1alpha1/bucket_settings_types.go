@@ -101,9 +101,10 @@ type Lifecycle struct {
 // those the filter excludes, and needs at least one action.
 // +kubebuilder:validation:XValidation:rule="has(self.expiration) || (has(self.transitions) && size(self.transitions) > 0) || has(self.abortMultipartUpload) || has(self.noncurrentVersionExpiration) || (has(self.noncurrentVersionTransitions) && size(self.noncurrentVersionTransitions) > 0)",message="a lifecycle rule needs at least one action: expiration, transitions, abortMultipartUpload, noncurrentVersionExpiration or noncurrentVersionTransitions"
 type LifecycleRule struct {
-	// id names the rule, unique in the bucket (1-255 characters).
+	// id names the rule, unique in the bucket (1-255 bytes).
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=255
+	// +kubebuilder:validation:XValidation:rule="size(bytes(self)) <= 255",message="id must be at most 255 bytes"
 	// +required
 	ID string `json:"id"`
 	// prefix selects objects by key prefix; empty selects every object. No control characters: XML,
@@ -112,8 +113,10 @@ type LifecycleRule struct {
 	// +kubebuilder:validation:Pattern=`^[^\x00-\x1f]*$`
 	// +optional
 	Prefix string `json:"prefix,omitempty"`
-	// tags select objects carrying all of these tags.
+	// tags select objects carrying all of these tags (object tags: keys of 1-128 characters, values of
+	// at most 256).
 	// +kubebuilder:validation:MaxProperties=10
+	// +kubebuilder:validation:XValidation:rule="self.all(k, size(k) >= 1 && size(k) <= 128 && size(self[k]) <= 256)",message="tag keys must be 1-128 characters and values at most 256"
 	// +optional
 	Tags map[string]string `json:"tags,omitempty"`
 	// status is Enabled (the default) or Disabled.
