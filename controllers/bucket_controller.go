@@ -309,11 +309,12 @@ func (r *BucketReconciler) create(ctx context.Context, conn *Conn, b *ossv1.Buck
 			return false, err
 		}
 	}
-	// Created private: Block Public Access, on by default for new buckets, would refuse a public ACL
-	// and with it the whole bucket. A public spec.acl is applied afterwards, where a refusal is
-	// reported against the ACL alone.
+	// No ACL: a new bucket is private, which Block Public Access (on by default) requires; a public
+	// spec.acl is applied afterwards, where a refusal is reported against the ACL alone. And PutBucket
+	// on a bucket the account already owns (made by someone else since GetBucketInfo) succeeds and
+	// would overwrite its ACL.
 	err = conn.PutBucket(ctx, &ossapi.PutBucketRequest{
-		Bucket: name, ACL: ossapi.ACLPrivate, ResourceGroupID: b.Spec.ResourceGroupID,
+		Bucket: name, ResourceGroupID: b.Spec.ResourceGroupID,
 		StorageClass: ossapi.StorageClass(b.Spec.StorageClass), RedundancyType: ossapi.RedundancyType(b.Spec.RedundancyType),
 	})
 	if ossapi.IsCode(err, ossapi.CodeBucketAlreadyExists) {

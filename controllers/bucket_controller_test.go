@@ -136,6 +136,24 @@ var _ = Describe("Bucket", func() {
 			Expect(got.Encryption).NotTo(BeNil())
 		})
 
+		It("leaves the ACL of a bucket made in the same account while its PutBucket was on the way", func() {
+			// OSS has no conditional create: PutBucket on a bucket the account owns succeeds and
+			// changes what it carries. The operator's carries no ACL, so a public-read bucket made by
+			// someone else between GetBucketInfo and PutBucket keeps its ACL.
+			name := unique("race")
+			remove := emu.InjectFault(osstest.Fault{Operation: ossapi.OpPutBucket, AccountID: acct.id, Delay: 3 * time.Second})
+			defer remove()
+			b := createBucket(ns, name)
+			expectCondition(b, ossv1.ConditionReconciling, metav1.ConditionTrue, ossv1.ReasonCreating)
+			Expect(emu.CreateBucket(acct.id, name, "")).To(Succeed())
+			Expect(acct.oss.PutBucketPublicAccessBlock(ctx, name, &ossapi.PublicAccessBlockConfiguration{BlockPublicAccess: false})).To(Succeed())
+			Expect(acct.oss.PutBucketAcl(ctx, name, ossapi.ACLPublicRead)).To(Succeed())
+			expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+			Expect(emu.SucceededOn(name, ossapi.OpPutBucket)).To(Equal(1), "the operator's PutBucket")
+			got, _ := bucketState(name)
+			Expect(got.ACL).To(Equal(ossapi.ACLPublicRead))
+		})
+
 		It("reports a name taken by another account, without a hot loop", func() {
 			// An account of its own, so that its calls are this test's alone.
 			account, key, secret := unique("acct"), unique("LTAI-c"), "secret-of-c-"+unique("s")

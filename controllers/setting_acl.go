@@ -12,7 +12,7 @@ var aclSetting = facet[ossapi.ACL]{
 	name:    "acl",
 	managed: func(b *ossv1.Bucket) bool { return b.Spec.ACL != "" },
 	desired: func(b *ossv1.Bucket, _ *observation) (ossapi.ACL, error) { return ossapi.ACL(b.Spec.ACL), nil },
-	// The reconciler creates buckets private.
+	// A bucket created without an ACL is private.
 	fresh: ossapi.ACLPrivate,
 	observe: func(_ context.Context, _ *Conn, _ *ossv1.Bucket, o *observation) (ossapi.ACL, error) {
 		info, err := o.bucketInfo()
