@@ -18,7 +18,7 @@ RUN --mount=type=cache,target=/go/pkg/mod go mod download
 
 # The packages the manager is built from (a test in test/packaging checks this list against
 # `go list -deps .`). Tests, hack/ and the emulator stay out of the image.
-COPY main.go ./
+COPY main.go metricsauth.go ./
 COPY api/ api/
 COPY controllers/ controllers/
 COPY ossapi/ ossapi/

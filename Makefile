@@ -73,6 +73,7 @@ chart-files: ## Copy the generated CRDs and the RBAC rules from config/ into the
 	mkdir -p $(CHART_DIR)/files/crds $(CHART_DIR)/files/rbac
 	cp config/crd/bases/*.yaml $(CHART_DIR)/files/crds/
 	cp config/rbac/role.yaml config/rbac/leader_election_role.yaml $(CHART_DIR)/files/rbac/
+	cp config/components/secure-metrics/metrics_auth_role.yaml config/components/secure-metrics/metrics_reader_role.yaml $(CHART_DIR)/files/rbac/
 
 .PHONY: docs
 docs: ## Generate the API reference, docs/api.md, from the types in api/v1alpha1.

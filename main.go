@@ -44,7 +44,7 @@ func main() {
 		concurrency                                        int
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "Address the metrics endpoint binds to; \"0\" disables it.")
-	flag.BoolVar(&secureMetrics, "metrics-secure", false, "Serve metrics over HTTPS, with a self-signed certificate unless one is mounted. No authentication: restrict access with a NetworkPolicy.")
+	flag.BoolVar(&secureMetrics, "metrics-secure", false, "Serve metrics over HTTPS (a self-signed certificate) to callers whose bearer token may get the /metrics URL (checked with TokenReview and SubjectAccessReview, which the manager must be allowed to create).")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address the liveness (/healthz) and readiness (/readyz) probes bind to.")
 	flag.BoolVar(&leaderElect, "leader-elect", false, "Elect a leader, so that only one of several replicas reconciles.")
 	flag.StringVar(&leaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election Lease. Default: the operator's own namespace (required when running outside a cluster).")
@@ -114,7 +114,7 @@ func run(o runOptions) error {
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  scheme,
 		Cache:                   cacheOpts,
-		Metrics:                 metricsserver.Options{BindAddress: o.metricsAddr, SecureServing: o.secureMetrics},
+		Metrics:                 metricsOptions(o),
 		HealthProbeBindAddress:  o.probeAddr,
 		LeaderElection:          o.leaderElect,
 		LeaderElectionID:        "oss-operator.ossoperator.io",
@@ -143,6 +143,16 @@ func run(o runOptions) error {
 	log.Info("starting manager", "clusterID", o.clusterID, "resyncPeriod", o.resync.String(), "maxConcurrentReconciles", o.concurrency,
 		"allowInsecureEndpoints", o.allowInsecure, "namespaces", o.namespaces)
 	return mgr.Start(ctrl.SetupSignalHandler())
+}
+
+// metricsOptions serves metrics over plain HTTP, or over HTTPS to authenticated and authorized callers
+// only: a Prometheus with a service account allowed to get the /metrics URL.
+func metricsOptions(o runOptions) metricsserver.Options {
+	opts := metricsserver.Options{BindAddress: o.metricsAddr, SecureServing: o.secureMetrics}
+	if o.secureMetrics {
+		opts.FilterProvider = authenticatedMetrics
+	}
+	return opts
 }
 
 // defaultClusterID is the UID of the kube-system namespace: stable for the life of the cluster and

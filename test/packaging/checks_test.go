@@ -3,6 +3,7 @@ package packaging
 import (
 	"fmt"
 	"net"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -156,13 +157,21 @@ func containerPort(t *testing.T, c corev1.Container, p intstr.IntOrString) int {
 type grants map[string][]string
 
 // grantsOf collects what the rendered RBAC grants the service account, failing on wildcards, on roles
-// nobody uses and on bindings to anyone else.
+// nobody uses and on bindings to anyone else. The metrics-reader ClusterRole of secure metrics is for
+// the user to bind to Prometheus: it must grant the read of /metrics and nothing else.
 func grantsOf(t *testing.T, objs []*unstructured.Unstructured, saNamespace, saName string) grants {
 	t.Helper()
 	rules := map[string][]rbacv1.PolicyRule{} // "ClusterRole/name" or "Role/ns/name"
 	for _, u := range append(find(objs, "ClusterRole"), find(objs, "Role")...) {
 		var r rbacv1.ClusterRole
 		into(t, u, &r)
+		if u.GetKind() == "ClusterRole" && strings.HasSuffix(u.GetName(), "-metrics-reader") {
+			want := []rbacv1.PolicyRule{{NonResourceURLs: []string{"/metrics"}, Verbs: []string{"get"}}}
+			if !reflect.DeepEqual(r.Rules, want) {
+				t.Errorf("%s grants %+v, want only get on /metrics", u.GetName(), r.Rules)
+			}
+			continue
+		}
 		rules[roleKey(u.GetKind(), u.GetNamespace(), u.GetName())] = r.Rules
 	}
 	bound := map[string]bool{}
@@ -326,4 +335,11 @@ func TestGeneratedRBAC(t *testing.T) {
 	if !slices.Equal(leader, wantLeader) {
 		t.Errorf("leader election Role:\n got %q\nwant %q", leader, wantLeader)
 	}
+}
+
+// sorted is the tuples sorted and without duplicates, as grantsOf returns them.
+func sorted(tuples []string) []string {
+	out := slices.Clone(tuples)
+	sort.Strings(out)
+	return slices.Compact(out)
 }

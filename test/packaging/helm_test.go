@@ -30,6 +30,8 @@ func TestChartCopiesAreFresh(t *testing.T) {
 		{"config/crd/bases", chart + "/files/crds"},
 		{"config/rbac/role.yaml", chart + "/files/rbac/role.yaml"},
 		{"config/rbac/leader_election_role.yaml", chart + "/files/rbac/leader_election_role.yaml"},
+		{"config/components/secure-metrics/metrics_auth_role.yaml", chart + "/files/rbac/metrics_auth_role.yaml"},
+		{"config/components/secure-metrics/metrics_reader_role.yaml", chart + "/files/rbac/metrics_reader_role.yaml"},
 	} {
 		src, dst := listFiles(t, c.src), listFiles(t, c.dst)
 		if !slices.Equal(names(src), names(dst)) {
@@ -353,6 +355,25 @@ func TestHelmVariants(t *testing.T) {
 			args:    []string{"--set", "metrics.enabled=false", "--set", "rbac.create=false", "--set", "leaderElection.enabled=false", "--set", "crds.install=false"},
 			absent:  []string{"Service", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "CustomResourceDefinition"},
 			manager: []string{"--metrics-bind-address=0", "--leader-elect=false"},
+		},
+		{
+			name:    "secure metrics, with a ServiceMonitor",
+			args:    []string{"--set", "metrics.secure=true", "--set", "metrics.serviceMonitor.enabled=true"},
+			manager: []string{"--metrics-secure"},
+			check: func(t *testing.T, objs []*unstructured.Unstructured) {
+				checkGrants(t, grantsOf(t, objs, "variants", "variant-oss-operator"), grants{
+					"cluster":  sorted(append(rulesFile(t, "config/rbac/role.yaml"), rulesFile(t, "config/components/secure-metrics/metrics_auth_role.yaml")...)),
+					"variants": rulesFile(t, "config/rbac/leader_election_role.yaml"),
+				})
+				eps, _, _ := unstructured.NestedSlice(one(t, objs, "ServiceMonitor").Object, "spec", "endpoints")
+				if len(eps) != 1 {
+					t.Fatalf("ServiceMonitor endpoints %v", eps)
+				}
+				ep := eps[0].(map[string]any)
+				if ep["scheme"] != "https" || ep["bearerTokenFile"] == nil {
+					t.Errorf("the ServiceMonitor scrapes secure metrics without HTTPS and a token: %v", ep)
+				}
+			},
 		},
 		{
 			name:    "an existing service account",

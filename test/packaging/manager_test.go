@@ -72,7 +72,7 @@ func exerciseManager(t *testing.T, objs []*unstructured.Unstructured, apps, unwa
 	emu := osstest.NewServer(osstest.WithAccount(osstest.Account{ID: "1000000000000042", DisplayName: "packaging",
 		Keys: []osstest.Key{{AccessKeyID: testKeyID, AccessKeySecret: testSecret}}}))
 	t.Cleanup(emu.Close)
-	logs := runManager(t, saCfg, managerArgs(dep.Spec.Template.Spec.Containers[0].Args))
+	logs := runManager(t, saCfg, managerArgs(dep.Spec.Template.Spec.Containers[0].Args, "0"))
 
 	// A Secret, an AccessKey and a Bucket, as in the README's quickstart.
 	bucket := fmt.Sprintf("packaging-%d", time.Now().UnixNano()%1_000_000_000)
@@ -175,15 +175,16 @@ func exerciseManager(t *testing.T, objs []*unstructured.Unstructured, apps, unwa
 }
 
 // managerArgs are the install's flags, but for what only works in a pod: no leader election (the manager
-// finds its namespace from the pod's service account mount), probes and metrics on free local ports.
-func managerArgs(installed []string) []string {
+// finds its namespace from the pod's service account mount), probes on a free local port, metrics on
+// metricsAddr ("0": none).
+func managerArgs(installed []string, metricsAddr string) []string {
 	args := []string{"--allow-insecure-endpoints"} // the emulator serves plain HTTP
 	for _, a := range installed {
 		switch name, _, _ := strings.Cut(a, "="); name {
 		case "--leader-elect":
 			args = append(args, "--leader-elect=false")
 		case "--metrics-bind-address":
-			args = append(args, "--metrics-bind-address=0")
+			args = append(args, "--metrics-bind-address="+metricsAddr)
 		case "--health-probe-bind-address":
 			args = append(args, "--health-probe-bind-address=127.0.0.1:0")
 		default:
