@@ -18,24 +18,9 @@ import (
 // Access to be switched off, however slowly OSS answers that write: on a new bucket (Block Public
 // Access on by default) they would be refused otherwise.
 func TestPublicSettingsWaitForBlockPublicAccess(t *testing.T) {
-	srv := osstest.NewServer(osstest.WithBlockPublicAccessByDefault(true),
-		osstest.WithAccount(osstest.Account{ID: "1001", Keys: []osstest.Key{{AccessKeyID: "LTAIorder", AccessKeySecret: "order-secret"}}}))
-	defer srv.Close()
-	srv.InjectFault(osstest.Fault{Operation: ossapi.OpPutBucketPublicAccessBlock, Delay: 300 * time.Millisecond})
-	client, err := ossapi.New(ossapi.Config{Region: osstest.DefaultRegion, Endpoint: srv.URL,
-		Credentials: ossapi.StaticCredentials{AccessKeyID: "LTAIorder", AccessKeySecret: "order-secret"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
 	const name = "settings-order"
-	if err := client.PutBucket(ctx, &ossapi.PutBucketRequest{Bucket: name}); err != nil {
-		t.Fatal(err)
-	}
-	info, err := client.GetBucketInfo(ctx, name)
-	if err != nil {
-		t.Fatal(err)
-	}
+	client, info := newEmulatedBucket(t, name, true, osstest.Fault{Operation: ossapi.OpPutBucketPublicAccessBlock, Delay: 300 * time.Millisecond})
+	ctx := context.Background()
 
 	b := &ossv1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name}}
 	b.Spec.PublicAccessBlock = ptr.To(false)
@@ -72,23 +57,9 @@ func TestPublicSettingsWaitForBlockPublicAccess(t *testing.T) {
 // Block Public Access on by default is a rollout, region by region: a new bucket that GetBucketInfo
 // reports without it gets it when the spec asks for it, rather than being assumed to have it.
 func TestNewBucketWithoutBlockPublicAccessGetsIt(t *testing.T) {
-	srv := osstest.NewServer(osstest.WithBlockPublicAccessByDefault(false),
-		osstest.WithAccount(osstest.Account{ID: "1001", Keys: []osstest.Key{{AccessKeyID: "LTAIbpa", AccessKeySecret: "bpa-secret"}}}))
-	defer srv.Close()
-	client, err := ossapi.New(ossapi.Config{Region: osstest.DefaultRegion, Endpoint: srv.URL,
-		Credentials: ossapi.StaticCredentials{AccessKeyID: "LTAIbpa", AccessKeySecret: "bpa-secret"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
 	const name = "bpa-rollout"
-	if err := client.PutBucket(ctx, &ossapi.PutBucketRequest{Bucket: name}); err != nil {
-		t.Fatal(err)
-	}
-	info, err := client.GetBucketInfo(ctx, name)
-	if err != nil {
-		t.Fatal(err)
-	}
+	client, info := newEmulatedBucket(t, name, false)
+	ctx := context.Background()
 	b := &ossv1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name}}
 	b.Spec.PublicAccessBlock = ptr.To(true)
 	out := (&BucketReconciler{}).reconcileSettings(ctx, &Conn{Client: client}, b, &observation{info: info, fresh: true})
@@ -99,4 +70,29 @@ func TestNewBucketWithoutBlockPublicAccessGetsIt(t *testing.T) {
 	if err != nil || !cfg.BlockPublicAccess {
 		t.Errorf("Block Public Access in OSS = %+v, %v; want on", cfg, err)
 	}
+}
+
+// newEmulatedBucket creates a bucket in a new emulator, with Block Public Access on or off for new
+// buckets and the faults given, and returns a client of its account and the bucket's GetBucketInfo.
+func newEmulatedBucket(t *testing.T, name string, blockPublicAccess bool, faults ...osstest.Fault) (*ossapi.Client, *ossapi.BucketInfo) {
+	t.Helper()
+	srv := osstest.NewServer(osstest.WithBlockPublicAccessByDefault(blockPublicAccess),
+		osstest.WithAccount(osstest.Account{ID: "1001", Keys: []osstest.Key{{AccessKeyID: "LTAIsettings", AccessKeySecret: "settings-secret"}}}))
+	t.Cleanup(srv.Close)
+	for _, f := range faults {
+		srv.InjectFault(f)
+	}
+	client, err := ossapi.New(ossapi.Config{Region: osstest.DefaultRegion, Endpoint: srv.URL,
+		Credentials: ossapi.StaticCredentials{AccessKeyID: "LTAIsettings", AccessKeySecret: "settings-secret"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.PutBucket(context.Background(), &ossapi.PutBucketRequest{Bucket: name}); err != nil {
+		t.Fatal(err)
+	}
+	info, err := client.GetBucketInfo(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return client, info
 }
