@@ -103,7 +103,9 @@ type AccessKey struct {
 	// +required
 	Spec AccessKeySpec `json:"spec"`
 
-	// status reports whether the credentials work.
+	// status reports whether the credentials work. Until the operator first writes it, it reads
+	// observedGeneration 0, so that GitOps tools see a new AccessKey as in progress.
+	// +kubebuilder:default={observedGeneration: 0}
 	// +optional
 	Status AccessKeyStatus `json:"status,omitempty"`
 }

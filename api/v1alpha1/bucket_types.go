@@ -181,7 +181,9 @@ type Bucket struct {
 	// +required
 	Spec BucketSpec `json:"spec"`
 
-	// status reports where the bucket stands.
+	// status reports where the bucket stands. Until the operator first writes it, it reads
+	// observedGeneration 0, so that GitOps tools see a new Bucket as in progress.
+	// +kubebuilder:default={observedGeneration: 0}
 	// +optional
 	Status BucketStatus `json:"status,omitempty"`
 }

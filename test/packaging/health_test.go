@@ -95,11 +95,11 @@ func TestGitOpsHealth(t *testing.T) {
 		argo    string // "" when Argo CD decides by itself (deletion)
 	}{
 		{
-			// kstatus cannot tell a resource nobody reconciled yet from one that needs no status: docs/gitops.md
-			// says so. The Argo CD check waits for the operator.
+			// Before the operator writes anything, the CRD's default status says observedGeneration 0:
+			// kstatus waits for the operator, as the Argo CD check does.
 			name:    "just created, no status yet",
 			write:   func(*testing.T, kindUnderTest, client.Object) {},
-			kstatus: status.CurrentStatus, argo: "Progressing",
+			kstatus: status.InProgressStatus, argo: "Progressing",
 		},
 		{
 			name: "reconciling",
