@@ -4,7 +4,7 @@
 #
 # The binaries are built once per machine and version from the Go module proxy (the build modules are in
 # hack/envtest/) and cached outside the checkout, so every clone on the machine reuses them:
-#   ${OSS_OPERATOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/oss-operator}/envtest/<versions>-<os>-<arch>/
+#   ${OSS_OPERATOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/oss-operator}/envtest/<versions>-<os>-<arch>-<build>/
 #
 # Other sources, tried first:
 #   KUBEBUILDER_ASSETS   already set to a directory holding all three binaries: used as it is.
@@ -14,11 +14,14 @@ set -euo pipefail
 
 K8S_VERSION=1.37.2
 ETCD_VERSION=3.6.6
+# BUILD names how the binaries are built: change it with the build flags below, so that every machine
+# builds them again (b2: kube-apiserver and kubectl carry their version, as released binaries do).
+BUILD=b2
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 goos=$(go env GOOS)
 goarch=$(go env GOARCH)
 cache=${OSS_OPERATOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/oss-operator}
-dir="$cache/envtest/k8s-$K8S_VERSION-etcd-$ETCD_VERSION-$goos-$goarch"
+dir="$cache/envtest/k8s-$K8S_VERSION-etcd-$ETCD_VERSION-$goos-$goarch-$BUILD"
 
 complete() { [ -x "$1/etcd" ] && [ -x "$1/kube-apiserver" ] && [ -x "$1/kubectl" ]; }
 
@@ -38,12 +41,20 @@ mkdir -p "$cache/envtest"
 exec 9>"$cache/envtest/.lock"
 flock 9
 
+# The version stamps of a Kubernetes release build (hack/lib/version.sh upstream): without them the
+# API server reports v0.0.0-master, and helm refuses a chart whose kubeVersion asks for 1.29 or later.
+IFS=. read -r k8s_major k8s_minor _ <<<"$K8S_VERSION"
+stamps=""
+for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+  stamps+=" -X $pkg.gitVersion=v$K8S_VERSION -X $pkg.gitMajor=$k8s_major -X $pkg.gitMinor=$k8s_minor -X $pkg.gitTreeState=clean"
+done
+
 build() { # build <name> <module dir> <package>
   local name=$1 mod=$2 pkg=$3
   [ -x "$dir/$name" ] && return 0
   echo "building $name (once per machine; kube-apiserver takes about 8 minutes on 2 cores)" >&2
   mkdir -p "$dir"
-  (cd "$root/hack/envtest/$mod" && CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$dir/.$name.tmp" "$pkg")
+  (cd "$root/hack/envtest/$mod" && CGO_ENABLED=0 go build -trimpath -ldflags="-s -w$stamps" -o "$dir/.$name.tmp" "$pkg")
   mv "$dir/.$name.tmp" "$dir/$name"
 }
 
