@@ -135,7 +135,8 @@ func (r *BucketReconciler) reconcileBucket(ctx context.Context, b *ossv1.Bucket,
 	// Observe.
 	want := ownerTagValue(r.ClusterID, b)
 	obs := &observation{owner: want}
-	info, err := conn.GetBucketInfo(ctx, b.BucketName())
+	look := lookUp(ctx, conn, b.BucketName(), managedBefore(b))
+	info, err := look.info, look.err
 	if ferr := fin.wait(b); ferr != nil {
 		return reconcile.Result{}, ferr
 	}
@@ -154,9 +155,10 @@ func (r *BucketReconciler) reconcileBucket(ctx context.Context, b *ossv1.Bucket,
 		}
 		// Created meanwhile, by someone else or by this resource with other properties: looked at like
 		// any bucket that exists (AccessDenied: another account's).
-		if info, err = conn.GetBucketInfo(ctx, b.BucketName()); err != nil {
-			return r.fail(ctx, b, "Create", err)
+		if look = lookUp(ctx, conn, b.BucketName(), false); look.err != nil {
+			return r.fail(ctx, b, "Create", look.err)
 		}
+		info = look.info
 	case ossapi.IsCode(err, ossapi.CodeAccessDenied):
 		return r.stall(b, ossv1.ReasonBucketNameUnavailable, fmt.Sprintf(
 			"Bucket name %q belongs to another account (OSS answered AccessDenied to GetBucketInfo), or the credentials may not read it; bucket names are global: choose another spec.name", b.BucketName()))
@@ -172,7 +174,7 @@ func (r *BucketReconciler) reconcileBucket(ctx context.Context, b *ossv1.Bucket,
 	}
 
 	// Ownership: ours by tag, adoptable, or someone else's.
-	if obs.tags, err = conn.GetBucketTags(ctx, b.BucketName()); err != nil {
+	if obs.tags, err = look.bucketTags(ctx, conn); err != nil {
 		return r.fail(ctx, b, "Observe", err)
 	}
 	owner := ""
@@ -262,6 +264,43 @@ func (r *BucketReconciler) reportSettings(b *ossv1.Bucket, out settingsOutcome, 
 	}
 	setReady(&st.Conditions, gen, msg)
 	return reconcile.Result{RequeueAfter: jitter(r.ResyncPeriod)}, nil
+}
+
+// lookup is a bucket's GetBucketInfo answer and, when they were read at the same time, its tags.
+type lookup struct {
+	name     string
+	info     *ossapi.BucketInfo
+	err      error
+	tags     *ossapi.Tagging
+	tagsErr  error
+	tagsRead bool
+}
+
+// lookUp reads the bucket, and its tags at the same time when withTags: for a bucket the resource is
+// known to manage, the ownership check then costs no round trip of its own.
+func lookUp(ctx context.Context, conn *Conn, name string, withTags bool) lookup {
+	l := lookup{name: name, tagsRead: withTags}
+	var wg sync.WaitGroup
+	if withTags {
+		wg.Go(func() { l.tags, l.tagsErr = conn.GetBucketTags(ctx, name) })
+	}
+	l.info, l.err = conn.GetBucketInfo(ctx, name)
+	wg.Wait()
+	return l
+}
+
+// bucketTags are the tags read with the bucket, or read now.
+func (l lookup) bucketTags(ctx context.Context, conn *Conn) (*ossapi.Tagging, error) {
+	if l.tagsRead {
+		return l.tags, l.tagsErr
+	}
+	return conn.GetBucketTags(ctx, l.name)
+}
+
+// managedBefore reports whether the status says this resource created the bucket or has had it Ready:
+// then the bucket is expected to exist and to carry the resource's ownership tag.
+func managedBefore(b *ossv1.Bucket) bool {
+	return wasCreating(b) || (b.Status.BucketName == b.BucketName() && ready(b.Status.Conditions))
 }
 
 // connect resolves the AccessKey and builds its client. done is true when the Bucket must wait: the

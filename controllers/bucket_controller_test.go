@@ -351,6 +351,28 @@ var _ = Describe("Bucket", func() {
 			expectEvent(b, "DriftCorrected")
 		})
 
+		It("stops managing a bucket it had Ready once it is tagged for another owner", func() {
+			// A Bucket known to be Ready has its tags read with GetBucketInfo: the verdict must still come
+			// before any write.
+			name := unique("retagged")
+			b := createBucket(ns, name, func(b *ossv1.Bucket) { b.Spec.Versioning = "Enabled" })
+			expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+			other := clusterID + "/elsewhere/" + name
+			Expect(acct.oss.PutBucketTags(ctx, name, &ossapi.Tagging{Tags: []ossapi.Tag{{Key: ossv1.OwnershipTagKey, Value: other}}})).To(Succeed())
+			Expect(acct.oss.PutBucketVersioning(ctx, name, &ossapi.VersioningConfiguration{Status: "Suspended"})).To(Succeed())
+			start := acct.calls()
+			refresh(b)
+			expectCondition(b, ossv1.ConditionStalled, metav1.ConditionTrue, ossv1.ReasonOwnedByAnother)
+			for op, n := range acct.calls() {
+				if strings.HasPrefix(op, "Put") || strings.HasPrefix(op, "Delete") {
+					Expect(n).To(Equal(start[op]), "%s was called", op)
+				}
+			}
+			got, _ := bucketState(name)
+			Expect(got.Versioning).To(Equal("Suspended"))
+			Expect(got.Tags).To(HaveKeyWithValue(ossv1.OwnershipTagKey, other))
+		})
+
 		It("writes nothing to OSS or the API server on a resync when nothing changed", func() {
 			name := unique("steady")
 			b := createBucket(ns, name)

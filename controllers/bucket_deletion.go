@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -68,7 +69,8 @@ func (r *BucketReconciler) deleteBucket(ctx context.Context, b *ossv1.Bucket) (*
 			"Cannot delete bucket "+name+": "+c.Message+". Restore the AccessKey, or set spec.deletionPolicy: Retain to leave the bucket and release the resource")
 		return nil, nil
 	}
-	info, err := conn.GetBucketInfo(ctx, name)
+	look := lookUp(ctx, conn, name, true)
+	info, err := look.info, look.err
 	switch {
 	case ossapi.IsCode(err, ossapi.CodeNoSuchBucket):
 		return r.releasePtr(ctx, b)
@@ -78,7 +80,7 @@ func (r *BucketReconciler) deleteBucket(ctx context.Context, b *ossv1.Bucket) (*
 	case err != nil:
 		return nil, r.unavailable(b, fmt.Sprintf("Cannot observe bucket %s: %v", name, err), err)
 	}
-	tags, err := conn.GetBucketTags(ctx, name)
+	tags, err := look.bucketTags(ctx, conn)
 	if err != nil {
 		return nil, r.unavailable(b, fmt.Sprintf("Cannot read the tags of bucket %s: %v", name, err), err)
 	}
@@ -152,15 +154,21 @@ func (r *BucketReconciler) releasePtr(ctx context.Context, b *ossv1.Bucket) (*re
 
 // contents describes what keeps a bucket from being deleted: current objects, old versions, delete
 // markers and unfinished multipart uploads (ListObjects alone would miss all but the first). It
-// counts one page of each; "" means empty.
+// counts one page of each, both listed at once; "" means empty.
 func contents(ctx context.Context, conn *Conn, bucket string) (string, error) {
+	var uploads *ossapi.ListMultipartUploadsResult
+	var uploadsErr error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		uploads, uploadsErr = conn.ListMultipartUploads(ctx, &ossapi.ListMultipartUploadsRequest{Bucket: bucket, MaxUploads: 1000})
+	})
 	versions, err := conn.ListObjectVersions(ctx, &ossapi.ListObjectVersionsRequest{Bucket: bucket, MaxKeys: 1000})
+	wg.Wait()
 	if err != nil {
 		return "", err
 	}
-	uploads, err := conn.ListMultipartUploads(ctx, &ossapi.ListMultipartUploadsRequest{Bucket: bucket, MaxUploads: 1000})
-	if err != nil {
-		return "", err
+	if uploadsErr != nil {
+		return "", uploadsErr
 	}
 	var objects, old int
 	for _, v := range versions.Versions {
