@@ -1,9 +1,11 @@
 package packaging
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -120,6 +122,49 @@ func TestKustomizePrometheus(t *testing.T) {
 	port, _, _ := unstructured.NestedSlice(sm.Object, "spec", "endpoints")
 	if len(port) != 1 || port[0].(map[string]any)["port"] != "metrics" {
 		t.Errorf("ServiceMonitor endpoints %v, want the port named metrics", port)
+	}
+	dryRun(t, find(objs, "ServiceMonitor"))
+}
+
+// TestKustomizeSecureMetricsWithPrometheus: config/default with config/prometheus added (as its comment
+// says), in an overlay with the secure-metrics component: the manager serves HTTPS and the
+// ServiceMonitor scrapes it with HTTPS and a token.
+func TestKustomizeSecureMetricsWithPrometheus(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "config")
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join(root, "config"))); err != nil {
+		t.Fatal(err)
+	}
+	base := filepath.Join(dir, "default", "kustomization.yaml")
+	b, err := os.ReadFile(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte("# - ../prometheus\n")) {
+		t.Fatalf("%s no longer has the commented ../prometheus line this test uncomments", base)
+	}
+	if err := os.WriteFile(base, bytes.Replace(b, []byte("# - ../prometheus\n"), []byte("- ../prometheus\n"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	overlay := filepath.Join(dir, "secure")
+	if err := os.Mkdir(overlay, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(overlay, "kustomization.yaml"),
+		[]byte("resources:\n- ../default\ncomponents:\n- ../components/secure-metrics\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	objs := decode(t, mustCommand(t, "kustomize", "build", overlay))
+	dep := checkManager(t, objs, "")
+	if !slices.Contains(dep.Spec.Template.Spec.Containers[0].Args, "--metrics-secure") {
+		t.Errorf("manager args %q lack --metrics-secure", dep.Spec.Template.Spec.Containers[0].Args)
+	}
+	eps, _, _ := unstructured.NestedSlice(one(t, objs, "ServiceMonitor").Object, "spec", "endpoints")
+	if len(eps) != 1 {
+		t.Fatalf("ServiceMonitor endpoints %v", eps)
+	}
+	ep := eps[0].(map[string]any)
+	if ep["scheme"] != "https" || ep["bearerTokenFile"] == nil || ep["tlsConfig"] == nil {
+		t.Errorf("the ServiceMonitor scrapes secure metrics without HTTPS and a token: %v", ep)
 	}
 	dryRun(t, find(objs, "ServiceMonitor"))
 }
