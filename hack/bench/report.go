@@ -249,16 +249,8 @@ func (r *Report) Print(w io.Writer) {
 	fmt.Fprintln(w, "\nOSS calls by operation (minimum in parentheses):")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "operation\tcreate\tresync\tdelete")
-	ops := map[string]bool{}
-	for _, p := range []Phase{r.Create, r.Resync, r.Delete} {
-		for op := range p.OSSCalls {
-			ops[op] = true
-		}
-		for op := range p.MinimumCalls {
-			ops[op] = true
-		}
-	}
-	for _, op := range slices.Sorted(maps.Keys(ops)) {
+	phases := []Phase{r.Create, r.Resync, r.Delete}
+	for _, op := range keysOf(phases, func(p Phase) []map[string]int { return []map[string]int{p.OSSCalls, p.MinimumCalls} }) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", op, cell(r.Create, op), cell(r.Resync, op), cell(r.Delete, op))
 	}
 	_ = tw.Flush()
@@ -266,16 +258,7 @@ func (r *Report) Print(w io.Writer) {
 	fmt.Fprintln(w, "\noperator API writes by resource and verb (failed in parentheses):")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "write\tcreate\tresync\tdelete")
-	keys := map[string]bool{}
-	for _, p := range []Phase{r.Create, r.Resync, r.Delete} {
-		for k := range p.OperatorWrites {
-			keys[k] = true
-		}
-		for k := range p.OperatorWritesFailed {
-			keys[k] = true
-		}
-	}
-	for _, k := range slices.Sorted(maps.Keys(keys)) {
+	for _, k := range keysOf(phases, func(p Phase) []map[string]int { return []map[string]int{p.OperatorWrites, p.OperatorWritesFailed} }) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", k, writeCell(r.Create, k), writeCell(r.Resync, k), writeCell(r.Delete, k))
 	}
 	_ = tw.Flush()
@@ -376,4 +359,17 @@ func (r *Report) writeJSON(path string) error {
 		return err
 	}
 	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// keysOf is every key of the maps that counts picks from each phase, sorted: the rows of a table.
+func keysOf(phases []Phase, counts func(Phase) []map[string]int) []string {
+	keys := map[string]bool{}
+	for _, p := range phases {
+		for _, m := range counts(p) {
+			for k := range m {
+				keys[k] = true
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(keys))
 }
