@@ -177,7 +177,7 @@ endef
 
 # require-assets <dir>: fail with a pointer to `make envtest` unless <dir> holds the envtest binaries.
 define require-assets
-for b in etcd kube-apiserver kubectl; do \
+for b in etcd kube-apiserver kube-controller-manager kubectl; do \
 	[ -x "$(1)/$$b" ] || { echo "no envtest binaries in '$(1)'; see 'make envtest'" >&2; exit 1; }; \
 done
 endef
