@@ -3,6 +3,7 @@ package ossapi
 import (
 	"context"
 	"encoding/xml"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -164,6 +165,10 @@ type bucketInfoResult struct {
 	Bucket  BucketInfo `xml:"Bucket"`
 }
 
+// accept refuses a BucketInfo about no bucket or another one: taken as an answer, it would say that a
+// bucket exists when OSS said nothing of the kind.
+func (b *bucketInfoResult) accept(r *request) error { return namesBucket(r, b.Bucket.Name) }
+
 // GetBucketInfo reads a bucket's metadata. A missing bucket is 404 NoSuchBucket; another account's is
 // 403 AccessDenied.
 func (c *Client) GetBucketInfo(ctx context.Context, bucket string) (*BucketInfo, error) {
@@ -174,16 +179,26 @@ func (c *Client) GetBucketInfo(ctx context.Context, bucket string) (*BucketInfo,
 	return &out.Bucket, nil
 }
 
+type locationConstraint struct {
+	XMLName  xml.Name `xml:"LocationConstraint"`
+	Location string   `xml:",chardata"`
+}
+
+// accept refuses an empty location: every bucket is in a region, and OSS always names it.
+func (l *locationConstraint) accept(*request) error {
+	if l.Location = strings.TrimSpace(l.Location); l.Location == "" {
+		return errors.New("the answer names no location")
+	}
+	return nil
+}
+
 // GetBucketLocation returns the bucket's location with the "oss-" prefix (oss-cn-hangzhou).
 func (c *Client) GetBucketLocation(ctx context.Context, bucket string) (string, error) {
-	var out struct {
-		XMLName  xml.Name `xml:"LocationConstraint"`
-		Location string   `xml:",chardata"`
-	}
-	if err := c.doXML(ctx, bucketRequest(OpGetBucketLocation, http.MethodGet, bucket, "location"), &out); err != nil {
+	out := &locationConstraint{}
+	if err := c.doXML(ctx, bucketRequest(OpGetBucketLocation, http.MethodGet, bucket, "location"), out); err != nil {
 		return "", err
 	}
-	return strings.TrimSpace(out.Location), nil
+	return out.Location, nil
 }
 
 // BucketStat is a bucket's storage statistics. OSS computes them asynchronously: they lag behind and

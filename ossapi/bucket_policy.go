@@ -2,6 +2,8 @@ package ossapi
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"net/http"
 )
 
@@ -15,7 +17,14 @@ func (c *Client) PutBucketPolicy(ctx context.Context, bucket, policy string) err
 
 // GetBucketPolicy returns the policy document, or "" when the bucket has none (404 NoSuchBucketPolicy).
 func (c *Client) GetBucketPolicy(ctx context.Context, bucket string) (string, error) {
-	resp, err := c.do(ctx, bucketRequest(OpGetBucketPolicy, http.MethodGet, bucket, "policy"))
+	r := bucketRequest(OpGetBucketPolicy, http.MethodGet, bucket, "policy")
+	r.decode = func(body []byte) error {
+		if !json.Valid(body) {
+			return errors.New("the policy is not a JSON document")
+		}
+		return nil
+	}
+	resp, err := c.do(ctx, r)
 	if IsCode(err, CodeNoSuchBucketPolicy) {
 		return "", nil
 	}

@@ -181,6 +181,11 @@ var bucketNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$`)
 // "-", starting and ending with a letter or digit.
 func ValidBucketName(name string) bool { return bucketNameRE.MatchString(name) }
 
+// ErrInvalidBucketName is the error of a call the client refused to send because its bucket name
+// breaks ValidBucketName's rules (a virtual-hosted name becomes part of the host name). OSS was not
+// asked, so it is not Retryable: the name has to change.
+var ErrInvalidBucketName = errors.New("invalid bucket name")
+
 // URL returns where a request for bucket and key goes: virtual-hosted https://<bucket>.<endpoint>/<key>,
 // or path-style <endpoint>/<bucket>/<key> for a custom endpoint.
 func (c *Client) URL(bucket, key string, query url.Values) *url.URL {

@@ -2,8 +2,9 @@
 //
 // One file per group of operations (bucket.go, bucket_lifecycle.go, object.go, ...) describes each
 // call as a typed request and result and hands it to one central execute function (execute.go), which
-// signs (package signer), retries (retry.go), decodes errors (errors.go) and records metrics
-// (metrics.go). Nothing else in the project knows how a request is signed or retried.
+// signs (package signer), decodes and checks each answer, retries (retry.go), decodes errors
+// (errors.go) and records metrics (metrics.go). Nothing else in the project knows how a request is
+// signed or retried.
 //
 // Bucket requests go virtual-hosted to https://<bucket>.oss-<region>.aliyuncs.com (or the -internal
 // endpoint); a custom endpoint such as the emulator's http://127.0.0.1:PORT is addressed path-style, the

@@ -37,6 +37,9 @@ const (
 	CodeMethodNotAllowed               = "MethodNotAllowed"
 	CodeServiceUnavailable             = "ServiceUnavailable"
 	CodeInternalError                  = "InternalError"
+
+	// An STS token sent with an AccessKey ID other than the one it was issued with (403).
+	CodeAccessKeyIDAndSecurityTokenNotMatch = "AccessKeyIdAndSecurityTokenNotMatch"
 )
 
 // Error is an error answer from OSS: its HTTP status and the fields of its XML body (or, for a HEAD
@@ -107,8 +110,9 @@ func ErrorCode(err error) string {
 	return ""
 }
 
-// DecodeError is a response OSS sent that could not be decoded: malformed or truncated XML, or an HTML
-// page from something in between.
+// DecodeError is a response OSS sent that could not be decoded, or that decoded into something other
+// than the answer asked for: malformed or truncated XML, an HTML page from something in between, another
+// document, a document about another bucket. The client retries it, like a 503.
 type DecodeError struct {
 	Op         string
 	StatusCode int
@@ -116,10 +120,15 @@ type DecodeError struct {
 }
 
 func (e *DecodeError) Error() string {
-	if e.StatusCode != 0 {
-		return fmt.Sprintf("oss: %s: cannot decode the %d response: %v", e.Op, e.StatusCode, e.Err)
+	// Parser errors quote element names from the body: keep what reaches a log or a condition bounded.
+	msg := e.Err.Error()
+	if len(msg) > maxErrorMessage {
+		msg = msg[:maxErrorMessage] + "..."
 	}
-	return fmt.Sprintf("oss: %s: cannot decode the response: %v", e.Op, e.Err)
+	if e.StatusCode != 0 {
+		return fmt.Sprintf("oss: %s: cannot decode the %d response: %s", e.Op, e.StatusCode, msg)
+	}
+	return fmt.Sprintf("oss: %s: cannot decode the response: %s", e.Op, msg)
 }
 
 func (e *DecodeError) Unwrap() error { return e.Err }

@@ -11,6 +11,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
+	"strings"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -41,6 +43,9 @@ type request struct {
 	query  url.Values
 	header http.Header
 	body   []byte
+	// decode, if set, reads a 2xx answer's body in the attempt that received it, so that an answer
+	// it refuses is a *DecodeError and retried like a 503.
+	decode func(body []byte) error
 }
 
 // bucketRequest is a call on a bucket sub-resource such as ?lifecycle.
@@ -75,11 +80,11 @@ type response struct {
 }
 
 // do sends the request, retrying as the RetryPolicy allows, and returns a 2xx response or an error:
-// *Error for an OSS error answer, *DecodeError for an answer that cannot be read, or the transport or
-// context error.
+// *Error for an OSS error answer, *DecodeError for an answer that cannot be read or that r.decode
+// refuses, or the transport or context error.
 func (c *Client) do(ctx context.Context, r *request) (*response, error) {
 	if r.bucket != "" && !c.pathStyle && !ValidBucketName(r.bucket) {
-		return nil, fmt.Errorf("ossapi: %s: invalid bucket name %q: 3-63 characters of a-z, 0-9 and -, starting and ending with a letter or digit", r.op, r.bucket)
+		return nil, fmt.Errorf("ossapi: %s: %w %q: 3-63 characters of a-z, 0-9 and -, starting and ending with a letter or digit", r.op, ErrInvalidBucketName, r.bucket)
 	}
 	log := logr.FromContextOrDiscard(ctx).WithValues("operation", r.op)
 	if r.bucket != "" {
@@ -99,37 +104,23 @@ func (c *Client) do(ctx context.Context, r *request) (*response, error) {
 		}
 		c.cfg.Metrics.retried(r.op, code)
 		log.V(1).Info("OSS request will be retried", "attempt", attempt, "code", code, "delay", delay.String())
-		if err := c.cfg.Sleep(ctx, delay); err != nil {
-			return nil, fmt.Errorf("ossapi: %s: %w (after %d attempts; last: %v)", r.op, err, attempt, redactErr(err))
+		if serr := c.cfg.Sleep(ctx, delay); serr != nil {
+			return nil, fmt.Errorf("ossapi: %s: %w (after %d attempts; last: %v)", r.op, serr, attempt, err)
 		}
 	}
 }
 
 // shouldRetry decides whether attempt n, which failed with err, is followed by another, and after what
-// delay. RequestTimeTooSkewed has already corrected the clock and is retried at once.
+// delay. What is worth another attempt is Retryable's alone; this adds only the attempt budget, the
+// caller's context, and the one retry that needs no backoff.
 func (c *Client) shouldRetry(ctx context.Context, err error, attempt int) (bool, time.Duration) {
-	if attempt >= c.retry.MaxAttempts || ctx.Err() != nil {
+	if attempt >= c.retry.MaxAttempts || ctx.Err() != nil || !Retryable(err) {
 		return false, 0
 	}
-	if e, ok := AsError(err); ok {
-		if e.Code == CodeRequestTimeTooSkewed {
-			return true, 0
-		}
-		if !retryableStatus(e.StatusCode) {
-			return false, 0
-		}
-		return true, c.retry.backoff(attempt, c.cfg.Rand)
+	if IsCode(err, CodeRequestTimeTooSkewed) {
+		return true, 0 // the attempt corrected the clock: the next is signed with the server's time
 	}
-	var de *DecodeError
-	if errors.As(err, &de) {
-		// A 2xx answer that cannot be read (cut short by a proxy) may read fine next time; a 4xx
-		// whose body is garbage was already turned into an *Error above.
-		return true, c.retry.backoff(attempt, c.cfg.Rand)
-	}
-	if retryableTransportError(ctx, err) {
-		return true, c.retry.backoff(attempt, c.cfg.Rand)
-	}
-	return false, 0
+	return true, c.retry.backoff(attempt, c.cfg.Rand)
 }
 
 // attempt signs and sends the request once.
@@ -200,6 +191,13 @@ func (c *Client) attempt(ctx context.Context, r *request) (*response, error) {
 		}
 		return nil, &TransportError{Op: r.op, Err: redactErr(rerr)}
 	}
+	if r.decode != nil {
+		if err := r.decode(body); err != nil {
+			derr := &DecodeError{Op: r.op, StatusCode: hresp.StatusCode, Err: err}
+			c.cfg.Metrics.observe(r.op, resultCode(derr), time.Since(start).Seconds())
+			return nil, derr
+		}
+	}
 	c.cfg.Metrics.observe(r.op, "OK", time.Since(start).Seconds())
 	return resp, nil
 }
@@ -213,18 +211,38 @@ func (c *Client) correctClock(date string) {
 	c.clockOffset.Store(int64(server.Sub(c.cfg.Now())))
 }
 
-// doXML sends the request and decodes the XML answer into out.
+// doXML sends the request and decodes the XML answer into out, which must be a pointer to a struct
+// with an XMLName naming the document's root element.
 func (c *Client) doXML(ctx context.Context, r *request, out any) error {
-	resp, err := c.do(ctx, r)
-	if err != nil {
-		return err
-	}
-	return decodeXML(r.op, resp.body, out)
+	r.decode = func(body []byte) error { return decodeXML(r, body, out) }
+	_, err := c.do(ctx, r)
+	return err
 }
 
-func decodeXML(op string, body []byte, out any) error {
+// An answer is a result type that judges what xml.Unmarshal made of a 2xx body: a well-formed
+// document can still be about another bucket, or lack what makes it an answer at all. List results
+// also decode here the keys OSS URL-encoded, so a key that does not decode is retried too.
+type answer interface {
+	accept(r *request) error
+}
+
+// decodeXML decodes body into out, after clearing it: a retried attempt must not add to what a garbled
+// one left. The root element must be out's XMLName; an answer must then accept it.
+func decodeXML(r *request, body []byte, out any) error {
+	reflect.ValueOf(out).Elem().SetZero()
 	if err := xml.Unmarshal(body, out); err != nil {
-		return &DecodeError{Op: op, StatusCode: http.StatusOK, Err: err}
+		return err
+	}
+	if a, ok := out.(answer); ok {
+		return a.accept(r)
+	}
+	return nil
+}
+
+// namesBucket checks that an answer names the bucket it was asked about.
+func namesBucket(r *request, named string) error {
+	if strings.TrimSpace(named) != r.bucket {
+		return fmt.Errorf("the answer names bucket %s, not %q", summarize([]byte(named)), r.bucket)
 	}
 	return nil
 }

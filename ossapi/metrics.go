@@ -5,7 +5,8 @@ import (
 )
 
 // Metrics are the Prometheus collectors of OSS calls. Labels are the operation and the result code
-// ("OK", the OSS error code, "NetworkError" or "Canceled"): never a bucket, key or credential.
+// ("OK", the OSS error code, "DecodeError", "NetworkError", "Timeout" or "Canceled"): never a bucket,
+// key or credential.
 type Metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec

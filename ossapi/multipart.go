@@ -3,6 +3,7 @@ package ossapi
 import (
 	"context"
 	"encoding/xml"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -26,6 +27,14 @@ func (c *Client) InitiateMultipartUpload(ctx context.Context, bucket, key string
 		return nil, err
 	}
 	return out, nil
+}
+
+// accept checks that the upload has an ID, in the bucket asked for.
+func (u *InitiateMultipartUploadResult) accept(r *request) error {
+	if u.UploadID == "" {
+		return errors.New("the answer has no UploadId")
+	}
+	return namesBucket(r, u.Bucket)
 }
 
 // AbortMultipartUpload discards a multipart upload and its parts.
@@ -83,12 +92,17 @@ func (c *Client) ListMultipartUploads(ctx context.Context, req *ListMultipartUpl
 	if err := c.doXML(ctx, &request{op: OpListMultipartUploads, method: http.MethodGet, bucket: req.Bucket, query: q}, out); err != nil {
 		return nil, err
 	}
-	fields := append([]*string{&out.Prefix, &out.KeyMarker, &out.NextKeyMarker, &out.Delimiter}, prefixFields(out.CommonPrefixes)...)
-	for i := range out.Uploads {
-		fields = append(fields, &out.Uploads[i].Key)
-	}
-	if err := urlDecode(OpListMultipartUploads, out.EncodingType, fields); err != nil {
-		return nil, err
-	}
 	return out, nil
+}
+
+// accept checks that the listing is of the bucket asked for, and decodes its keys.
+func (l *ListMultipartUploadsResult) accept(r *request) error {
+	if err := namesBucket(r, l.Bucket); err != nil {
+		return err
+	}
+	fields := append([]*string{&l.Prefix, &l.KeyMarker, &l.NextKeyMarker, &l.Delimiter}, prefixFields(l.CommonPrefixes)...)
+	for i := range l.Uploads {
+		fields = append(fields, &l.Uploads[i].Key)
+	}
+	return urlDecode(l.EncodingType, fields)
 }

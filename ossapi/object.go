@@ -71,15 +71,20 @@ func (c *Client) ListObjectsV2(ctx context.Context, req *ListObjectsV2Request) (
 	if err := c.doXML(ctx, &request{op: OpListObjectsV2, method: http.MethodGet, bucket: req.Bucket, query: q}, out); err != nil {
 		return nil, err
 	}
-	fields := append([]*string{&out.Prefix, &out.StartAfter, &out.Delimiter, &out.ContinuationToken, &out.NextContinuationToken},
-		prefixFields(out.CommonPrefixes)...)
-	for i := range out.Contents {
-		fields = append(fields, &out.Contents[i].Key)
-	}
-	if err := urlDecode(OpListObjectsV2, out.EncodingType, fields); err != nil {
-		return nil, err
-	}
 	return out, nil
+}
+
+// accept checks that the listing is of the bucket asked for, and decodes its keys.
+func (l *ListObjectsV2Result) accept(r *request) error {
+	if err := namesBucket(r, l.Name); err != nil {
+		return err
+	}
+	fields := append([]*string{&l.Prefix, &l.StartAfter, &l.Delimiter, &l.ContinuationToken, &l.NextContinuationToken},
+		prefixFields(l.CommonPrefixes)...)
+	for i := range l.Contents {
+		fields = append(fields, &l.Contents[i].Key)
+	}
+	return urlDecode(l.EncodingType, fields)
 }
 
 // ListObjectVersionsRequest lists a page of every version and delete marker.
@@ -146,17 +151,22 @@ func (c *Client) ListObjectVersions(ctx context.Context, req *ListObjectVersions
 	if err := c.doXML(ctx, &request{op: OpListObjectVersions, method: http.MethodGet, bucket: req.Bucket, query: q}, out); err != nil {
 		return nil, err
 	}
-	fields := append([]*string{&out.Prefix, &out.KeyMarker, &out.NextKeyMarker, &out.Delimiter}, prefixFields(out.CommonPrefixes)...)
-	for i := range out.Versions {
-		fields = append(fields, &out.Versions[i].Key)
-	}
-	for i := range out.DeleteMarkers {
-		fields = append(fields, &out.DeleteMarkers[i].Key)
-	}
-	if err := urlDecode(OpListObjectVersions, out.EncodingType, fields); err != nil {
-		return nil, err
-	}
 	return out, nil
+}
+
+// accept checks that the listing is of the bucket asked for, and decodes its keys.
+func (l *ListObjectVersionsResult) accept(r *request) error {
+	if err := namesBucket(r, l.Name); err != nil {
+		return err
+	}
+	fields := append([]*string{&l.Prefix, &l.KeyMarker, &l.NextKeyMarker, &l.Delimiter}, prefixFields(l.CommonPrefixes)...)
+	for i := range l.Versions {
+		fields = append(fields, &l.Versions[i].Key)
+	}
+	for i := range l.DeleteMarkers {
+		fields = append(fields, &l.DeleteMarkers[i].Key)
+	}
+	return urlDecode(l.EncodingType, fields)
 }
 
 // PutObjectRequest uploads a small object in one request.
@@ -248,35 +258,38 @@ func (c *Client) DeleteMultipleObjects(ctx context.Context, req *DeleteMultipleO
 	r := &request{op: OpDeleteMultipleObjects, method: http.MethodPost, bucket: req.Bucket, query: url.Values{"delete": {""}, "encoding-type": {"url"}}}
 	r.setXMLBody(&deleteBody{Quiet: req.Quiet, Objects: req.Objects})
 	out := &DeleteMultipleObjectsResult{}
-	resp, err := c.do(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-	if len(resp.body) > 0 {
-		if err := decodeXML(OpDeleteMultipleObjects, resp.body, out); err != nil {
-			return nil, err
+	r.decode = func(body []byte) error {
+		if len(body) == 0 {
+			*out = DeleteMultipleObjectsResult{}
+			return nil // quiet mode, and nothing failed
 		}
+		return decodeXML(r, body, out)
 	}
-	var fields []*string
-	for i := range out.Deleted {
-		fields = append(fields, &out.Deleted[i].Key)
-	}
-	if err := urlDecode(OpDeleteMultipleObjects, out.EncodingType, fields); err != nil {
+	if _, err := c.do(ctx, r); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
+// accept decodes the keys of what was deleted.
+func (d *DeleteMultipleObjectsResult) accept(*request) error {
+	var fields []*string
+	for i := range d.Deleted {
+		fields = append(fields, &d.Deleted[i].Key)
+	}
+	return urlDecode(d.EncodingType, fields)
+}
+
 // urlDecode decodes, in place, the fields OSS URL-encodes when a list was asked for with
 // encoding-type=url (so that any key survives XML), if the answer says it did.
-func urlDecode(op, encodingType string, fields []*string) error {
+func urlDecode(encodingType string, fields []*string) error {
 	if encodingType != "url" {
 		return nil
 	}
 	for _, p := range fields {
 		v, err := url.QueryUnescape(*p)
 		if err != nil {
-			return &DecodeError{Op: op, Err: err}
+			return err
 		}
 		*p = v
 	}

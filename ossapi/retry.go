@@ -8,10 +8,9 @@ import (
 	"time"
 )
 
-// RetryPolicy bounds how a request is retried. It is the only place that decides what is retryable:
-// 5xx answers (503 throttling included), 429 and 408, and connection errors (refused, reset, timed
-// out, cut short). RequestTimeTooSkewed is retried at once after correcting the clock offset. Every
-// other 4xx answer is final. Each attempt is signed anew.
+// RetryPolicy bounds how often and after what delay the client retries a call that failed with a
+// Retryable error. RequestTimeTooSkewed is retried at once, after correcting the clock offset. Each
+// attempt is signed anew.
 type RetryPolicy struct {
 	MaxAttempts int           // attempts in all, including the first; default 3
 	BaseDelay   time.Duration // default 200ms
@@ -51,17 +50,28 @@ func (p RetryPolicy) backoff(n int, rnd func(int64) int64) time.Duration {
 
 func defaultRand(n int64) int64 { return rand.Int64N(n) }
 
-// retryableStatus reports whether an HTTP status is worth another attempt.
-func retryableStatus(status int) bool {
-	return status >= 500 || status == http.StatusTooManyRequests || status == http.StatusRequestTimeout
-}
-
-// retryableTransportError reports whether a transport error is worth another attempt: everything but
-// the caller's own cancellation. Connection refused or reset, timeouts, EOF and cut-short bodies all
-// count.
-func retryableTransportError(ctx context.Context, err error) bool {
-	if ctx.Err() != nil {
+// Retryable reports whether a failed call may succeed if made again unchanged. It is true when OSS
+// answered 5xx (503 throttling included), 429, 408 or RequestTimeTooSkewed (an *Error); when its answer
+// could not be read or was not the answer asked for (a *DecodeError); and when no answer came in time:
+// refused, reset, timed out, cut short (a *TransportError), or the caller's deadline ran out. It is
+// false for nil, for the caller's own cancellation, for every other *Error (a 4xx needs a change of
+// request, credentials or OSS state), and for errors that did not come from asking OSS, such as
+// ErrInvalidBucketName.
+//
+// The client retries by this predicate and no other, so a caller that uses it to choose between "try
+// again later" and "needs a person" agrees with the client by construction.
+func Retryable(err error) bool {
+	switch {
+	case err == nil, errors.Is(err, context.Canceled):
 		return false
+	case errors.Is(err, context.DeadlineExceeded):
+		return true // no verdict from OSS, only no time left to wait for one
 	}
-	return !errors.Is(err, context.Canceled)
+	if e, ok := AsError(err); ok {
+		return e.StatusCode >= 500 || e.StatusCode == http.StatusTooManyRequests ||
+			e.StatusCode == http.StatusRequestTimeout || e.Code == CodeRequestTimeTooSkewed
+	}
+	var de *DecodeError
+	var te *TransportError
+	return errors.As(err, &de) || errors.As(err, &te)
 }

@@ -3,6 +3,8 @@ package ossapi
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -52,6 +54,22 @@ func TestRetry(t *testing.T) {
 		{name: "connection reset then success", wantAttempts: 2, answers: []func(http.ResponseWriter){
 			func(w http.ResponseWriter) { resetConnection(w) },
 		}},
+		{name: "200 cut short by the connection then success", wantAttempts: 2, answers: []func(http.ResponseWriter){
+			func(w http.ResponseWriter) {
+				cutShort(w, `<LocationConstraint>oss-cn-hangzhou</LocationConstraint>`, 20)
+			},
+		}},
+		{name: "200 with truncated XML then success", wantAttempts: 2, answers: []func(http.ResponseWriter){
+			func(w http.ResponseWriter) { _, _ = w.Write([]byte(`<LocationConstraint>oss-cn-hang`)) },
+		}},
+		{name: "200 with another document then success", wantAttempts: 2, answers: []func(http.ResponseWriter){
+			func(w http.ResponseWriter) {
+				_, _ = w.Write([]byte(`<ListAllMyBucketsResult></ListAllMyBucketsResult>`))
+			},
+		}},
+		{name: "200 with an empty location then success", wantAttempts: 2, answers: []func(http.ResponseWriter){
+			func(w http.ResponseWriter) { _, _ = w.Write([]byte(`<LocationConstraint/>`)) },
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -100,6 +118,21 @@ func resetConnection(w http.ResponseWriter) {
 		_ = tcp.SetLinger(0)
 	}
 	conn.Close()
+}
+
+// cutShort answers 200 with a Content-Length for all of body but sends only its first n bytes, then
+// closes the connection, as a proxy that drops a connection mid-answer does.
+func cutShort(w http.ResponseWriter, body string, n int) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic("no hijacker")
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		panic(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: %d\r\n\r\n%s", len(body), body[:n])
 }
 
 func TestEachAttemptIsSignedAnew(t *testing.T) {
@@ -235,5 +268,69 @@ func TestConnectionRefusedIsRetriedThenReported(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "test-secret-value") {
 		t.Errorf("error leaks the secret: %v", err)
+	}
+}
+
+func TestRetryable(t *testing.T) {
+	ossErr := func(status int, code string) error {
+		return &Error{Operation: OpGetBucketInfo, Bucket: "b", StatusCode: status, Code: code}
+	}
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"nil", nil, false},
+		{"503 throttling", ossErr(503, "TotalQpsLimitExceeded"), true},
+		{"500", ossErr(500, CodeInternalError), true},
+		{"502 from a proxy", ossErr(502, "HTTP502"), true},
+		{"429", ossErr(429, "HTTP429"), true},
+		{"408", ossErr(408, "HTTP408"), true},
+		{"403 RequestTimeTooSkewed", ossErr(403, CodeRequestTimeTooSkewed), true},
+		{"wrapped 503", fmt.Errorf("reading the bucket: %w", ossErr(503, CodeServiceUnavailable)), true},
+		{"403 AccessDenied", ossErr(403, CodeAccessDenied), false},
+		{"403 InvalidAccessKeyId", ossErr(403, CodeInvalidAccessKeyID), false},
+		{"404 NoSuchBucket", ossErr(404, CodeNoSuchBucket), false},
+		{"409 BucketAlreadyExists", ossErr(409, CodeBucketAlreadyExists), false},
+		{"400 InvalidArgument", ossErr(400, CodeInvalidArgument), false},
+		{"wrapped 404", errors.Join(errors.New("context"), ossErr(404, CodeNoSuchBucket)), false},
+		{"200 that does not decode", &DecodeError{Op: OpGetBucketInfo, StatusCode: 200, Err: io.ErrUnexpectedEOF}, true},
+		{"connection reset", &TransportError{Op: OpGetBucketInfo, Err: errors.New("read: connection reset by peer")}, true},
+		{"body cut short", &TransportError{Op: OpGetBucketInfo, Err: io.ErrUnexpectedEOF}, true},
+		{"attempt timed out", &TransportError{Op: OpGetBucketInfo, Err: context.DeadlineExceeded}, true},
+		{"caller's deadline", fmt.Errorf("ossapi: GetBucketInfo: %w", context.DeadlineExceeded), true},
+		{"caller cancelled", fmt.Errorf("ossapi: GetBucketInfo: %w", context.Canceled), false},
+		{"caller cancelled during backoff after a 503", fmt.Errorf("ossapi: GetBucketInfo: %w (after 1 attempts; last: %v)",
+			context.Canceled, ossErr(503, CodeServiceUnavailable)), false},
+		{"invalid bucket name, never sent", fmt.Errorf("ossapi: GetBucketInfo: %w %q", ErrInvalidBucketName, "Upper"), false},
+		{"not from OSS", errors.New("ossapi: GetBucketInfo: credentials have no access key ID or secret"), false},
+	}
+	c, err := New(Config{Region: "cn-hangzhou", Credentials: testCreds, Retry: RetryPolicy{MaxAttempts: 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Retryable(tc.err); got != tc.want {
+				t.Errorf("Retryable(%v) = %v, want %v", tc.err, got, tc.want)
+			}
+			// The client retries by the same predicate: there is no second list.
+			if tc.err != nil {
+				if retry, _ := c.shouldRetry(context.Background(), tc.err, 1); retry != tc.want {
+					t.Errorf("the client would retry: %v, want %v", retry, tc.want)
+				}
+			}
+		})
+	}
+}
+
+func TestInvalidBucketNameIsNotRetryable(t *testing.T) {
+	c, err := New(Config{Region: "cn-hangzhou", Credentials: testCreds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.GetBucketInfo(context.Background(), "Not_A_Bucket")
+	if !errors.Is(err, ErrInvalidBucketName) || Retryable(err) {
+		t.Errorf("error = %v (retryable %v), want ErrInvalidBucketName, not retryable", err, Retryable(err))
 	}
 }

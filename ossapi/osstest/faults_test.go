@@ -325,3 +325,60 @@ func TestSnapshot(t *testing.T) {
 		t.Errorf("snapshot of an unknown account: %+v", empty)
 	}
 }
+
+// A 200 that is not the answer asked for (well-formed but about no bucket, another document, truncated)
+// is an OSS fault: the client retries it like a 503, and if every attempt gets one the call fails with
+// a *DecodeError that may be retried later, never with a result.
+func TestGarbledAnswersAreRetried(t *testing.T) {
+	t.Parallel()
+	garbled := []struct{ name, body string }{
+		{"well-formed, about no bucket", `<BucketInfo><Bucket></Bucket></BucketInfo>`},
+		{"another document", `<ListAllMyBucketsResult><Buckets></Buckets></ListAllMyBucketsResult>`},
+		{"truncated", `<BucketInfo><Bucket><Name>garbled</Name><Location>oss-cn-hang`},
+	}
+	for _, g := range garbled {
+		t.Run(g.name+", once", func(t *testing.T) {
+			t.Parallel()
+			srv := newServer(t)
+			c := newClient(t, srv.URL, aliceKey, ossapi.SignatureV4, func(cfg *ossapi.Config) { cfg.Retry.MaxAttempts = 3 })
+			must(t, srv.CreateBucket(alice.ID, "garbled", ""))
+			srv.InjectFault(osstest.Fault{Operation: ossapi.OpGetBucketInfo, Status: http.StatusOK, Body: g.body, Count: 1})
+			info, err := c.GetBucketInfo(ctx, "garbled")
+			must(t, err)
+			if info.Name != "garbled" || info.Location != "oss-"+region {
+				t.Errorf("GetBucketInfo = %+v, want the emulator's answer", info)
+			}
+			if got := srv.Calls(ossapi.OpGetBucketInfo); got != 2 {
+				t.Errorf("GetBucketInfo calls = %d, want 2", got)
+			}
+		})
+		t.Run(g.name+", every time", func(t *testing.T) {
+			t.Parallel()
+			srv := newServer(t)
+			c := newClient(t, srv.URL, aliceKey, ossapi.SignatureV4, func(cfg *ossapi.Config) { cfg.Retry.MaxAttempts = 3 })
+			must(t, srv.CreateBucket(alice.ID, "garbled", ""))
+			srv.InjectFault(osstest.Fault{Operation: ossapi.OpGetBucketInfo, Status: http.StatusOK, Body: g.body})
+			info, err := c.GetBucketInfo(ctx, "garbled")
+			var de *ossapi.DecodeError
+			if !errors.As(err, &de) || de.StatusCode != http.StatusOK || info != nil {
+				t.Fatalf("GetBucketInfo = %+v, %v; want no result and a *DecodeError of a 200", info, err)
+			}
+			if !ossapi.Retryable(err) {
+				t.Errorf("Retryable(%v) = false, want true", err)
+			}
+			if got := srv.Calls(ossapi.OpGetBucketInfo); got != 3 {
+				t.Errorf("GetBucketInfo calls = %d, want 3", got)
+			}
+		})
+	}
+	// The incident: a garbled 200 about a bucket that does not exist was taken for "it exists". Retried,
+	// it gets OSS's true answer.
+	t.Run("missing bucket", func(t *testing.T) {
+		t.Parallel()
+		srv := newServer(t)
+		c := newClient(t, srv.URL, aliceKey, ossapi.SignatureV4, func(cfg *ossapi.Config) { cfg.Retry.MaxAttempts = 3 })
+		srv.InjectFault(osstest.Fault{Operation: ossapi.OpGetBucketInfo, Status: http.StatusOK, Body: garbled[0].body, Count: 1})
+		_, err := c.GetBucketInfo(ctx, "missing")
+		wantCode(t, err, http.StatusNotFound, ossapi.CodeNoSuchBucket)
+	})
+}
