@@ -2,16 +2,16 @@ package controllers
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrl "sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -22,11 +22,18 @@ import (
 	"github.com/ossoperator/oss-operator/ossapi"
 )
 
-// secretRefIndex indexes AccessKeys by the Secret they name, so a Secret change finds its AccessKeys.
-const secretRefIndex = "spec.secretRef.name"
+const (
+	// InUseFinalizer keeps an AccessKey while Buckets still need its credentials, to delete or release
+	// their buckets: a namespace deletion or a GitOps prune removes everything at once, in any order.
+	InUseFinalizer = "oss.ossoperator.io/in-use"
+	// secretRefIndex indexes AccessKeys by the Secret they name, so a Secret change finds its AccessKeys.
+	secretRefIndex = "spec.secretRef.name"
+)
 
 // AccessKeyReconciler verifies an AccessKey's credentials with one signed call to OSS and reports the
 // result in status. It re-verifies when the AccessKey or its Secret changes, and every ResyncPeriod.
+// Like the Bucket controller, it observes (accesskey_observe.go), decides (accesskey_decide.go) and
+// reports (report.go).
 type AccessKeyReconciler struct {
 	client.Client
 	Clients      *OSSClients
@@ -34,106 +41,105 @@ type AccessKeyReconciler struct {
 	ResyncPeriod time.Duration
 }
 
-// +kubebuilder:rbac:groups=oss.ossoperator.io,resources=accesskeys,verbs=get;list;watch
+// +kubebuilder:rbac:groups=oss.ossoperator.io,resources=accesskeys,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=oss.ossoperator.io,resources=accesskeys/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=oss.ossoperator.io,resources=accesskeys/finalizers,verbs=update
+// +kubebuilder:rbac:groups=oss.ossoperator.io,resources=buckets,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
-// Reconcile verifies one AccessKey.
+// Reconcile verifies one AccessKey, or lets it go once no Bucket needs it.
 func (r *AccessKeyReconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
 	// 1. Load.
 	ak := &ossv1.AccessKey{}
 	if err := r.Get(ctx, req.NamespacedName, ak); err != nil {
-		if apierrors.IsNotFound(err) {
-			return reconcile.Result{}, nil
-		}
-		return reconcile.Result{}, err
-	}
-	if !ak.DeletionTimestamp.IsZero() {
-		r.Clients.Forget(ak.UID)
-		return reconcile.Result{}, nil
+		return reconcile.Result{}, client.IgnoreNotFound(err)
 	}
 	before := ak.Status.DeepCopy()
-	st := &ak.Status
-	st.ObservedGeneration = ak.Generation
 
-	// 2. Verify with one signed call: ListBuckets (one key) reports the account's owner ID.
-	result, verr := r.verify(ctx, ak)
-
-	// 3. Report, writing status only when it changed.
-	if !equality.Semantic.DeepEqual(before, st) {
-		if err := r.Status().Update(ctx, ak); err != nil {
-			return reconcile.Result{}, err
+	// 2. Being deleted: it goes once the Buckets that need it are gone.
+	if !ak.DeletionTimestamp.IsZero() {
+		if !controllerutil.ContainsFinalizer(ak, InUseFinalizer) {
+			r.Clients.Forget(ak.UID)
+			return reconcile.Result{}, nil
 		}
-		if ready(ak.Status.Conditions) && !ready(before.Conditions) {
-			r.Recorder.Eventf(ak, nil, corev1.EventTypeNormal, "Verified", "Verify", "Credentials %s verified for account %s", st.AccessKeyID, st.AccountID)
-		} else if c := condition(ak.Status.Conditions, ossv1.ConditionReady); c != nil && c.Status != "True" &&
-			(before == nil || condition(before.Conditions, ossv1.ConditionReady) == nil || condition(before.Conditions, ossv1.ConditionReady).Reason != c.Reason) {
-			r.Recorder.Eventf(ak, nil, corev1.EventTypeWarning, c.Reason, "Verify", "%s", c.Message)
+		users, err := r.users(ctx, ak)
+		out := decideAccessKeyDeletion(users, err)
+		result, rerr := r.report(ctx, ak, before, out)
+		if out.state == released && rerr == nil {
+			r.Clients.Forget(ak.UID)
+		}
+		return result, rerr
+	}
+
+	// 3. The finalizer that keeps it while Buckets need it.
+	if !controllerutil.ContainsFinalizer(ak, InUseFinalizer) {
+		patch := client.MergeFromWithOptions(ak.DeepCopy(), client.MergeFromWithOptimisticLock{})
+		controllerutil.AddFinalizer(ak, InUseFinalizer)
+		if err := r.Patch(ctx, ak, patch); err != nil {
+			return reconcile.Result{}, client.IgnoreNotFound(err)
 		}
 	}
-	return result, verr
+
+	// 4. Observe with one signed call, 5. decide, 6. report.
+	obs := r.observe(ctx, ak)
+	out := decideAccessKey(ak, before, obs)
+	if out.state == ready {
+		r.Clients.Verified(ak, obs.conn)
+	}
+	return r.report(ctx, ak, before, out)
 }
 
-// verify sets the conditions from one signed call and returns how to requeue.
-func (r *AccessKeyReconciler) verify(ctx context.Context, ak *ossv1.AccessKey) (reconcile.Result, error) {
-	st := &ak.Status
-	c, err := r.Clients.Client(ctx, ak, "")
-	var cerr *CredentialsError
-	switch {
-	case errors.As(err, &cerr):
-		st.AccountID = ""
-		setStalled(&st.Conditions, ak.Generation, cerr.Reason, cerr.Message)
-		// A Secret that appears or changes is watched; nothing to retry until then.
-		return reconcile.Result{}, nil
-	case err != nil:
-		return reconcile.Result{}, err
+// users are the Buckets that still need the AccessKey: those that name it and have not been let go.
+func (r *AccessKeyReconciler) users(ctx context.Context, ak *ossv1.AccessKey) ([]string, error) {
+	list := &ossv1.BucketList{}
+	if err := r.List(ctx, list, client.InNamespace(ak.Namespace), client.MatchingFields{accessKeyRefIndex: ak.Name}); err != nil {
+		return nil, err
 	}
-	st.Endpoint = c.Endpoint()
-	st.AccessKeyID = c.AccessKeyID
-
-	page, err := c.ListBuckets(ctx, &ossapi.ListBucketsRequest{MaxKeys: 1})
-	if err == nil {
-		st.AccountID = page.Owner.ID
-		setReady(&st.Conditions, ak.Generation, fmt.Sprintf("Credentials verified for account %s at %s", page.Owner.ID, c.Endpoint()))
-		return reconcile.Result{RequeueAfter: jitter(r.ResyncPeriod)}, nil
+	var names []string
+	for _, b := range list.Items {
+		if controllerutil.ContainsFinalizer(&b, Finalizer) {
+			names = append(names, b.Name)
+		}
 	}
-	reason, terminal := accessKeyReason(err)
-	msg := fmt.Sprintf("Verifying the credentials failed: %v", err)
-	if terminal {
-		st.AccountID = ""
-		setStalled(&st.Conditions, ak.Generation, reason, msg)
-		return reconcile.Result{RequeueAfter: jitter(r.ResyncPeriod)}, nil
-	}
-	setReconciling(&st.Conditions, ak.Generation, reason, msg)
-	// Transient: the controller's rate limiter backs off.
-	return reconcile.Result{}, fmt.Errorf("verifying AccessKey %s/%s: %w", ak.Namespace, ak.Name, err)
+	return names, nil
 }
 
-// accessKeyReason maps a failed verification to a condition reason, and says whether only a person
-// can fix it.
-func accessKeyReason(err error) (reason string, terminal bool) {
-	if e, ok := ossapi.AsError(err); ok {
-		switch e.Code {
-		case ossapi.CodeInvalidAccessKeyID:
-			return ossv1.ReasonInvalidAccessKeyID, true
-		case ossapi.CodeSignatureDoesNotMatch:
-			return ossv1.ReasonSignatureDoesNotMatch, true
-		case ossapi.CodeInvalidSecurityToken, ossapi.CodeSecurityTokenExpired, "AccessKeyIdAndSecurityTokenNotMatch":
-			return ossv1.ReasonInvalidSecurityToken, true
-		case ossapi.CodeAccessDenied:
-			return ossv1.ReasonAccessDenied, true
-		}
-		if isTransient(err) {
-			return ossv1.ReasonEndpointUnreachable, false
-		}
-		return ossv1.ReasonAccessDenied, true
-	}
-	return ossv1.ReasonEndpointUnreachable, false
+func (r *AccessKeyReconciler) report(ctx context.Context, ak *ossv1.AccessKey, before *ossv1.AccessKeyStatus, out outcome) (reconcile.Result, error) {
+	rp := &reporter{client: r.Client, recorder: r.Recorder, resync: r.ResyncPeriod}
+	return rp.report(ctx, reported{
+		obj:                       ak,
+		before:                    before.Conditions,
+		conditions:                &ak.Status.Conditions,
+		observedGeneration:        &ak.Status.ObservedGeneration,
+		requests:                  &ak.Status.ReconcileRequestStatus,
+		statusChanged:             func() bool { return !equality.Semantic.DeepEqual(before, &ak.Status) },
+		finalizer:                 InUseFinalizer,
+		blockedDeletionKeepsReady: true,
+	}, out)
 }
 
-// SetupWithManager registers the controller: AccessKeys, and the Secrets they name (metadata only,
-// so Secret contents never enter the cache).
+// accessKeyObservation is the AccessKey's client and the answer of one signed call.
+type accessKeyObservation struct {
+	conn      *Conn
+	clientErr error
+	page      *ossapi.ListBucketsResult
+	callErr   error
+}
+
+// observe builds the client from the Secret and makes one signed call: ListBuckets (one key) reports
+// the account's owner ID.
+func (r *AccessKeyReconciler) observe(ctx context.Context, ak *ossv1.AccessKey) accessKeyObservation {
+	var obs accessKeyObservation
+	if obs.conn, obs.clientErr = r.Clients.Client(ctx, ak, ""); obs.clientErr != nil {
+		return obs
+	}
+	obs.page, obs.callErr = obs.conn.ListBuckets(ctx, &ossapi.ListBucketsRequest{MaxKeys: 1})
+	return obs
+}
+
+// SetupWithManager registers the controller: AccessKeys, the Secrets they name (metadata only, so
+// Secret contents never enter the cache), and the Buckets that hold them while they are deleted.
 func (r *AccessKeyReconciler) SetupWithManager(mgr manager.Manager, opts ctrl.Options) error {
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &ossv1.AccessKey{}, secretRefIndex, func(o client.Object) []string {
 		return []string{o.(*ossv1.AccessKey).Spec.SecretRef.Name}
@@ -146,5 +152,32 @@ func (r *AccessKeyReconciler) SetupWithManager(mgr manager.Manager, opts ctrl.Op
 		For(&ossv1.AccessKey{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(referrers(r.Client, func() client.ObjectList { return &ossv1.AccessKeyList{} }, secretRefIndex)), builder.OnlyMetadata,
 			builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
+		Watches(&ossv1.Bucket{}, handler.EnqueueRequestsFromMapFunc(accessKeyOf), builder.WithPredicates(bucketLetGo{})).
 		Complete(r)
+}
+
+// accessKeyOf maps a Bucket to the AccessKey it names.
+func accessKeyOf(_ context.Context, o client.Object) []reconcile.Request {
+	b, ok := o.(*ossv1.Bucket)
+	if !ok {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: b.Namespace, Name: b.Spec.AccessKeyRef.Name}}}
+}
+
+// bucketLetGo passes the Bucket events after which its AccessKey may no longer be needed: the Bucket
+// is gone, has been let go (its finalizer removed), or names another AccessKey.
+type bucketLetGo struct{ predicate.Funcs }
+
+func (bucketLetGo) Create(event.CreateEvent) bool   { return false }
+func (bucketLetGo) Delete(event.DeleteEvent) bool   { return true }
+func (bucketLetGo) Generic(event.GenericEvent) bool { return false }
+func (bucketLetGo) Update(e event.UpdateEvent) bool {
+	o, ok1 := e.ObjectOld.(*ossv1.Bucket)
+	n, ok2 := e.ObjectNew.(*ossv1.Bucket)
+	if !ok1 || !ok2 {
+		return false
+	}
+	return o.Spec.AccessKeyRef.Name != n.Spec.AccessKeyRef.Name ||
+		controllerutil.ContainsFinalizer(o, Finalizer) && !controllerutil.ContainsFinalizer(n, Finalizer)
 }

@@ -47,9 +47,9 @@ var _ = Describe("AccessKey", func() {
 		expectCondition(ak, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
 	})
 
-	It("is Stalled with SecretNotFound until the Secret appears", func() {
+	It("waits, Reconciling with SecretNotFound, until the Secret appears", func() {
 		ak := createAccessKey(ns, "late", "late")
-		expectCondition(ak, ossv1.ConditionStalled, metav1.ConditionTrue, ossv1.ReasonSecretNotFound)
+		expectCondition(ak, ossv1.ConditionReconciling, metav1.ConditionTrue, ossv1.ReasonSecretNotFound)
 		Expect(ak.Status.Conditions).To(ContainElement(HaveField("Message", ContainSubstring(`"late"`))))
 		createSecret(ns, "late", map[string]string{"accessKeyId": keyA1, "accessKeySecret": secretA1})
 		expectCondition(ak, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
@@ -86,6 +86,17 @@ var _ = Describe("AccessKey", func() {
 		// Pointing it at a live endpoint recovers.
 		update(ak, func(a *ossv1.AccessKey) { a.Spec.Endpoint = emu.URL })
 		expectCondition(ak, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+	})
+
+	It("acknowledges a refresh in status once it has verified again", func() {
+		ak := readyAccessKey(ns)
+		calls := emu.CallsBy(accountA, ossapi.OpListBuckets)
+		setAnnotation(ak, ossv1.AnnotationRefresh, "after-rotation")
+		Eventually(func(g Gomega) {
+			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(ak), ak)).To(Succeed())
+			g.Expect(ak.Status.LastHandledRefresh).To(Equal("after-rotation"))
+		}).Should(Succeed())
+		Expect(emu.CallsBy(accountA, ossapi.OpListBuckets)).To(BeNumerically(">", calls))
 	})
 
 	It("re-verifies when the Secret is rotated", func() {

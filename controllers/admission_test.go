@@ -10,6 +10,7 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
@@ -40,6 +41,10 @@ var _ = Describe("Admission", func() {
 		Entry("region with the oss- prefix", "ok-name", func(b *ossv1.Bucket) { b.Spec.Region = "oss-cn-hangzhou" }, "spec.region"),
 		Entry("AccessKey in another namespace", "ok-name", func(b *ossv1.Bucket) { b.Spec.AccessKeyRef.Namespace = "other" }, "accessKeyRef.namespace"),
 		Entry("no AccessKey", "ok-name", func(b *ossv1.Bucket) { b.Spec.AccessKeyRef.Name = "" }, "spec.accessKeyRef.name"),
+		Entry("a public ACL while Block Public Access is not declared off", "ok-name", func(b *ossv1.Bucket) { b.Spec.ACL = "public-read" },
+			"spec.acl: Invalid value: a public spec.acl needs Block Public Access off, which OSS turns on for new buckets: add spec.publicAccessBlock: false"),
+		Entry("a public ACL with Block Public Access on", "ok-name", func(b *ossv1.Bucket) { b.Spec.ACL = "public-read-write"; b.Spec.PublicAccessBlock = ptr.To(true) },
+			"spec.publicAccessBlock: false"),
 	)
 
 	DescribeTable("rejects changes to immutable fields with a message naming the field",
@@ -57,12 +62,29 @@ var _ = Describe("Admission", func() {
 			Expect(err).To(HaveOccurred())
 			Expect(err.Error()).To(ContainSubstring(field))
 		},
-		Entry("spec.name", func(b *ossv1.Bucket) { b.Spec.Name = unique("first") }, func(b *ossv1.Bucket) { b.Spec.Name = "second-name" }, "spec.name is immutable"),
-		Entry("spec.name set later", func(*ossv1.Bucket) {}, func(b *ossv1.Bucket) { b.Spec.Name = "second-name" }, "spec.name is immutable"),
-		Entry("spec.region", func(b *ossv1.Bucket) { b.Spec.Region = "cn-hangzhou" }, func(b *ossv1.Bucket) { b.Spec.Region = "cn-beijing" }, "spec.region is immutable"),
-		Entry("spec.region removed", func(b *ossv1.Bucket) { b.Spec.Region = "cn-hangzhou" }, func(b *ossv1.Bucket) { b.Spec.Region = "" }, "spec.region is immutable"),
-		Entry("spec.storageClass", func(b *ossv1.Bucket) { b.Spec.StorageClass = "Standard" }, func(b *ossv1.Bucket) { b.Spec.StorageClass = "IA" }, "spec.storageClass is immutable"),
-		Entry("spec.redundancyType", func(b *ossv1.Bucket) { b.Spec.RedundancyType = "LRS" }, func(b *ossv1.Bucket) { b.Spec.RedundancyType = "ZRS" }, "spec.redundancyType is immutable"),
+		Entry("spec.name", func(b *ossv1.Bucket) { b.Spec.Name = unique("first") }, func(b *ossv1.Bucket) { b.Spec.Name = "second-name" },
+			"spec.name: Forbidden: spec.name cannot be added, changed or removed"),
+		Entry("spec.name set later", func(*ossv1.Bucket) {}, func(b *ossv1.Bucket) { b.Spec.Name = "second-name" }, "spec.name: Forbidden"),
+		Entry("spec.region", func(b *ossv1.Bucket) { b.Spec.Region = "cn-hangzhou" }, func(b *ossv1.Bucket) { b.Spec.Region = "cn-beijing" },
+			"spec.region: Forbidden: spec.region cannot be changed once set, because a bucket cannot move to another region: remove the field, or set it to the bucket's region (status.region)"),
+		Entry("spec.storageClass", func(b *ossv1.Bucket) { b.Spec.StorageClass = "Standard" }, func(b *ossv1.Bucket) { b.Spec.StorageClass = "IA" },
+			"spec.storageClass: Forbidden: spec.storageClass cannot be changed once set"),
+		Entry("spec.redundancyType", func(b *ossv1.Bucket) { b.Spec.RedundancyType = "LRS" }, func(b *ossv1.Bucket) { b.Spec.RedundancyType = "ZRS" },
+			"spec.redundancyType: Forbidden: spec.redundancyType cannot be changed once set"),
+		Entry("spec.versioning removed", func(b *ossv1.Bucket) { b.Spec.Versioning = "Enabled" }, func(b *ossv1.Bucket) { b.Spec.Versioning = "" },
+			"spec.versioning: Forbidden: spec.versioning cannot be removed once set"),
+	)
+
+	// A user can always return to a spec that works: a field that cannot change can be removed.
+	DescribeTable("admits removing a field that cannot be changed",
+		func(initial, change func(*ossv1.Bucket)) {
+			b := newBucket(ns, unique("removable"), func(b *ossv1.Bucket) { b.Spec.AccessKeyRef.Name = "none" }, initial)
+			Expect(k8s.Create(ctx, b)).To(Succeed())
+			update(b, change)
+		},
+		Entry("spec.region", func(b *ossv1.Bucket) { b.Spec.Region = "cn-hangzhou" }, func(b *ossv1.Bucket) { b.Spec.Region = "" }),
+		Entry("spec.storageClass", func(b *ossv1.Bucket) { b.Spec.StorageClass = "IA" }, func(b *ossv1.Bucket) { b.Spec.StorageClass = "" }),
+		Entry("spec.redundancyType", func(b *ossv1.Bucket) { b.Spec.RedundancyType = "ZRS" }, func(b *ossv1.Bucket) { b.Spec.RedundancyType = "" }),
 	)
 
 	It("accepts valid Buckets and defaults the deletion policy to Retain", func() {
@@ -73,6 +95,7 @@ var _ = Describe("Admission", func() {
 			b.Spec.AccessKeyRef.Name = "none"
 			b.Spec.Name = unique("full")
 			b.Spec.Region, b.Spec.StorageClass, b.Spec.RedundancyType, b.Spec.ACL = "cn-beijing", "DeepColdArchive", "ZRS", "public-read-write"
+			b.Spec.PublicAccessBlock = ptr.To(false)
 			b.Spec.DeletionPolicy, b.Spec.Adopt = ossv1.DeletionDelete, true
 		})
 		Expect(k8s.Create(ctx, full)).To(Succeed())

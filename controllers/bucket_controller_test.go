@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
@@ -66,14 +67,22 @@ var _ = Describe("Bucket", func() {
 			Expect(ok).To(BeTrue())
 		})
 
-		It("sets a public ACL only once Block Public Access allows it, and says so", func() {
+		It("names the fix when OSS refuses a public policy while Block Public Access is on", func() {
 			name := unique("public")
-			b := createBucket(ns, name, func(b *ossv1.Bucket) { b.Spec.ACL = "public-read" })
+			b := createBucket(ns, name, func(b *ossv1.Bucket) {
+				b.Spec.Policy = ptr.To(strings.ReplaceAll(publicPolicy, "BUCKET", name))
+				b.Spec.Versioning = "Enabled"
+			})
 			expectCondition(b, ossv1.ConditionStalled, metav1.ConditionTrue, ossv1.ReasonOSSRejected)
-			Expect(readyMessage(b)).To(ContainSubstring("AccessDenied"))
-			Expect(readyMessage(b)).To(ContainSubstring("spec.acl"))
+			Expect(readyMessage(b)).To(And(ContainSubstring("AccessDenied"), ContainSubstring("spec.policy"), ContainSubstring("spec.publicAccessBlock: false")))
 			got, _ := bucketState(name)
-			Expect(got.ACL).To(Equal(ossapi.ACLPrivate), "the bucket exists, private")
+			Expect(got.Policy).To(BeEmpty())
+			Expect(got.Versioning).To(Equal("Enabled"), "the other settings converge")
+
+			update(b, func(b *ossv1.Bucket) { b.Spec.PublicAccessBlock = ptr.To(false) })
+			expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+			got, _ = bucketState(name)
+			Expect(got.Policy).To(ContainSubstring("oss:GetObject"))
 		})
 
 		It("waits for its AccessKey and proceeds as soon as it is Ready", func() {
@@ -216,7 +225,7 @@ var _ = Describe("Bucket", func() {
 		It("never touches a bucket managed by another resource", func() {
 			name := unique("owned")
 			Expect(acct.oss.PutBucket(ctx, &ossapi.PutBucketRequest{Bucket: name})).To(Succeed())
-			other := clusterID + "/elsewhere/" + name
+			other := "another-cluster/elsewhere/" + name
 			Expect(acct.oss.PutBucketTags(ctx, name, &ossapi.Tagging{Tags: []ossapi.Tag{{Key: ossv1.OwnershipTagKey, Value: other}}})).To(Succeed())
 			emu.ResetCounters()
 			b := createBucket(ns, name, func(b *ossv1.Bucket) {
@@ -260,8 +269,8 @@ var _ = Describe("Bucket", func() {
 			Expect(ok).To(BeFalse())
 		})
 
-		DescribeTable("never empties a bucket: it blocks deletion and says what is left",
-			func(fill func(name string), left string) {
+		DescribeTable("never empties a bucket: it blocks deletion, shows it, and says what is left and how to empty it",
+			func(fill func(name string), left, how string) {
 				name := unique("full")
 				b := createBucket(ns, name, func(b *ossv1.Bucket) { b.Spec.DeletionPolicy = ossv1.DeletionDelete })
 				expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
@@ -269,15 +278,29 @@ var _ = Describe("Bucket", func() {
 				recordDeletes()
 				Expect(k8s.Delete(ctx, b)).To(Succeed())
 				expectCondition(b, ossv1.ConditionDeletionBlocked, metav1.ConditionTrue, ossv1.ReasonBucketNotEmpty)
-				for _, c := range b.Status.Conditions {
-					if c.Type == ossv1.ConditionDeletionBlocked {
-						Expect(c.Message).To(ContainSubstring(left))
-					}
-				}
+				Expect(conditionOf(b, ossv1.ConditionDeletionBlocked).Message).To(And(ContainSubstring(left), ContainSubstring(how), ContainSubstring("deletionPolicy: Retain")))
+				// kubectl get shows it: not Ready, for the generation being deleted.
+				expectCondition(b, ossv1.ConditionReady, metav1.ConditionFalse, ossv1.ReasonDeletionBlocked)
+				Expect(b.Status.ObservedGeneration).To(Equal(b.Generation))
+				Expect(conditionOf(b, ossv1.ConditionReady).Message).To(ContainSubstring(left))
 				Expect(b.Finalizers).To(ContainElement(controllers.Finalizer))
-				expectEvent(b, ossv1.ConditionDeletionBlocked)
+				expectEventNote(b, ossv1.ReasonBucketNotEmpty, left)
 				Expect(acct.calls()[ossapi.OpDeleteObject]+acct.calls()[ossapi.OpDeleteMultipleObjects]+acct.calls()[ossapi.OpAbortMultipartUpload]).
 					To(Equal(deletesBefore), "the operator deleted data")
+
+				// What is left changes: said again.
+				put(name, "more.txt")
+				refresh(b)
+				expectEventNote(b, ossv1.ReasonBucketNotEmpty, "object")
+				Eventually(func() int {
+					n := 0
+					for _, e := range eventsFor(b) {
+						if e.Reason == ossv1.ReasonBucketNotEmpty {
+							n++
+						}
+					}
+					return n
+				}).Should(BeNumerically(">=", 2), "an Event for each change of what is left")
 
 				// Once the user empties it, a refresh lets deletion finish.
 				empty(name)
@@ -286,22 +309,22 @@ var _ = Describe("Bucket", func() {
 				_, ok := bucketState(name)
 				Expect(ok).To(BeFalse())
 			},
-			Entry("an object", func(name string) { put(name, "a.txt") }, "1 object"),
+			Entry("an object", func(name string) { put(name, "a.txt") }, "1 object", "--all-versions"),
 			Entry("an old version under a delete marker", func(name string) {
 				Expect(acct.oss.PutBucketVersioning(ctx, name, &ossapi.VersioningConfiguration{Status: ossapi.VersioningEnabled})).To(Succeed())
 				put(name, "v.txt")
 				Expect(acct.oss.DeleteObject(ctx, name, "v.txt", "")).Error().NotTo(HaveOccurred())
-			}, "1 old version, 1 delete marker"),
+			}, "1 old version, 1 delete marker", "--all-versions"),
 			Entry("only a delete marker", func(name string) {
 				Expect(acct.oss.PutBucketVersioning(ctx, name, &ossapi.VersioningConfiguration{Status: ossapi.VersioningEnabled})).To(Succeed())
 				put(name, "m.txt")
 				vs := versions(name)
 				Expect(acct.oss.DeleteObject(ctx, name, "m.txt", "")).Error().NotTo(HaveOccurred())
 				Expect(acct.oss.DeleteObject(ctx, name, "m.txt", vs[0].VersionID)).Error().NotTo(HaveOccurred())
-			}, "1 delete marker"),
+			}, "1 delete marker", "--all-versions"),
 			Entry("only an unfinished multipart upload", func(name string) {
 				Expect(acct.oss.InitiateMultipartUpload(ctx, name, "big.bin")).Error().NotTo(HaveOccurred())
-			}, "1 unfinished multipart upload"),
+			}, "1 unfinished multipart upload", "multipart uploads"),
 		)
 
 		It("never blocks when the bucket is already gone", func() {
@@ -325,19 +348,23 @@ var _ = Describe("Bucket", func() {
 	})
 
 	Describe("control", func() {
-		It("makes no OSS write while paused, and catches up when unpaused", func() {
+		It("makes no OSS write while paused, shows it as its own state, and catches up when resumed", func() {
 			name := unique("paused")
 			emu.ResetCounters()
 			b := createBucket(ns, name, func(b *ossv1.Bucket) {
 				b.Annotations = map[string]string{ossv1.AnnotationPaused: "true"}
 			})
-			expectCondition(b, ossv1.ConditionReconciling, metav1.ConditionTrue, ossv1.ReasonPaused)
+			expectCondition(b, ossv1.ConditionReady, metav1.ConditionFalse, ossv1.ReasonPaused)
+			Expect(b.Status.Conditions).NotTo(ContainElement(HaveField("Type", ossv1.ConditionReconciling)), "a paused Bucket is not in progress forever")
+			Expect(b.Status.Conditions).NotTo(ContainElement(HaveField("Type", ossv1.ConditionStalled)))
+			expectEvent(b, ossv1.EventPaused)
 			Consistently(func() int { return acct.calls()[ossapi.OpPutBucket] }).WithTimeout(time.Second).Should(BeZero())
 			_, ok := bucketState(name)
 			Expect(ok).To(BeFalse())
 
 			update(b, func(b *ossv1.Bucket) { delete(b.Annotations, ossv1.AnnotationPaused) })
 			expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+			expectEvent(b, ossv1.EventResumed)
 		})
 
 		It("re-observes at once when the refresh annotation changes, and corrects the ACL", func() {
@@ -357,7 +384,7 @@ var _ = Describe("Bucket", func() {
 			name := unique("retagged")
 			b := createBucket(ns, name, func(b *ossv1.Bucket) { b.Spec.Versioning = "Enabled" })
 			expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
-			other := clusterID + "/elsewhere/" + name
+			other := "another-cluster/elsewhere/" + name
 			Expect(acct.oss.PutBucketTags(ctx, name, &ossapi.Tagging{Tags: []ossapi.Tag{{Key: ossv1.OwnershipTagKey, Value: other}}})).To(Succeed())
 			Expect(acct.oss.PutBucketVersioning(ctx, name, &ossapi.VersioningConfiguration{Status: "Suspended"})).To(Succeed())
 			start := acct.calls()
@@ -378,14 +405,30 @@ var _ = Describe("Bucket", func() {
 			b := createBucket(ns, name)
 			expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
 			emu.ResetCounters()
-			refresh(b) // the test's own write: a resync on demand
+			resync(b) // the test's own write: a reconcile exactly like the resync timer's
 			rv := b.ResourceVersion
-			Eventually(func() int { return acct.calls()[ossapi.OpGetBucketInfo] }).Should(BeNumerically(">=", 1), "the refresh re-observed the bucket")
+			Eventually(func() int { return acct.calls()[ossapi.OpGetBucketInfo] }).Should(BeNumerically(">=", 1), "the Bucket was observed again")
 			Consistently(func() string {
 				Expect(k8s.Get(ctx, client.ObjectKeyFromObject(b), b)).To(Succeed())
 				return b.ResourceVersion
 			}).WithTimeout(time.Second).Should(Equal(rv), "the Bucket was written")
 			Expect(acct.calls()).To(Equal(map[string]int{ossapi.OpGetBucketInfo: 1, ossapi.OpGetBucketTags: 1}))
+		})
+
+		It("acknowledges a refresh, and Flux's reconcile request, in status", func() {
+			b := createBucket(ns, unique("ack"))
+			expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+			Expect(b.Status.LastHandledRefresh).To(BeEmpty())
+			emu.ResetCounters()
+			update(b, func(b *ossv1.Bucket) {
+				b.Annotations = map[string]string{ossv1.AnnotationRefresh: "incident-42", ossv1.AnnotationReconcileRequestedAt: "2026-11-30T12:00:00Z"}
+			})
+			Eventually(func(g Gomega) {
+				g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(b), b)).To(Succeed())
+				g.Expect(b.Status.LastHandledRefresh).To(Equal("incident-42"))
+				g.Expect(b.Status.LastHandledReconcileAt).To(Equal("2026-11-30T12:00:00Z"))
+			}).Should(Succeed())
+			Expect(acct.calls()[ossapi.OpGetBucketInfo]).To(BeNumerically(">=", 1), "handled means observed in OSS")
 		})
 	})
 })

@@ -5,64 +5,72 @@ import (
 	"fmt"
 	"sync"
 
-	corev1 "k8s.io/api/core/v1"
-	"sigs.k8s.io/controller-runtime/pkg/reconcile"
-
 	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
 	"github.com/ossoperator/oss-operator/ossapi"
 )
 
-// create creates the bucket. The status is written first with reason Creating, so that a restart
-// between PutBucket and the ownership tag still knows the bucket is this resource's. created is false
-// when the bucket turned out to exist already (created concurrently).
-func (r *BucketReconciler) create(ctx context.Context, conn *Conn, b *ossv1.Bucket) (created bool, err error) {
+// create creates the bucket and brings it to the spec. The status is written first, with reason
+// Creating and status.createdBucket, so that a restart, a failure or a deletion between PutBucket and
+// the ownership tag still knows the bucket is this resource's.
+func (r *BucketReconciler) create(ctx context.Context, b *ossv1.Bucket, prev *ossv1.BucketStatus, conn *Conn) outcome {
 	name := b.BucketName()
-	if !wasCreating(b) {
+	if !wasCreating(&b.Status, name) {
 		b.Status.CreatedBucket = name
-		setReconciling(&b.Status.Conditions, b.Generation, ossv1.ReasonCreating, fmt.Sprintf("Creating bucket %s in %s", name, conn.Region()))
+		b.Status.ObservedGeneration = b.Generation
+		setConditions(&b.Status.Conditions, b.Generation, decideCreating(b, conn.Region()), false)
 		if err := r.Status().Update(ctx, b); err != nil {
-			return false, err
+			return retrying(ossv1.ReasonReconciling, "Recording the creation failed, will retry: "+err.Error(), err)
 		}
 	}
 	// No ACL: a new bucket is private, which Block Public Access (on by default) requires; a public
 	// spec.acl is applied afterwards, where a refusal is reported against the ACL alone. And PutBucket
 	// on a bucket the account already owns (made by someone else since GetBucketInfo) succeeds and
 	// would overwrite its ACL.
-	err = conn.PutBucket(ctx, &ossapi.PutBucketRequest{
+	err := conn.PutBucket(ctx, &ossapi.PutBucketRequest{
 		Bucket: name, ResourceGroupID: b.Spec.ResourceGroupID,
 		StorageClass: ossapi.StorageClass(b.Spec.StorageClass), RedundancyType: ossapi.RedundancyType(b.Spec.RedundancyType),
 	})
-	if ossapi.IsCode(err, ossapi.CodeBucketAlreadyExists) {
-		return false, nil
+	out, created, forget := decideCreate(b, err)
+	if !created {
+		if forget {
+			b.Status.CreatedBucket = ""
+		}
+		b.Status.Settings = carrySettings(b, prev)
+		return out
 	}
-	return err == nil, err
+	return r.settleNew(ctx, b, prev, conn).with(actionEvent{reason: ossv1.EventCreated, action: "Create",
+		message: fmt.Sprintf("Created bucket %s in %s", name, conn.Region())})
 }
 
 // settleNew finishes a bucket created in this reconcile. The ownership tag (with the declared tags),
 // the read-back for the status and the settings are sent at once: the settings are compared with what
 // OSS gives a new bucket, and those that GetBucketInfo reports wait for its answer.
-func (r *BucketReconciler) settleNew(ctx context.Context, conn *Conn, b *ossv1.Bucket, obs *observation) (reconcile.Result, error) {
-	name := b.BucketName()
-	obs.fresh = true
-	obs.tags = tagging(withOwner(b.Spec.Tags, obs.owner))
+func (r *BucketReconciler) settleNew(ctx context.Context, b *ossv1.Bucket, prev *ossv1.BucketStatus, conn *Conn) outcome {
+	name, owner := b.BucketName(), ownerTagValue(r.ClusterID, b)
 	infoReady := make(chan struct{})
-	obs.infoReady = infoReady
+	view := &bucketView{fresh: true, infoReady: infoReady, tags: withOwner(b.Spec.Tags, owner)}
 	var tagErr error
+	var plans []settingPlan
 	var wg sync.WaitGroup
-	wg.Go(func() { tagErr = conn.PutBucketTags(ctx, name, obs.tags) })
+	wg.Go(func() { tagErr = conn.PutBucketTags(ctx, name, tagging(view.tags)) })
 	wg.Go(func() {
 		defer close(infoReady)
-		obs.info, obs.infoErr = conn.GetBucketInfo(ctx, name)
+		view.info, view.infoErr = conn.GetBucketInfo(ctx, name)
 	})
-	out := r.reconcileSettings(ctx, conn, b, obs)
+	wg.Go(func() { plans = settleSettings(ctx, conn, b, prev, owner, view) })
 	wg.Wait()
+
 	if tagErr != nil {
-		return r.fail(ctx, b, "Create", tagErr)
+		// The next reconcile finds the bucket untagged, and as status.createdBucket names it, tags it.
+		b.Status.Settings = uncheckedSettings(b, "not applied yet: the bucket is not tagged as this resource's yet")
+		return ossFailure("Tagging the new bucket "+name, tagErr)
 	}
-	r.Recorder.Eventf(b, nil, corev1.EventTypeNormal, "Created", "Create", "Created bucket %s in %s", name, conn.Region())
-	if obs.infoErr != nil {
-		return r.fail(ctx, b, "Create", obs.infoErr)
+	if view.infoErr != nil {
+		b.Status.Settings = uncheckedSettings(b, "not checked yet: the new bucket could not be read back")
+		return ossFailure("Reading back the new bucket "+name, view.infoErr)
 	}
-	observe(&b.Status, obs.info)
-	return r.reportSettings(b, out, obs.info)
+	recordBucket(&b.Status, view.info)
+	out, statuses := concludeBucket(b, bucketPlan{settings: plans}, nil, view.info.Location, true)
+	b.Status.Settings = statuses
+	return out
 }

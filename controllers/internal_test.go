@@ -29,29 +29,21 @@ func TestOwnerTagValueFitsOSSLimitsAndStaysUnique(t *testing.T) {
 	}
 }
 
-func TestBlockedDeletionBacksOffFrom30sTo5m(t *testing.T) {
-	at := func(ago time.Duration) *ossv1.Bucket {
-		b := &ossv1.Bucket{}
-		b.Status.Conditions = []metav1.Condition{{Type: ossv1.ConditionDeletionBlocked, Status: "True",
-			LastTransitionTime: metav1.NewTime(time.Now().Add(-ago))}}
-		return b
-	}
+func TestPollingGrowsWithTheWaitFromItsFloorTo5m(t *testing.T) {
 	tests := []struct {
-		blockedFor time.Duration
-		min, max   time.Duration
+		waited, floor, want time.Duration
 	}{
-		{0, 30 * time.Second, 30 * time.Second},
-		{20 * time.Second, 30 * time.Second, 30 * time.Second},
-		{2 * time.Minute, 2 * time.Minute, 2*time.Minute + time.Second},
-		{time.Hour, 5 * time.Minute, 5 * time.Minute},
+		{0, blockedFloor, 30 * time.Second},
+		{20 * time.Second, blockedFloor, 30 * time.Second},
+		{2 * time.Minute, blockedFloor, 2 * time.Minute},
+		{time.Hour, blockedFloor, 5 * time.Minute},
+		{0, pollFloor, 10 * time.Second},
+		{time.Hour, pollFloor, 5 * time.Minute},
 	}
 	for _, tc := range tests {
-		if got := blockedRetry(at(tc.blockedFor)); got < tc.min || got > tc.max {
-			t.Errorf("blocked for %v: retry after %v, want in [%v, %v]", tc.blockedFor, got, tc.min, tc.max)
+		if got := pollDelay(tc.waited, tc.floor); got != tc.want {
+			t.Errorf("waited %v (floor %v): retry after %v, want %v", tc.waited, tc.floor, got, tc.want)
 		}
-	}
-	if got := blockedRetry(&ossv1.Bucket{}); got != 30*time.Second {
-		t.Errorf("first retry = %v, want 30s", got)
 	}
 }
 

@@ -38,6 +38,7 @@ func (e *CredentialsError) Error() string { return e.Message }
 type Conn struct {
 	*ossapi.Client
 	AccessKeyID string
+	creds       ossapi.Credentials
 }
 
 // OSSClients builds ossapi clients from AccessKeys and their Secrets, and reuses a client for as long
@@ -58,6 +59,10 @@ type OSSClients struct {
 
 	mu    sync.Mutex
 	cache map[clientKey]*Conn
+	// verified are the last credentials of each AccessKey that OSS accepted, so that a deletion can
+	// finish when the Secret is deleted at the same time (a namespace, a GitOps prune). Only ever used
+	// for deletions, and dropped with the AccessKey.
+	verified map[types.UID]ossapi.Credentials
 }
 
 type clientKey struct {
@@ -99,16 +104,10 @@ func (o *OSSClients) Client(ctx context.Context, ak *ossv1.AccessKey, region str
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := o.config(ak, region)
+	c, err := o.connect(ak, region, creds)
 	if err != nil {
 		return nil, err
 	}
-	cfg.Credentials = ossapi.StaticCredentials(creds)
-	client, err := ossapi.New(cfg)
-	if err != nil {
-		return nil, &CredentialsError{Reason: ossv1.ReasonInsecureEndpoint, Message: err.Error()}
-	}
-	c := &Conn{Client: client, AccessKeyID: creds.AccessKeyID}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.cache == nil {
@@ -124,16 +123,57 @@ func (o *OSSClients) Client(ctx context.Context, ak *ossv1.AccessKey, region str
 	return c, nil
 }
 
+// connect builds a client for the AccessKey's endpoint with creds.
+func (o *OSSClients) connect(ak *ossv1.AccessKey, region string, creds ossapi.Credentials) (*Conn, error) {
+	cfg, err := o.config(ak, region)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Credentials = ossapi.StaticCredentials(creds)
+	client, err := ossapi.New(cfg)
+	if err != nil {
+		return nil, &CredentialsError{Reason: ossv1.ReasonInsecureEndpoint, Message: err.Error()}
+	}
+	return &Conn{Client: client, AccessKeyID: creds.AccessKeyID, creds: creds}, nil
+}
+
+// Verified records that OSS accepted the credentials of c for the AccessKey.
+func (o *OSSClients) Verified(ak *ossv1.AccessKey, c *Conn) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.verified == nil {
+		o.verified = map[types.UID]ossapi.Credentials{}
+	}
+	o.verified[ak.UID] = c.creds
+}
+
+// LastVerified is a client with the AccessKey's last verified credentials, for a deletion whose
+// Secret is gone; false when there are none (never verified, or the operator restarted since).
+func (o *OSSClients) LastVerified(ak *ossv1.AccessKey, region string) (*Conn, bool) {
+	if region == "" {
+		region = ak.Spec.Region
+	}
+	o.mu.Lock()
+	creds, ok := o.verified[ak.UID]
+	o.mu.Unlock()
+	if !ok {
+		return nil, false
+	}
+	c, err := o.connect(ak, region, creds)
+	return c, err == nil
+}
+
 func (o *OSSClients) cached(key clientKey) *Conn {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.cache[key]
 }
 
-// Forget drops the clients of a deleted AccessKey.
+// Forget drops the clients and the verified credentials of a deleted AccessKey.
 func (o *OSSClients) Forget(uid types.UID) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	delete(o.verified, uid)
 	for k := range o.cache {
 		if k.accessKey == uid {
 			delete(o.cache, k)

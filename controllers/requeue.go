@@ -1,12 +1,51 @@
 package controllers
 
 import (
-	"errors"
 	"math/rand/v2"
 	"time"
 
-	"github.com/ossoperator/oss-operator/ossapi"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 )
+
+// When a resource is looked at again is decided here, from the outcome's wait, for both kinds.
+const (
+	// pollFloor is the first delay of a wait no watch reports (a log target made outside the cluster);
+	// blockedFloor that of a deletion waiting for a person (a bucket being emptied). Both grow with
+	// the time spent waiting, up to pollCeiling: no hot loop, and no state beyond the condition's
+	// transition time.
+	pollFloor    = 10 * time.Second
+	blockedFloor = 30 * time.Second
+	pollCeiling  = 5 * time.Minute
+)
+
+// requeue turns an outcome into controller-runtime's answer. waitingSince is when the resource
+// entered its current state (the condition's last transition).
+func requeue(out outcome, resync time.Duration, waitingSince time.Time) (reconcile.Result, error) {
+	switch out.wait {
+	case untilChange:
+		return reconcile.Result{}, nil
+	case backoff:
+		if out.err == nil {
+			return reconcile.Result{Requeue: true}, nil
+		}
+		return reconcile.Result{}, out.err
+	case poll:
+		floor := pollFloor
+		if out.state == deletionBlocked {
+			floor = blockedFloor
+		}
+		return reconcile.Result{RequeueAfter: pollDelay(time.Since(waitingSince), floor)}, nil
+	}
+	if out.state == released {
+		return reconcile.Result{}, nil
+	}
+	return reconcile.Result{RequeueAfter: jitter(resync)}, nil
+}
+
+// pollDelay is as long as the wait so far, at least floor and at most pollCeiling.
+func pollDelay(waited, floor time.Duration) time.Duration {
+	return min(max(waited, floor), pollCeiling)
+}
 
 // jitter spreads resyncs over ±10% of the period, so buckets created together do not all resync in the
 // same second.
@@ -16,27 +55,3 @@ func jitter(d time.Duration) time.Duration {
 	}
 	return d - d/10 + time.Duration(rand.Int64N(int64(d/5)+1))
 }
-
-// isTransient reports whether an OSS call may succeed later without anyone changing anything:
-// throttling, 5xx, timeouts, connection errors, unreadable answers. Everything else (4xx) needs a
-// change of spec, credentials or OSS state.
-func isTransient(err error) bool {
-	if err == nil {
-		return false
-	}
-	var w *waitError
-	if errors.As(err, &w) {
-		return true
-	}
-	if e, ok := ossapi.AsError(err); ok {
-		return e.StatusCode >= 500 || e.StatusCode == 429 || e.StatusCode == 408 || e.Code == ossapi.CodeRequestTimeTooSkewed
-	}
-	// Transport errors, unreadable answers and anything else that is not an OSS error answer.
-	return true
-}
-
-// waitError is a dependency that is expected to appear by itself (a log target bucket applied at the
-// same time): the Bucket stays Reconciling and is retried with backoff.
-type waitError struct{ msg string }
-
-func (e *waitError) Error() string { return e.msg }

@@ -11,11 +11,11 @@ import (
 var aclSetting = facet[ossapi.ACL]{
 	name:    "acl",
 	managed: func(b *ossv1.Bucket) bool { return b.Spec.ACL != "" },
-	desired: func(b *ossv1.Bucket, _ *observation) (ossapi.ACL, error) { return ossapi.ACL(b.Spec.ACL), nil },
+	desired: func(b *ossv1.Bucket, _ string) (ossapi.ACL, error) { return ossapi.ACL(b.Spec.ACL), nil },
 	// A bucket created without an ACL is private.
 	fresh: ossapi.ACLPrivate,
-	observe: func(_ context.Context, _ *Conn, _ *ossv1.Bucket, o *observation) (ossapi.ACL, error) {
-		info, err := o.bucketInfo()
+	observe: func(_ context.Context, _ *Conn, _ *ossv1.Bucket, v *bucketView) (ossapi.ACL, error) {
+		info, err := v.bucketInfo()
 		if err != nil {
 			return "", err
 		}

@@ -12,7 +12,7 @@ import (
 var corsSetting = facet[*ossapi.CORSConfiguration]{
 	name:    "cors",
 	managed: func(b *ossv1.Bucket) bool { return b.Spec.CORS != nil },
-	desired: func(b *ossv1.Bucket, _ *observation) (*ossapi.CORSConfiguration, error) {
+	desired: func(b *ossv1.Bucket, _ string) (*ossapi.CORSConfiguration, error) {
 		cfg := &ossapi.CORSConfiguration{ResponseVary: b.Spec.CORS.ResponseVary}
 		for _, r := range b.Spec.CORS.Rules {
 			cfg.Rules = append(cfg.Rules, ossapi.CORSRule{AllowedOrigins: r.AllowedOrigins, AllowedMethods: r.AllowedMethods,
@@ -20,7 +20,7 @@ var corsSetting = facet[*ossapi.CORSConfiguration]{
 		}
 		return normalizeCORS(cfg), nil
 	},
-	observe: func(ctx context.Context, c *Conn, b *ossv1.Bucket, _ *observation) (*ossapi.CORSConfiguration, error) {
+	observe: func(ctx context.Context, c *Conn, b *ossv1.Bucket, _ *bucketView) (*ossapi.CORSConfiguration, error) {
 		cfg, err := c.GetBucketCors(ctx, b.BucketName())
 		return normalizeCORS(cfg), err
 	},

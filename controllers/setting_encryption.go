@@ -13,13 +13,13 @@ type encryptionValue struct{ algorithm, kmsKeyID, kmsDataEncryption string }
 var encryptionSetting = facet[encryptionValue]{
 	name:    "encryption",
 	managed: func(b *ossv1.Bucket) bool { return b.Spec.Encryption != nil },
-	desired: func(b *ossv1.Bucket, _ *observation) (encryptionValue, error) {
+	desired: func(b *ossv1.Bucket, _ string) (encryptionValue, error) {
 		e := b.Spec.Encryption
 		return encryptionValue{e.Algorithm, e.KMSKeyID, e.KMSDataEncryption}, nil
 	},
 	fromObservation: true,
-	observe: func(_ context.Context, _ *Conn, _ *ossv1.Bucket, o *observation) (encryptionValue, error) {
-		info, err := o.bucketInfo()
+	observe: func(_ context.Context, _ *Conn, _ *ossv1.Bucket, v *bucketView) (encryptionValue, error) {
+		info, err := v.bucketInfo()
 		if err != nil {
 			return encryptionValue{}, err
 		}

@@ -15,10 +15,10 @@ import (
 var lifecycleSetting = facet[*ossapi.LifecycleConfiguration]{
 	name:    "lifecycle",
 	managed: func(b *ossv1.Bucket) bool { return b.Spec.Lifecycle != nil },
-	desired: func(b *ossv1.Bucket, _ *observation) (*ossapi.LifecycleConfiguration, error) {
+	desired: func(b *ossv1.Bucket, _ string) (*ossapi.LifecycleConfiguration, error) {
 		return normalizeLifecycle(lifecycleToOSS(b.Spec.Lifecycle)), nil
 	},
-	observe: func(ctx context.Context, c *Conn, b *ossv1.Bucket, _ *observation) (*ossapi.LifecycleConfiguration, error) {
+	observe: func(ctx context.Context, c *Conn, b *ossv1.Bucket, _ *bucketView) (*ossapi.LifecycleConfiguration, error) {
 		cfg, err := c.GetBucketLifecycle(ctx, b.BucketName())
 		return normalizeLifecycle(cfg), err
 	},

@@ -15,12 +15,12 @@ type loggingValue struct{ bucket, prefix string }
 var loggingSetting = facet[loggingValue]{
 	name:    "logging",
 	managed: func(b *ossv1.Bucket) bool { return b.Spec.Logging != nil },
-	desired: func(b *ossv1.Bucket, _ *observation) (loggingValue, error) {
+	desired: func(b *ossv1.Bucket, _ string) (loggingValue, error) {
 		return loggingValue{b.Spec.Logging.TargetBucket, b.Spec.Logging.TargetPrefix}, nil
 	},
 	fromObservation: true,
-	observe: func(_ context.Context, _ *Conn, _ *ossv1.Bucket, o *observation) (loggingValue, error) {
-		info, err := o.bucketInfo()
+	observe: func(_ context.Context, _ *Conn, _ *ossv1.Bucket, v *bucketView) (loggingValue, error) {
+		info, err := v.bucketInfo()
 		if err != nil {
 			return loggingValue{}, err
 		}
@@ -36,9 +36,17 @@ var loggingSetting = facet[loggingValue]{
 			// A target that does not exist yet (often a Bucket applied with this one) is waited for;
 			// one in another region or account needs a change of spec.
 			if _, ierr := c.GetBucketInfo(ctx, want.bucket); ossapi.IsCode(ierr, ossapi.CodeNoSuchBucket) {
-				return &waitError{fmt.Sprintf("waiting for the log target bucket %q to exist", want.bucket)}
+				return &logTargetMissing{bucket: want.bucket}
 			}
 		}
 		return err
 	},
+}
+
+// logTargetMissing is a log target bucket that does not exist yet, often a Bucket applied with this
+// one: waited for, not an error of the spec.
+type logTargetMissing struct{ bucket string }
+
+func (e *logTargetMissing) Error() string {
+	return fmt.Sprintf("the log target bucket %q does not exist (yet)", e.bucket)
 }

@@ -19,10 +19,10 @@ type policyValue struct {
 var policySetting = facet[policyValue]{
 	name:    "policy",
 	managed: func(b *ossv1.Bucket) bool { return b.Spec.Policy != nil },
-	desired: func(b *ossv1.Bucket, _ *observation) (policyValue, error) {
+	desired: func(b *ossv1.Bucket, _ string) (policyValue, error) {
 		return parsePolicy(*b.Spec.Policy)
 	},
-	observe: func(ctx context.Context, c *Conn, b *ossv1.Bucket, _ *observation) (policyValue, error) {
+	observe: func(ctx context.Context, c *Conn, b *ossv1.Bucket, _ *bucketView) (policyValue, error) {
 		doc, err := c.GetBucketPolicy(ctx, b.BucketName())
 		if err != nil {
 			return policyValue{}, err

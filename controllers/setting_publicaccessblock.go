@@ -11,19 +11,19 @@ import (
 var publicAccessBlockSetting = facet[bool]{
 	name:    "publicAccessBlock",
 	managed: func(b *ossv1.Bucket) bool { return b.Spec.PublicAccessBlock != nil },
-	desired: func(b *ossv1.Bucket, _ *observation) (bool, error) { return *b.Spec.PublicAccessBlock, nil },
+	desired: func(b *ossv1.Bucket, _ string) (bool, error) { return *b.Spec.PublicAccessBlock, nil },
 	// New buckets have Block Public Access on since October 2025, a rollout region by region; the
 	// GetBucketInfo answer for the new bucket says which; on when it does not.
 	fromObservation: true,
-	observe: func(ctx context.Context, c *Conn, b *ossv1.Bucket, o *observation) (bool, error) {
-		info, err := o.bucketInfo()
+	observe: func(ctx context.Context, c *Conn, b *ossv1.Bucket, v *bucketView) (bool, error) {
+		info, err := v.bucketInfo()
 		if err != nil {
 			return false, err
 		}
 		if info.BlockPublicAccess != nil {
 			return *info.BlockPublicAccess, nil
 		}
-		if o.fresh {
+		if v.fresh {
 			return true, nil
 		}
 		cfg, err := c.GetBucketPublicAccessBlock(ctx, b.BucketName())

@@ -20,13 +20,13 @@ var defaultReferer = refererValue{allowEmpty: true, truncateQuery: true}
 var refererSetting = facet[refererValue]{
 	name:    "referer",
 	managed: func(b *ossv1.Bucket) bool { return b.Spec.Referer != nil },
-	desired: func(b *ossv1.Bucket, _ *observation) (refererValue, error) {
+	desired: func(b *ossv1.Bucket, _ string) (refererValue, error) {
 		r := b.Spec.Referer
 		return refererValue{allowEmpty: boolOr(r.AllowEmpty, true), truncateQuery: boolOr(r.AllowTruncateQueryString, true),
 			truncatePath: boolOr(r.TruncatePath, false), allow: nilIfEmpty(r.AllowList), block: nilIfEmpty(r.BlockList)}, nil
 	},
 	fresh: defaultReferer,
-	observe: func(ctx context.Context, c *Conn, b *ossv1.Bucket, _ *observation) (refererValue, error) {
+	observe: func(ctx context.Context, c *Conn, b *ossv1.Bucket, _ *bucketView) (refererValue, error) {
 		cfg, err := c.GetBucketReferer(ctx, b.BucketName())
 		if err != nil {
 			return refererValue{}, err

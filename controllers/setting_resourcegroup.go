@@ -10,12 +10,12 @@ import (
 var resourceGroupSetting = facet[string]{
 	name:    "resourceGroupId",
 	managed: func(b *ossv1.Bucket) bool { return b.Spec.ResourceGroupID != "" },
-	desired: func(b *ossv1.Bucket, _ *observation) (string, error) { return b.Spec.ResourceGroupID, nil },
+	desired: func(b *ossv1.Bucket, _ string) (string, error) { return b.Spec.ResourceGroupID, nil },
 	// A new bucket is in the account's default group, whose ID is not known without reading it;
 	// the reconciler creates buckets in the declared group directly (PutBucket carries it).
 	fromObservation: true,
-	observe: func(_ context.Context, _ *Conn, _ *ossv1.Bucket, o *observation) (string, error) {
-		info, err := o.bucketInfo()
+	observe: func(_ context.Context, _ *Conn, _ *ossv1.Bucket, v *bucketView) (string, error) {
+		info, err := v.bucketInfo()
 		if err != nil {
 			return "", err
 		}

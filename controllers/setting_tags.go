@@ -14,15 +14,16 @@ import (
 var tagsSetting = facet[map[string]string]{
 	name:    "tags",
 	managed: func(b *ossv1.Bucket) bool { return b.Spec.Tags != nil },
-	desired: func(b *ossv1.Bucket, o *observation) (map[string]string, error) {
-		return withOwner(b.Spec.Tags, o.owner), nil
+	desired: func(b *ossv1.Bucket, owner string) (map[string]string, error) {
+		return withOwner(b.Spec.Tags, owner), nil
 	},
 	fromObservation: true,
-	observe: func(_ context.Context, _ *Conn, _ *ossv1.Bucket, o *observation) (map[string]string, error) {
-		if o.tags == nil {
-			return map[string]string{}, nil
+	observe: func(_ context.Context, _ *Conn, _ *ossv1.Bucket, v *bucketView) (map[string]string, error) {
+		tags, err := v.bucketTags()
+		if tags == nil {
+			tags = map[string]string{}
 		}
-		return o.tags.Map(), nil
+		return tags, err
 	},
 	apply: func(ctx context.Context, c *Conn, b *ossv1.Bucket, want map[string]string) error {
 		return c.PutBucketTags(ctx, b.BucketName(), tagging(want))

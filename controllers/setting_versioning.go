@@ -11,11 +11,11 @@ import (
 var versioningSetting = facet[string]{
 	name:    "versioning",
 	managed: func(b *ossv1.Bucket) bool { return b.Spec.Versioning != "" },
-	desired: func(b *ossv1.Bucket, _ *observation) (string, error) { return b.Spec.Versioning, nil },
+	desired: func(b *ossv1.Bucket, _ string) (string, error) { return b.Spec.Versioning, nil },
 	// Versioning is off on a new bucket.
 	fresh: "",
-	observe: func(_ context.Context, _ *Conn, _ *ossv1.Bucket, o *observation) (string, error) {
-		info, err := o.bucketInfo()
+	observe: func(_ context.Context, _ *Conn, _ *ossv1.Bucket, v *bucketView) (string, error) {
+		info, err := v.bucketInfo()
 		if err != nil {
 			return "", err
 		}

@@ -18,7 +18,7 @@ type websiteValue struct {
 var websiteSetting = facet[websiteValue]{
 	name:    "website",
 	managed: func(b *ossv1.Bucket) bool { return b.Spec.Website != nil },
-	desired: func(b *ossv1.Bucket, _ *observation) (websiteValue, error) {
+	desired: func(b *ossv1.Bucket, _ string) (websiteValue, error) {
 		var v websiteValue
 		w := b.Spec.Website
 		if w.IndexDocument != nil {
@@ -32,7 +32,7 @@ var websiteSetting = facet[websiteValue]{
 		}
 		return v, nil
 	},
-	observe: func(ctx context.Context, c *Conn, b *ossv1.Bucket, _ *observation) (websiteValue, error) {
+	observe: func(ctx context.Context, c *Conn, b *ossv1.Bucket, _ *bucketView) (websiteValue, error) {
 		cfg, err := c.GetBucketWebsite(ctx, b.BucketName())
 		if err != nil || cfg == nil {
 			return websiteValue{}, err

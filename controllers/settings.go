@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"reflect"
-	"strings"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -14,32 +13,43 @@ import (
 	"github.com/ossoperator/oss-operator/ossapi"
 )
 
-// Every bucket setting is managed the same way, by a setting: absent from the spec it is not
-// managed at all; present but empty it is removed; present it is made equal. Each setting is one
-// file (setting_*.go) that fills in a facet; adding an OSS setting means adding one such file and
-// listing it in bucketSettings.
+// Every bucket setting is managed the same way, by a facet: absent from the spec it is not managed at
+// all; present but empty it is removed; present it is made equal. Each setting is one file
+// (setting_*.go) that fills in a facet; adding an OSS setting means adding one such file and listing
+// it in bucketSettings. What to write is decided by planSettings, a pure function of the spec, the
+// values read and the previous status.
 
-// observation is what the reconciler knows about the bucket when the settings run: the GetBucketInfo
-// answer, the tags it read for the ownership check (or wrote, for a new bucket), and whether the
-// bucket was created in this reconcile (then a setting starts from OSS's default for a new bucket,
-// fresh, unless it comes from the observation; nothing is read).
-type observation struct {
-	// info is the GetBucketInfo answer. For a bucket just created it is read while the settings run:
-	// then infoReady is closed once info or infoErr is set; read it with bucketInfo.
+// bucketView is what a setting sees of the bucket besides the spec: the GetBucketInfo answer (for a
+// bucket just created, the read-back in flight), the tags already read, and whether the bucket was
+// created in this reconcile (then a setting starts from OSS's default for a new bucket, and reads
+// nothing unless the value comes from the view).
+type bucketView struct {
+	// info is the GetBucketInfo answer. While it is being read, infoReady is open: read it with
+	// bucketInfo.
 	info      *ossapi.BucketInfo
-	infoReady <-chan struct{}
 	infoErr   error
-	tags      *ossapi.Tagging
+	infoReady <-chan struct{}
+	// tags are the bucket's tags (nil: untagged), read at the same time when tagsReady is set.
+	tags      map[string]string
+	tagsErr   error
+	tagsReady <-chan struct{}
 	fresh     bool
-	owner     string // the ownership tag value of this resource
 }
 
 // bucketInfo is the GetBucketInfo answer, waited for if it is still being read.
-func (o *observation) bucketInfo() (*ossapi.BucketInfo, error) {
-	if o.infoReady != nil {
-		<-o.infoReady
+func (v *bucketView) bucketInfo() (*ossapi.BucketInfo, error) {
+	if v.infoReady != nil {
+		<-v.infoReady
 	}
-	return o.info, o.infoErr
+	return v.info, v.infoErr
+}
+
+// bucketTags are the tags, waited for if they are still being read.
+func (v *bucketView) bucketTags() (map[string]string, error) {
+	if v.tagsReady != nil {
+		<-v.tagsReady
+	}
+	return v.tags, v.tagsErr
 }
 
 // facet describes one setting. T is its normalized value: two values are equal when OSS holds the
@@ -49,12 +59,13 @@ type facet[T any] struct {
 	name string
 	// managed reports whether the spec declares the setting.
 	managed func(b *ossv1.Bucket) bool
-	// desired is the value the spec asks for. An error is a spec OSS cannot take (it names the field).
-	desired func(b *ossv1.Bucket, o *observation) (T, error)
+	// desired is the value the spec asks for, given the bucket's ownership tag value. An error is a
+	// spec OSS cannot take (it says what is wrong with the field).
+	desired func(b *ossv1.Bucket, owner string) (T, error)
 	// fresh is the value of a bucket OSS has just created.
 	fresh T
-	// observe reads the current value, from the observation when GetBucketInfo reports it.
-	observe func(ctx context.Context, c *Conn, b *ossv1.Bucket, o *observation) (T, error)
+	// observe reads the current value, from the view when GetBucketInfo reports it.
+	observe func(ctx context.Context, c *Conn, b *ossv1.Bucket, v *bucketView) (T, error)
 	// fromObservation says observe makes no call of its own for a bucket just created (the value is in
 	// GetBucketInfo's answer or the tags already read), so it is used instead of fresh.
 	fromObservation bool
@@ -68,44 +79,35 @@ type facet[T any] struct {
 type setting interface {
 	settingName() string
 	isManaged(b *ossv1.Bucket) bool
-	reconcile(ctx context.Context, c *Conn, b *ossv1.Bucket, o *observation, dryRun bool) settingResult
-}
-
-// settingResult is what reconciling one setting found and did.
-type settingResult struct {
-	changed bool  // OSS differed from the spec (and was corrected unless dryRun)
-	err     error // reading or writing failed
-	invalid bool  // the spec itself cannot be applied (err says why)
+	want(b *ossv1.Bucket, owner string) (any, error)
+	// current is the value in OSS: read, taken from the view, or a new bucket's default.
+	current(ctx context.Context, c *Conn, b *ossv1.Bucket, v *bucketView) (any, error)
+	same(want, got any) bool
+	write(ctx context.Context, c *Conn, b *ossv1.Bucket, want any) error
 }
 
 func (f facet[T]) settingName() string            { return f.name }
 func (f facet[T]) isManaged(b *ossv1.Bucket) bool { return f.managed(b) }
 
-func (f facet[T]) reconcile(ctx context.Context, c *Conn, b *ossv1.Bucket, o *observation, dryRun bool) settingResult {
-	want, err := f.desired(b, o)
-	if err != nil {
-		return settingResult{err: err, invalid: true}
+func (f facet[T]) want(b *ossv1.Bucket, owner string) (any, error) { return f.desired(b, owner) }
+
+func (f facet[T]) current(ctx context.Context, c *Conn, b *ossv1.Bucket, v *bucketView) (any, error) {
+	if v.fresh && !f.fromObservation {
+		return f.fresh, nil
 	}
-	got := f.fresh
-	if !o.fresh || f.fromObservation {
-		if got, err = f.observe(ctx, c, b, o); err != nil {
-			return settingResult{err: fmt.Errorf("reading: %w", err)}
-		}
+	return f.observe(ctx, c, b, v)
+}
+
+func (f facet[T]) same(want, got any) bool {
+	w, g := want.(T), got.(T)
+	if f.equal == nil {
+		return reflect.DeepEqual(w, g)
 	}
-	equal := f.equal
-	if equal == nil {
-		equal = func(a, b T) bool { return reflect.DeepEqual(a, b) }
-	}
-	if equal(want, got) {
-		return settingResult{}
-	}
-	if dryRun {
-		return settingResult{changed: true}
-	}
-	if err := f.apply(ctx, c, b, want); err != nil {
-		return settingResult{changed: true, err: err}
-	}
-	return settingResult{changed: true}
+	return f.equal(w, g)
+}
+
+func (f facet[T]) write(ctx context.Context, c *Conn, b *ossv1.Bucket, want any) error {
+	return f.apply(ctx, c, b, want.(T))
 }
 
 // bucketSettings in the order they are reported in status.settings.
@@ -124,87 +126,175 @@ var bucketSettings = []setting{
 	websiteSetting,
 }
 
-// settingsAfter lists, for a setting, the settings that must be reconciled before it when both are
-// managed; all others are reconciled at the same time. Block Public Access is switched off before a
+// settingsAfter lists, for a setting, the settings that must be written before it when both are
+// managed; all others are written at the same time. Block Public Access is switched off before a
 // public ACL or policy is applied: OSS refuses them while it is on.
 var settingsAfter = map[string][]string{
 	aclSetting.name:    {publicAccessBlockSetting.name},
 	policySetting.name: {publicAccessBlockSetting.name},
 }
 
-// driftCorrected counts settings found different from the spec and corrected, by setting.
+// driftCorrected counts settings found different from the spec in OSS and corrected, by setting.
 var driftCorrected = prometheus.NewCounterVec(prometheus.CounterOpts{
 	Name: "ossoperator_bucket_setting_drift_corrected_total",
-	Help: "Bucket settings found different from the spec in OSS and corrected, by setting.",
+	Help: "Bucket settings found changed in OSS behind the operator's back and corrected, by setting. Applying a changed spec is not counted.",
 }, []string{"setting"})
 
 func init() { ctrlmetrics.Registry.MustRegister(driftCorrected) }
 
-// settingsOutcome sums up one pass over the settings.
-type settingsOutcome struct {
-	statuses  []ossv1.SettingStatus
-	failed    []string // "spec.x: message", terminal
-	transient []string // "spec.x: message"
-	pending   []string // paused: settings that would be written
-	corrected []string // drift corrected this pass (not on creation)
-}
-
-// reconcileSettings brings every managed setting to the spec. Settings are distinct sub-resources in
-// OSS, so they are read and written concurrently, except where settingsAfter orders them: a bucket's
-// settings cost about one OSS round trip, not one per setting. A setting OSS refuses does not stop
-// the others.
-func (r *BucketReconciler) reconcileSettings(ctx context.Context, c *Conn, b *ossv1.Bucket, o *observation) settingsOutcome {
-	paused := isPaused(b)
-	var managed []setting
-	done := map[string]chan struct{}{}
+// managedSettings are the settings the spec declares, in bucketSettings' order.
+func managedSettings(b *ossv1.Bucket) []setting {
+	var out []setting
 	for _, s := range bucketSettings {
 		if s.isManaged(b) {
-			managed = append(managed, s)
-			done[s.settingName()] = make(chan struct{})
+			out = append(out, s)
 		}
 	}
-	results := make([]settingResult, len(managed))
+	return out
+}
+
+// specErrors are the spec's settings that OSS could never take (a policy that is not JSON), found
+// before anything is written.
+func specErrors(b *ossv1.Bucket) []string {
+	var msgs []string
+	for _, s := range managedSettings(b) {
+		if _, err := s.want(b, ""); err != nil {
+			msgs = append(msgs, fmt.Sprintf("spec.%s: %v", s.settingName(), err))
+		}
+	}
+	return msgs
+}
+
+// settingValue is what was found in OSS for one setting.
+type settingValue struct {
+	got any
+	err error
+}
+
+// readSettings reads every managed setting at once: they are distinct sub-resources in OSS, so a
+// bucket's settings cost about one round trip, not one per setting.
+func readSettings(ctx context.Context, c *Conn, b *ossv1.Bucket, v *bucketView) map[string]settingValue {
+	managed := managedSettings(b)
+	values := make([]settingValue, len(managed))
 	var wg sync.WaitGroup
 	for i, s := range managed {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
+			got, err := s.current(ctx, c, b, v)
+			values[i] = settingValue{got: got, err: err}
+		})
+	}
+	wg.Wait()
+	out := make(map[string]settingValue, len(managed))
+	for i, s := range managed {
+		out[s.settingName()] = values[i]
+	}
+	return out
+}
+
+// settingPlan is the decision for one managed setting, and then what came of it.
+type settingPlan struct {
+	name string
+	want any
+	// write: OSS differs from the spec and is written; pending: it differs and is not (paused).
+	write, pending bool
+	// drift: the difference is a change made in OSS behind the operator's back (the operator had this
+	// very spec in sync), not a spec that changed.
+	drift bool
+	// readErr is the failure to read the setting; writeErr the failure to write it.
+	readErr, writeErr error
+}
+
+// planSetting decides one setting from the value found in OSS. prev is the status before this
+// reconcile: its settings describe its observedGeneration.
+func planSetting(s setting, b *ossv1.Bucket, prev *ossv1.BucketStatus, owner string, v settingValue, paused bool) settingPlan {
+	p := settingPlan{name: s.settingName()}
+	want, err := s.want(b, owner)
+	if err != nil {
+		// specErrors refused the spec before anything ran; kept so that a plan is always complete.
+		p.readErr = err
+		return p
+	}
+	p.want = want
+	if v.err != nil {
+		p.readErr = v.err
+		return p
+	}
+	if s.same(want, v.got) {
+		return p
+	}
+	p.drift = prev.ObservedGeneration == b.Generation && settingInSync(prev, p.name)
+	if paused {
+		p.pending = true
+	} else {
+		p.write = true
+	}
+	return p
+}
+
+// planSettings decides every managed setting from the values read.
+func planSettings(b *ossv1.Bucket, prev *ossv1.BucketStatus, owner string, values map[string]settingValue, paused bool) []settingPlan {
+	var plans []settingPlan
+	for _, s := range managedSettings(b) {
+		plans = append(plans, planSetting(s, b, prev, owner, values[s.settingName()], paused))
+	}
+	return plans
+}
+
+func settingInSync(st *ossv1.BucketStatus, name string) bool {
+	for _, s := range st.Settings {
+		if s.Name == name {
+			return s.InSync
+		}
+	}
+	return false
+}
+
+// inOrder runs step for each managed setting at once, except that a setting waits until the steps
+// of the settings it comes after (settingsAfter) are done.
+func inOrder(managed []setting, step func(i int, s setting)) {
+	done := map[string]chan struct{}{}
+	for _, s := range managed {
+		done[s.settingName()] = make(chan struct{})
+	}
+	var wg sync.WaitGroup
+	for i, s := range managed {
+		wg.Go(func() {
 			defer close(done[s.settingName()])
 			for _, first := range settingsAfter[s.settingName()] {
 				if ch, ok := done[first]; ok {
 					<-ch
 				}
 			}
-			results[i] = s.reconcile(ctx, c, b, o, paused)
-		}()
+			step(i, s)
+		})
 	}
 	wg.Wait()
-
-	var out settingsOutcome
-	for i, s := range managed {
-		name, res := s.settingName(), results[i]
-		st := ossv1.SettingStatus{Name: name, InSync: true}
-		switch {
-		case res.err != nil:
-			st.InSync = false
-			st.Message = truncate(res.err.Error())
-			msg := fmt.Sprintf("spec.%s: %v", name, res.err)
-			if !res.invalid && isTransient(res.err) {
-				out.transient = append(out.transient, msg)
-			} else {
-				out.failed = append(out.failed, msg)
-			}
-		case res.changed && paused:
-			st.InSync = false
-			st.Message = "differs from the spec; not corrected while paused"
-			out.pending = append(out.pending, name)
-		case res.changed && !o.fresh:
-			out.corrected = append(out.corrected, name)
-			driftCorrected.WithLabelValues(name).Inc()
-		}
-		out.statuses = append(out.statuses, st)
-	}
-	return out
 }
 
-func joinLines(msgs []string) string { return strings.Join(msgs, "; ") }
+// writeSettings makes the writes the plans ask for, at once but in settingsAfter's order, and records
+// their errors in the plans.
+func writeSettings(ctx context.Context, c *Conn, b *ossv1.Bucket, plans []settingPlan) {
+	managed := managedSettings(b)
+	inOrder(managed, func(i int, s setting) {
+		if plans[i].write {
+			plans[i].writeErr = s.write(ctx, c, b, plans[i].want)
+		}
+	})
+}
+
+// settleSettings brings the settings of a bucket just created to the spec: each is compared with
+// what OSS gives a new bucket (or, for those GetBucketInfo reports, with the read-back in flight) and
+// written at once, so the settings cost one round trip after PutBucket, sent with the ownership tag.
+func settleSettings(ctx context.Context, c *Conn, b *ossv1.Bucket, prev *ossv1.BucketStatus, owner string, v *bucketView) []settingPlan {
+	managed := managedSettings(b)
+	plans := make([]settingPlan, len(managed))
+	inOrder(managed, func(i int, s setting) {
+		got, err := s.current(ctx, c, b, v)
+		plans[i] = planSetting(s, b, prev, owner, settingValue{got: got, err: err}, false)
+		plans[i].drift = false // a new bucket has no drift
+		if plans[i].write {
+			plans[i].writeErr = s.write(ctx, c, b, plans[i].want)
+		}
+	})
+	return plans
+}

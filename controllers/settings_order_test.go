@@ -28,14 +28,14 @@ func TestPublicSettingsWaitForBlockPublicAccess(t *testing.T) {
 	b.Spec.Policy = ptr.To(`{"Version":"1","Statement":[{"Effect":"Allow","Action":["oss:GetObject"],"Principal":["*"],"Resource":["acs:oss:*:*:` + name + `/*"]}]}`)
 	b.Spec.Versioning = "Enabled"
 	b.Spec.Tags = map[string]string{"team": "a"}
-	r := &BucketReconciler{}
-	out := r.reconcileSettings(ctx, &Conn{Client: client}, b, &observation{info: info, fresh: true, owner: "c/ns/" + name})
-
-	if len(out.failed)+len(out.transient) > 0 {
-		t.Fatalf("settings failed: %s", strings.Join(append(out.failed, out.transient...), "; "))
+	owner := "c/ns/" + name
+	plans := settleSettings(ctx, &Conn{Client: client}, b, &ossv1.BucketStatus{}, owner, &bucketView{info: info, fresh: true, tags: withOwner(b.Spec.Tags, owner)})
+	out, statuses := concludeBucket(b, bucketPlan{settings: plans}, nil, info.Location, true)
+	if out.state != ready {
+		t.Fatalf("settings failed: %s", out.message)
 	}
 	var names []string
-	for _, st := range out.statuses {
+	for _, st := range statuses {
 		if !st.InSync {
 			t.Errorf("%s not in sync: %s", st.Name, st.Message)
 		}
@@ -62,9 +62,9 @@ func TestNewBucketWithoutBlockPublicAccessGetsIt(t *testing.T) {
 	ctx := context.Background()
 	b := &ossv1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name}}
 	b.Spec.PublicAccessBlock = ptr.To(true)
-	out := (&BucketReconciler{}).reconcileSettings(ctx, &Conn{Client: client}, b, &observation{info: info, fresh: true})
-	if len(out.failed)+len(out.transient) > 0 {
-		t.Fatalf("settings failed: %s", strings.Join(append(out.failed, out.transient...), "; "))
+	plans := settleSettings(ctx, &Conn{Client: client}, b, &ossv1.BucketStatus{}, "c/ns/"+name, &bucketView{info: info, fresh: true})
+	if out, _ := concludeBucket(b, bucketPlan{settings: plans}, nil, info.Location, true); out.state != ready {
+		t.Fatalf("settings failed: %s", out.message)
 	}
 	cfg, err := client.GetBucketPublicAccessBlock(ctx, name)
 	if err != nil || !cfg.BlockPublicAccess {

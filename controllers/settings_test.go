@@ -125,7 +125,7 @@ var _ = Describe("Bucket settings", func() {
 
 		By("a steady resync reads once per setting GetBucketInfo does not report, and writes nothing")
 		emu.ResetCounters()
-		refresh(b)
+		resync(b)
 		rv := b.ResourceVersion
 		want := map[string]int{ossapi.OpGetBucketInfo: 1, ossapi.OpGetBucketTags: 1, ossapi.OpGetBucketLifecycle: 1,
 			ossapi.OpGetBucketCors: 1, ossapi.OpGetBucketPolicy: 1, ossapi.OpGetBucketReferer: 1, ossapi.OpGetBucketWebsite: 1}
@@ -175,6 +175,39 @@ var _ = Describe("Bucket settings", func() {
 		Expect(driftMetric("lifecycle")).To(Equal(before + 1))
 	})
 
+	It("reports a changed spec as an update, never as drift", func() {
+		name := unique("update")
+		b := createBucket(ns, name, func(b *ossv1.Bucket) {
+			b.Spec.Tags = map[string]string{"team": "data"}
+			b.Spec.Lifecycle = &ossv1.Lifecycle{Rules: []ossv1.LifecycleRule{{ID: "r", Prefix: "tmp/", Expiration: &ossv1.LifecycleExpiration{Days: ptr.To[int32](1)}}}}
+		})
+		expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+		tagsBefore, lifecycleBefore := driftMetric("tags"), driftMetric("lifecycle")
+
+		update(b, func(b *ossv1.Bucket) {
+			b.Spec.Tags = map[string]string{"team": "analytics"}
+			b.Spec.Lifecycle.Rules[0].Expiration.Days = ptr.To[int32](7)
+		})
+		expectEventNote(b, ossv1.EventUpdated, "spec.lifecycle")
+		expectEventNote(b, ossv1.EventUpdated, "spec.tags")
+		expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+		Expect(b.Status.ObservedGeneration).To(Equal(b.Generation))
+		got, _ := bucketState(name)
+		Expect(got.Tags).To(HaveKeyWithValue("team", "analytics"))
+		Expect(*got.Lifecycle.Rules[0].Expiration.Days).To(Equal(7))
+		for _, e := range eventsFor(b) {
+			Expect(e.Reason).NotTo(Equal(ossv1.EventDriftCorrected), "a spec change reported as drift: %s", e.Note)
+		}
+		Expect(driftMetric("tags")).To(Equal(tagsBefore))
+		Expect(driftMetric("lifecycle")).To(Equal(lifecycleBefore))
+
+		By("a change behind Kubernetes' back after that is drift")
+		Expect(acct.oss.PutBucketTags(ctx, name, &ossapi.Tagging{Tags: []ossapi.Tag{{Key: "team", Value: "by-hand"}, {Key: ossv1.OwnershipTagKey, Value: ownerTag(ns, name)}}})).To(Succeed())
+		refresh(b)
+		expectEventNote(b, ossv1.EventDriftCorrected, "spec.tags")
+		Expect(driftMetric("tags")).To(Equal(tagsBefore + 1))
+	})
+
 	It("removes a setting declared empty, and keeps the ownership tag", func() {
 		name := unique("empty")
 		b := createBucket(ns, name, everySetting(name, logs))
@@ -211,7 +244,7 @@ var _ = Describe("Bucket settings", func() {
 		Expect(acct.oss.PutBucketLifecycle(ctx, name, &ossapi.LifecycleConfiguration{Rules: []ossapi.LifecycleRule{{ID: "hand-made", Status: "Enabled", Expiration: &ossapi.LifecycleExpiration{Days: ptr.To(3)}}}})).To(Succeed())
 		Expect(acct.oss.PutBucketCors(ctx, name, &ossapi.CORSConfiguration{Rules: []ossapi.CORSRule{{AllowedOrigins: []string{"*"}, AllowedMethods: []string{"GET"}}}})).To(Succeed())
 		emu.ResetCounters()
-		refresh(b)
+		resync(b)
 		Eventually(acct.calls).Should(Equal(map[string]int{ossapi.OpGetBucketInfo: 1, ossapi.OpGetBucketTags: 1}))
 		Consistently(acct.calls).WithTimeout(time.Second).Should(Equal(map[string]int{ossapi.OpGetBucketInfo: 1, ossapi.OpGetBucketTags: 1}))
 		got, _ := bucketState(name)
@@ -245,11 +278,24 @@ var _ = Describe("Bucket settings", func() {
 		expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
 	})
 
-	It("refuses a policy that is not JSON without calling OSS for it", func() {
-		b := createBucket(ns, unique("badpolicy"), func(b *ossv1.Bucket) { b.Spec.Policy = ptr.To("{not json") })
-		expectCondition(b, ossv1.ConditionStalled, metav1.ConditionTrue, ossv1.ReasonOSSRejected)
+	It("refuses a spec it cannot apply before writing anything to OSS, PutBucket included", func() {
+		name := unique("badpolicy")
+		emu.ResetCounters()
+		b := createBucket(ns, name, func(b *ossv1.Bucket) {
+			b.Spec.Policy = ptr.To("{not json")
+			b.Spec.Versioning = "Enabled"
+		})
+		expectCondition(b, ossv1.ConditionStalled, metav1.ConditionTrue, ossv1.ReasonInvalidSpec)
 		Expect(readyMessage(b)).To(ContainSubstring("spec.policy: not a JSON document"))
-		Expect(acct.calls()[ossapi.OpPutBucketPolicy]).To(BeZero())
+		Expect(acct.writes()).To(BeEmpty())
+		_, ok := bucketState(name)
+		Expect(ok).To(BeFalse(), "no bucket was created for a spec that cannot be applied")
+
+		// A policy that grants another account access, not the public: fine with Block Public Access on.
+		update(b, func(b *ossv1.Bucket) {
+			b.Spec.Policy = ptr.To(`{"Version":"1","Statement":[{"Effect":"Allow","Action":["oss:GetObject"],"Principal":["1234567890123456"],"Resource":["acs:oss:*:*:` + name + `/*"]}]}`)
+		})
+		expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
 	})
 
 	It("writes nothing while paused and says what differs", func() {
@@ -261,13 +307,16 @@ var _ = Describe("Bucket settings", func() {
 			b.Spec.Tags = map[string]string{"a": "2"}
 			b.Spec.Versioning = "Enabled"
 		})
-		expectCondition(b, ossv1.ConditionReconciling, metav1.ConditionTrue, ossv1.ReasonPaused)
+		expectCondition(b, ossv1.ConditionReady, metav1.ConditionFalse, ossv1.ReasonPaused)
 		Expect(readyMessage(b)).To(And(ContainSubstring("tags"), ContainSubstring("versioning")))
+		Expect(b.Status.Conditions).NotTo(ContainElement(HaveField("Type", ossv1.ConditionReconciling)))
+		expectEvent(b, ossv1.EventPaused)
 		got, _ := bucketState(name)
 		Expect(got.Tags).To(HaveKeyWithValue("a", "1"))
 		Expect(got.Versioning).To(BeEmpty())
 		update(b, func(b *ossv1.Bucket) { delete(b.Annotations, ossv1.AnnotationPaused) })
 		expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+		expectEvent(b, ossv1.EventResumed)
 		got, _ = bucketState(name)
 		Expect(got.Tags).To(HaveKeyWithValue("a", "2"))
 	})
@@ -279,8 +328,8 @@ var _ = Describe("Bucket settings that depend on another bucket", func() {
 		acct = newAccountAccessKey(ns)
 		target := unique("late-logs")
 		b := createBucket(ns, unique("logged"), func(b *ossv1.Bucket) { b.Spec.Logging = &ossv1.Logging{TargetBucket: target} })
-		expectCondition(b, ossv1.ConditionReconciling, metav1.ConditionTrue, ossv1.ReasonOSSUnavailable)
-		Expect(readyMessage(b)).To(ContainSubstring("waiting for the log target bucket"))
+		expectCondition(b, ossv1.ConditionReconciling, metav1.ConditionTrue, ossv1.ReasonLogTargetNotFound)
+		Expect(readyMessage(b)).To(And(ContainSubstring(target), ContainSubstring("spec.logging.targetBucket")))
 		createBucket(ns, target)
 		expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
 	})

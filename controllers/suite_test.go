@@ -31,10 +31,12 @@ import (
 	"github.com/ossoperator/oss-operator/controllers"
 	"github.com/ossoperator/oss-operator/ossapi"
 	"github.com/ossoperator/oss-operator/ossapi/osstest"
+	"github.com/ossoperator/oss-operator/test/controlplane"
 )
 
-// The suite runs the controllers against a real kube-apiserver and etcd (envtest) and the OSS
-// emulator, and asserts on what a user sees: status, conditions, Events, and the emulated account.
+// The suite runs the controllers against a real kube-apiserver and etcd (envtest), with Kubernetes' own
+// namespace controller and garbage collector (kube-controller-manager), and the OSS emulator, and
+// asserts on what a user sees: status, conditions, Events, logs, and the emulated account.
 
 const (
 	clusterID = "test-cluster"
@@ -51,6 +53,7 @@ var (
 	ctx       context.Context
 	cancel    context.CancelFunc
 	testEnv   *envtest.Environment
+	kcm       *controlplane.ControllerManager
 	k8s       client.Client
 	emu       *osstest.Server
 	ossA      *ossapi.Client // account A, for seeding and checking OSS state out of band
@@ -66,8 +69,9 @@ func TestControllers(t *testing.T) {
 
 var _ = BeforeSuite(func() {
 	Expect(os.Getenv("KUBEBUILDER_ASSETS")).NotTo(BeEmpty(), "KUBEBUILDER_ASSETS is not set: run the tests with `make test`, which builds the envtest control plane (make envtest)")
-	// Logs at the highest verbosity go to a buffer the security test searches for secrets.
-	logf.SetLogger(zap.New(zap.WriteTo(logBuffer), zap.UseDevMode(true), zap.Level(zapLevel(-10))))
+	// Logs at the highest verbosity, as JSON lines, go to a buffer the security test searches for
+	// secrets and the log tests read.
+	logf.SetLogger(zap.New(zap.WriteTo(logBuffer), zap.JSONEncoder(), zap.Level(zapLevel(-10))))
 	ctx, cancel = context.WithCancel(context.Background())
 	// A loaded CI machine answers slower than a developer's: waits are generous, polls frequent.
 	SetDefaultEventuallyTimeout(20 * time.Second)
@@ -78,6 +82,8 @@ var _ = BeforeSuite(func() {
 		ErrorIfCRDPathMissing: true,
 	}
 	cfg, err := testEnv.Start()
+	Expect(err).NotTo(HaveOccurred())
+	kcm, err = controlplane.StartControllerManager(testEnv)
 	Expect(err).NotTo(HaveOccurred())
 
 	scheme := runtime.NewScheme()
@@ -127,6 +133,9 @@ var _ = AfterSuite(func() {
 	}
 	if emu != nil {
 		emu.Close()
+	}
+	if kcm != nil {
+		Expect(kcm.Stop()).To(Succeed())
 	}
 	if testEnv != nil {
 		Expect(testEnv.Stop()).To(Succeed())
@@ -292,8 +301,44 @@ func expectEvent(obj client.Object, reason string) {
 	}).WithTimeout(20*time.Second).WithPolling(100*time.Millisecond).Should(ContainElement(reason), "Event %s about %s", reason, obj.GetName())
 }
 
+// expectEventNote waits for an Event with the reason about obj whose note contains text.
+func expectEventNote(obj client.Object, reason, text string) {
+	GinkgoHelper()
+	Eventually(func() []string {
+		var notes []string
+		for _, e := range eventsFor(obj) {
+			if e.Reason == reason {
+				notes = append(notes, e.Note)
+			}
+		}
+		return notes
+	}).WithTimeout(20*time.Second).WithPolling(100*time.Millisecond).Should(ContainElement(ContainSubstring(text)), "Event %s about %s saying %q", reason, obj.GetName(), text)
+}
+
+// conditionOf is obj's condition of that type, or nil.
+func conditionOf(obj client.Object, typ string) *metav1.Condition {
+	for i, c := range conditionsOf(obj) {
+		if c.Type == typ {
+			return &conditionsOf(obj)[i]
+		}
+	}
+	return nil
+}
+
+// resync changes an annotation the operator does not interpret: it reconciles obj once, exactly as
+// its resync timer does, without anything to acknowledge.
+func resync(obj client.Object) {
+	GinkgoHelper()
+	setAnnotation(obj, "test.ossoperator.io/resync", fmt.Sprint(time.Now().UnixNano()))
+}
+
 // refresh bumps the refresh annotation, asking for an immediate re-observe.
 func refresh(obj client.Object) {
+	GinkgoHelper()
+	setAnnotation(obj, ossv1.AnnotationRefresh, fmt.Sprint(time.Now().UnixNano()))
+}
+
+func setAnnotation(obj client.Object, key, value string) {
 	GinkgoHelper()
 	Eventually(func() error {
 		if err := k8s.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
@@ -303,7 +348,7 @@ func refresh(obj client.Object) {
 		if a == nil {
 			a = map[string]string{}
 		}
-		a[ossv1.AnnotationRefresh] = fmt.Sprint(time.Now().UnixNano())
+		a[key] = value
 		obj.SetAnnotations(a)
 		return k8s.Update(ctx, obj)
 	}).Should(Succeed())

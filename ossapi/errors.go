@@ -56,7 +56,14 @@ type Error struct {
 	EC         string // OSS error-center code, e.g. 0015-00000101
 }
 
-func (e *Error) Error() string {
+func (e *Error) Error() string { return e.format(true) }
+
+// Brief is the error without its request ID: the same for every occurrence of the same refusal, so a
+// status or an Event that quotes it changes only when the refusal does. The EC stays: it names the
+// refusal in Alibaba Cloud's error center.
+func (e *Error) Brief() string { return e.format(false) }
+
+func (e *Error) format(withRequestID bool) string {
 	var b strings.Builder
 	b.WriteString("oss: ")
 	b.WriteString(e.Operation)
@@ -69,7 +76,7 @@ func (e *Error) Error() string {
 		b.WriteString(e.Message)
 	}
 	var ids []string
-	if e.RequestID != "" {
+	if withRequestID && e.RequestID != "" {
 		ids = append(ids, "RequestId: "+e.RequestID)
 	}
 	if e.EC != "" {

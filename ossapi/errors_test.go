@@ -138,3 +138,13 @@ func TestSecretsNeverAppear(t *testing.T) {
 }
 
 func ctx() context.Context { return context.Background() }
+
+func TestBriefLeavesOutTheRequestIDOnly(t *testing.T) {
+	e := &Error{Operation: "PutBucketPolicy", Bucket: "b", StatusCode: 400, Code: "InvalidPolicyDocument", Message: "bad", RequestID: "5E1B9D10", EC: "0030-00000005"}
+	if got, want := e.Error(), `oss: PutBucketPolicy bucket "b": 400 InvalidPolicyDocument: bad (RequestId: 5E1B9D10, EC: 0030-00000005)`; got != want {
+		t.Errorf("Error() = %s, want %s", got, want)
+	}
+	if got, want := e.Brief(), `oss: PutBucketPolicy bucket "b": 400 InvalidPolicyDocument: bad (EC: 0030-00000005)`; got != want {
+		t.Errorf("Brief() = %s, want %s", got, want)
+	}
+}

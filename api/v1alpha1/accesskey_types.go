@@ -65,7 +65,8 @@ type AccessKeyStatus struct {
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
-	// conditions: Ready, Reconciling and Stalled, with a reason from the list in docs/troubleshooting.md.
+	// conditions: Ready, Reconciling, Stalled and, while it is deleted but still used by Buckets,
+	// DeletionBlocked, each with a reason from the list in docs/troubleshooting.md.
 	// +listType=map
 	// +listMapKey=type
 	// +optional
@@ -82,6 +83,8 @@ type AccessKeyStatus struct {
 	// endpoint is the endpoint the operator uses for these credentials.
 	// +optional
 	Endpoint string `json:"endpoint,omitempty"`
+
+	ReconcileRequestStatus `json:",inline"`
 }
 
 // AccessKey is a set of Alibaba Cloud credentials, kept in a Secret, with the region and endpoint the

@@ -31,11 +31,9 @@ const (
 )
 
 // BucketSpec declares an OSS bucket.
-// +kubebuilder:validation:XValidation:rule="has(self.name) == has(oldSelf.name) && (!has(self.name) || self.name == oldSelf.name)",message="spec.name is immutable: a Bucket cannot be pointed at another OSS bucket"
-// +kubebuilder:validation:XValidation:rule="!has(oldSelf.region) || (has(self.region) && self.region == oldSelf.region)",message="spec.region is immutable: a bucket cannot move to another region"
-// +kubebuilder:validation:XValidation:rule="!has(oldSelf.storageClass) || (has(self.storageClass) && self.storageClass == oldSelf.storageClass)",message="spec.storageClass is immutable: OSS cannot change a bucket's storage class"
-// +kubebuilder:validation:XValidation:rule="!has(oldSelf.redundancyType) || (has(self.redundancyType) && self.redundancyType == oldSelf.redundancyType)",message="spec.redundancyType is immutable once set"
-// +kubebuilder:validation:XValidation:rule="!has(oldSelf.versioning) || has(self.versioning)",message="spec.versioning cannot be removed once set: OSS cannot turn versioning back off (set Suspended)"
+// +kubebuilder:validation:XValidation:rule="has(self.name) == has(oldSelf.name) && (!has(self.name) || self.name == oldSelf.name)",message="spec.name cannot be added, changed or removed: a Bucket cannot be pointed at another OSS bucket",fieldPath=".name",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.versioning) || has(self.versioning)",message="spec.versioning cannot be removed once set, because OSS cannot turn versioning back off: set it to Suspended",fieldPath=".versioning",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="!has(self.acl) || self.acl == 'private' || (has(self.publicAccessBlock) && !self.publicAccessBlock)",message="a public spec.acl needs Block Public Access off, which OSS turns on for new buckets: add spec.publicAccessBlock: false, or use acl: private",fieldPath=".acl",reason=FieldValueInvalid
 type BucketSpec struct {
 	// accessKeyRef names the AccessKey, in the same namespace, whose credentials manage the bucket.
 	// +required
@@ -50,7 +48,7 @@ type BucketSpec struct {
 	Name string `json:"name,omitempty"`
 
 	// region is the region ID of the bucket, for example cn-hangzhou. Default: the AccessKey's region.
-	// Immutable once set.
+	// Once set it can only be removed, or set to the region the bucket is in (status.region).
 	// +kubebuilder:validation:Pattern=`^[a-z]{2,}(-[a-z0-9]+)+$`
 	// +kubebuilder:validation:XValidation:rule="!self.startsWith('oss-')",message="must be the region ID without the oss- prefix, for example cn-hangzhou"
 	// +kubebuilder:validation:MaxLength=63
@@ -58,35 +56,37 @@ type BucketSpec struct {
 	Region string `json:"region,omitempty"`
 
 	// storageClass of a new bucket: Standard, IA, Archive, ColdArchive or DeepColdArchive. OSS's
-	// default is Standard. Immutable once set; an existing bucket of another class makes the Bucket
-	// Stalled with reason ImmutableFieldMismatch.
+	// default is Standard. An existing bucket of another class makes the Bucket Stalled with reason
+	// ImmutableFieldMismatch. Once set it can only be removed, or set to the bucket's class
+	// (status.storageClass).
 	// +kubebuilder:validation:Enum=Standard;IA;Archive;ColdArchive;DeepColdArchive
 	// +optional
 	StorageClass string `json:"storageClass,omitempty"`
 
 	// redundancyType of a new bucket: LRS (locally redundant, OSS's default) or ZRS (zone-redundant).
-	// Immutable once set.
+	// Once set it can only be removed, or set to the bucket's redundancy type (status.redundancyType).
 	// +kubebuilder:validation:Enum=LRS;ZRS
 	// +optional
 	RedundancyType string `json:"redundancyType,omitempty"`
 
 	// acl is the bucket ACL: private, public-read or public-read-write. Absent: a new bucket is private
-	// and an adopted bucket's ACL is left as it is. A public ACL needs Block Public Access switched off
-	// on the bucket.
+	// and an adopted bucket's ACL is left as it is. A public ACL needs publicAccessBlock: false in the
+	// same spec.
 	// +kubebuilder:validation:Enum=private;public-read;public-read-write
 	// +optional
 	ACL string `json:"acl,omitempty"`
 
 	// deletionPolicy is what deleting the Bucket resource does to the OSS bucket: Retain (the default)
-	// leaves it; Delete deletes it if it is empty. A non-empty bucket is never emptied by the operator:
-	// the resource stays, with condition DeletionBlocked saying what is left.
+	// leaves it, without the operator's ownership tag; Delete deletes it if it is empty. A non-empty
+	// bucket is never emptied by the operator: the resource stays, with condition DeletionBlocked saying
+	// what is left. It can be changed during a deletion: Retain then lets the resource go at once.
 	// +kubebuilder:default=Retain
 	// +optional
 	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
 
-	// adopt allows taking over an existing bucket of the same account that no resource manages.
-	// Settings the spec does not declare are left as they are. Default false: such a bucket makes the
-	// Bucket Stalled with reason AdoptionRequired.
+	// adopt allows taking over an existing bucket of the same account that no live resource manages,
+	// including one left behind by a deleted resource. Settings the spec does not declare are left as
+	// they are. Default false: such a bucket makes the Bucket Stalled with reason AdoptionRequired.
 	// +optional
 	Adopt bool `json:"adopt,omitempty"`
 
@@ -114,6 +114,14 @@ type BucketStatus struct {
 	// region is the region the bucket is in.
 	// +optional
 	Region string `json:"region,omitempty"`
+
+	// storageClass is the bucket's storage class, as OSS reports it.
+	// +optional
+	StorageClass string `json:"storageClass,omitempty"`
+
+	// redundancyType is the bucket's redundancy type (LRS or ZRS), as OSS reports it.
+	// +optional
+	RedundancyType string `json:"redundancyType,omitempty"`
 
 	// location is the bucket location as OSS reports it, for example oss-cn-hangzhou.
 	// +optional
@@ -146,6 +154,8 @@ type BucketStatus struct {
 	// +listMapKey=name
 	// +optional
 	Settings []SettingStatus `json:"settings,omitempty"`
+
+	ReconcileRequestStatus `json:",inline"`
 }
 
 // SettingStatus says whether OSS holds one managed setting as the spec declares it.
@@ -173,6 +183,9 @@ type SettingStatus struct {
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:validation:XValidation:rule="has(self.spec.name) || self.metadata.name.matches('^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$')",message="metadata.name is not a valid OSS bucket name (3-63 characters of a-z, 0-9 and -, starting and ending with a letter or digit): set spec.name"
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.spec.region) || !has(self.spec.region) || self.spec.region == oldSelf.spec.region || (has(self.status) && has(self.status.region) && self.spec.region == self.status.region)",message="spec.region cannot be changed once set, because a bucket cannot move to another region: remove the field, or set it to the bucket's region (status.region)",fieldPath=".spec.region",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.spec.storageClass) || !has(self.spec.storageClass) || self.spec.storageClass == oldSelf.spec.storageClass || (has(self.status) && has(self.status.storageClass) && self.spec.storageClass == self.status.storageClass)",message="spec.storageClass cannot be changed once set, because OSS cannot change a bucket's storage class: remove the field, or set it to the bucket's class (status.storageClass)",fieldPath=".spec.storageClass",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.spec.redundancyType) || !has(self.spec.redundancyType) || self.spec.redundancyType == oldSelf.spec.redundancyType || (has(self.status) && has(self.status.redundancyType) && self.spec.redundancyType == self.status.redundancyType)",message="spec.redundancyType cannot be changed once set, because OSS cannot change it: remove the field, or set it to the bucket's redundancy type (status.redundancyType)",fieldPath=".spec.redundancyType",reason=FieldValueForbidden
 type Bucket struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`

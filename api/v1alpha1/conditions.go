@@ -6,13 +6,13 @@ const (
 	// ConditionReady is True when the resource is in the state its spec declares.
 	ConditionReady = "Ready"
 	// ConditionReconciling is True while the operator is working towards the spec (creating, retrying a
-	// transient failure, waiting for a dependency).
+	// transient failure, waiting for something that will appear by itself).
 	ConditionReconciling = "Reconciling"
 	// ConditionStalled is True when the operator cannot make progress without a change of spec,
 	// credentials or OSS state; it does not retry in a hot loop.
 	ConditionStalled = "Stalled"
-	// ConditionDeletionBlocked is True while a Bucket with deletionPolicy Delete cannot be deleted
-	// because it is not empty.
+	// ConditionDeletionBlocked is True while a resource that is being deleted cannot go yet: a Bucket
+	// whose OSS bucket is not empty or cannot be reached, an AccessKey that Buckets still need.
 	ConditionDeletionBlocked = "DeletionBlocked"
 )
 
@@ -22,7 +22,11 @@ const (
 	ReasonReconciling = "Reconciling"
 	ReasonCreating    = "Creating"
 	ReasonPaused      = "Paused"
-	ReasonDeleting    = "Deleting"
+	// ReasonDeletionBlocked is the Ready reason of a resource whose deletion waits; the
+	// DeletionBlocked condition says for what.
+	ReasonDeletionBlocked = "DeletionBlocked"
+	// ReasonInvalidSpec is a spec the operator cannot apply, found before any write to OSS.
+	ReasonInvalidSpec = "InvalidSpec"
 
 	// AccessKey.
 	ReasonSecretNotFound        = "SecretNotFound"
@@ -33,6 +37,8 @@ const (
 	ReasonEndpointUnreachable   = "EndpointUnreachable"
 	ReasonInsecureEndpoint      = "InsecureEndpoint"
 	ReasonInvalidSecurityToken  = "InvalidSecurityToken"
+	// ReasonInUse: an AccessKey being deleted waits for the Buckets that still need it.
+	ReasonInUse = "InUse"
 
 	// Bucket.
 	ReasonAccessKeyNotReady      = "AccessKeyNotReady"
@@ -44,14 +50,34 @@ const (
 	ReasonTooManyBuckets         = "TooManyBuckets"
 	ReasonOSSRejected            = "OSSRejected"
 	ReasonOSSUnavailable         = "OSSUnavailable"
+	ReasonLogTargetNotFound      = "LogTargetNotFound"
 	ReasonBucketNotEmpty         = "BucketNotEmpty"
+)
+
+// Event reasons for what the operator did, besides the condition reasons it also sends as Events when
+// a resource's state changes. Each is documented in docs/troubleshooting.md.
+const (
+	EventCreated        = "Created"
+	EventAdopted        = "Adopted"
+	EventUpdated        = "Updated"
+	EventDriftCorrected = "DriftCorrected"
+	EventDeleted        = "Deleted"
+	EventReleased       = "Released"
+	EventPaused         = "Paused"
+	EventResumed        = "Resumed"
+	EventVerified       = "Verified"
 )
 
 // Annotations that control reconciliation.
 const (
 	// AnnotationRefresh: changing its value makes the operator observe the resource in OSS at once
-	// (for incident runbooks), instead of waiting for the resync period.
+	// (for incident runbooks), instead of waiting for the resync period. The value handled last is
+	// reported in status.lastHandledRefresh.
 	AnnotationRefresh = "ossoperator.io/refresh"
+	// AnnotationReconcileRequestedAt is the annotation Flux's tooling sets to ask one of its
+	// controllers for a reconcile; it works the same here, and the value handled last is reported in
+	// status.lastHandledReconcileAt, as Flux's own controllers report it.
+	AnnotationReconcileRequestedAt = "reconcile.fluxcd.io/requestedAt"
 	// AnnotationPaused: "true" stops every write to OSS for the resource until it is removed. Status
 	// still reports what the operator observes.
 	AnnotationPaused = "ossoperator.io/paused"
@@ -60,3 +86,18 @@ const (
 // OwnershipTagKey is the OSS bucket tag that records which resource manages a bucket, so two
 // resources can never manage one bucket.
 const OwnershipTagKey = "ossoperator.io/owner"
+
+// ReconcileRequestStatus acknowledges the annotations that ask for an immediate reconcile.
+type ReconcileRequestStatus struct {
+	// lastHandledRefresh is the value of the ossoperator.io/refresh annotation that the operator
+	// handled last: once it equals the annotation, the resource has been looked at again.
+	// +kubebuilder:validation:MaxLength=256
+	// +optional
+	LastHandledRefresh string `json:"lastHandledRefresh,omitempty"`
+
+	// lastHandledReconcileAt is the value of Flux's reconcile.fluxcd.io/requestedAt annotation that
+	// the operator handled last (`flux reconcile` waits for it).
+	// +kubebuilder:validation:MaxLength=256
+	// +optional
+	LastHandledReconcileAt string `json:"lastHandledReconcileAt,omitempty"`
+}

@@ -155,6 +155,7 @@ func TestChaos(t *testing.T) {
 	for _, w := range deleted {
 		if w.object {
 			w.policy = ossv1.DeletionRetain
+			w.retainedOnDelete = true
 			h.apply(w)
 		}
 	}
@@ -513,7 +514,10 @@ func (h *harness) expectOSSMatches() {
 		if wantTags == nil {
 			wantTags = map[string]string{}
 		}
-		wantTags[ossv1.OwnershipTagKey] = clusterID + "/" + w.ns + "/" + w.name
+		if !w.deleted || !w.retainedOnDelete {
+			// A retained bucket is let go of: its ownership tag is removed.
+			wantTags[ossv1.OwnershipTagKey] = clusterID + "/" + w.ns + "/" + w.name
+		}
 		if !maps.Equal(b.Tags, wantTags) {
 			h.t.Errorf("bucket %s: tags %v, want %v", w.name, b.Tags, wantTags)
 		}

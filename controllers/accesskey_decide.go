@@ -1,0 +1,96 @@
+package controllers
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
+	"github.com/ossoperator/oss-operator/ossapi"
+)
+
+// The decide step of the AccessKey controller: pure functions from the AccessKey, its status before
+// the reconcile and what was observed, to the outcome (and the status fields it reports).
+
+// decideAccessKey verifies the credentials from one signed call, and sets the status fields it
+// reports on ak.
+func decideAccessKey(ak *ossv1.AccessKey, prev *ossv1.AccessKeyStatus, obs accessKeyObservation) outcome {
+	st := &ak.Status
+	var cerr *CredentialsError
+	switch {
+	case errors.As(obs.clientErr, &cerr):
+		st.AccountID = ""
+		if cerr.Reason == ossv1.ReasonSecretNotFound {
+			// Often applied with the AccessKey, and watched: waited for, as a missing AccessKey is by
+			// its Buckets.
+			return waiting(cerr.Reason, cerr.Message, untilChange)
+		}
+		// A Secret that changes is watched: nothing to retry until then.
+		out := stalledOn(cerr.Reason, cerr.Message)
+		out.wait = untilChange
+		return out
+	case obs.clientErr != nil:
+		return retrying(ossv1.ReasonReconciling, "Reading the Secret failed, will retry: "+obs.clientErr.Error(), obs.clientErr)
+	}
+	st.Endpoint = obs.conn.Endpoint()
+	st.AccessKeyID = obs.conn.AccessKeyID
+	if obs.callErr == nil {
+		st.AccountID = obs.page.Owner.ID
+		out := readyOutcome(fmt.Sprintf("Credentials verified for account %s at %s", st.AccountID, st.Endpoint))
+		if !isReady(prev.Conditions) {
+			out = out.with(actionEvent{reason: ossv1.EventVerified, action: "Verify",
+				message: fmt.Sprintf("Credentials %s verified for account %s", st.AccessKeyID, st.AccountID)})
+		}
+		return out
+	}
+	reason := accessKeyReason(obs.callErr)
+	msg := "Verifying the credentials failed: " + describe(obs.callErr)
+	if retryable(obs.callErr) {
+		return retrying(reason, msg, fmt.Errorf("verifying AccessKey %s/%s: %w", ak.Namespace, ak.Name, obs.callErr))
+	}
+	st.AccountID = ""
+	out := stalledOn(reason, msg)
+	out.err = obs.callErr
+	return out
+}
+
+// accessKeyReason maps a failed verification to a condition reason.
+func accessKeyReason(err error) string {
+	switch ossapi.ErrorCode(err) {
+	case ossapi.CodeInvalidAccessKeyID:
+		return ossv1.ReasonInvalidAccessKeyID
+	case ossapi.CodeSignatureDoesNotMatch:
+		return ossv1.ReasonSignatureDoesNotMatch
+	case ossapi.CodeInvalidSecurityToken, ossapi.CodeSecurityTokenExpired, ossapi.CodeAccessKeyIDAndSecurityTokenNotMatch:
+		return ossv1.ReasonInvalidSecurityToken
+	case "":
+		return ossv1.ReasonEndpointUnreachable
+	}
+	if retryable(err) {
+		return ossv1.ReasonEndpointUnreachable
+	}
+	return ossv1.ReasonAccessDenied
+}
+
+// maxUsersListed bounds the Buckets an InUse message names.
+const maxUsersListed = 5
+
+// decideAccessKeyDeletion lets an AccessKey go once no Bucket needs it.
+func decideAccessKeyDeletion(users []string, err error) outcome {
+	switch {
+	case err != nil:
+		out := blockedOn(ossv1.ReasonInUse, "Listing the Buckets that use these credentials failed, will retry: "+err.Error(), backoff)
+		out.err = err
+		return out
+	case len(users) == 0:
+		return releasedOutcome()
+	}
+	named := users
+	more := ""
+	if len(named) > maxUsersListed {
+		named, more = named[:maxUsersListed], fmt.Sprintf(" and %d more", len(users)-maxUsersListed)
+	}
+	return blockedOn(ossv1.ReasonInUse, fmt.Sprintf(
+		"Buckets %s%s still need these credentials to delete or let go of their OSS buckets; the AccessKey goes once they are gone (delete them, or point them at another AccessKey)",
+		strings.Join(named, ", "), more), untilChange)
+}

@@ -1,0 +1,517 @@
+package controllers
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"strings"
+	"time"
+
+	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
+	"github.com/ossoperator/oss-operator/ossapi"
+)
+
+// The decide step of the Bucket controller: pure functions from the spec, the status before the
+// reconcile and what was observed (and then written) to a plan and an outcome. Every condition reason,
+// Event and requeue of a Bucket is chosen here; bucket_decide_test.go tables them.
+
+// bucketPlan is what decideBucket concluded: either a verdict with nothing to write, or the writes.
+type bucketPlan struct {
+	verdict *outcome
+	// create: the bucket does not exist and is created.
+	create bool
+	// claim, when set, is the whole tag set, with this resource's ownership tag, written before anything
+	// else; claimEvent says so (Adopted), nil for a bucket this resource created.
+	claim      map[string]string
+	claimEvent *actionEvent
+	// settings are the decisions for the managed settings.
+	settings []settingPlan
+	// identity: the bucket's region, storage class and redundancy type may be shown in status (it is
+	// this resource's, or could be; not another resource's).
+	identity bool
+}
+
+func verdict(out outcome) bucketPlan { return bucketPlan{verdict: &out} }
+
+// decideSpec refuses, before anything is read or written, a spec OSS could never take.
+func decideSpec(b *ossv1.Bucket) (outcome, bool) {
+	if errs := specErrors(b); len(errs) > 0 {
+		return stalledOn(ossv1.ReasonInvalidSpec, "The spec cannot be applied: "+strings.Join(errs, "; ")+". Nothing was written to OSS"), false
+	}
+	return outcome{}, true
+}
+
+// decideCredentials says whether the Bucket can go on, and if not, what it waits for.
+func decideCredentials(c credentials) (outcome, bool) {
+	switch {
+	case c.usable():
+		return outcome{}, true
+	case c.err != nil:
+		return retrying(ossv1.ReasonReconciling, fmt.Sprintf("Reading AccessKey %q failed, will retry: %v", c.accessKey, c.err), c.err), false
+	case c.missing:
+		return waiting(ossv1.ReasonAccessKeyNotFound, fmt.Sprintf("Waiting for AccessKey %q named by spec.accessKeyRef.name", c.accessKey), untilChange), false
+	case c.notReady != "":
+		return waiting(ossv1.ReasonAccessKeyNotReady, fmt.Sprintf("Waiting for AccessKey %q to be Ready (%s)", c.accessKey, c.notReady), untilChange), false
+	}
+	msg := fmt.Sprintf("AccessKey %q cannot be used: %v", c.accessKey, c.unusable)
+	var cerr *CredentialsError
+	if errors.As(c.unusable, &cerr) {
+		// The AccessKey goes not Ready for the same reason, and its change brings the Bucket back.
+		return waiting(ossv1.ReasonAccessKeyNotReady, msg, untilChange), false
+	}
+	return retrying(ossv1.ReasonAccessKeyNotReady, msg, c.unusable), false
+}
+
+// decideBucket decides what to do with a bucket that is not being deleted, from what was observed.
+// owner is this resource's ownership tag value; region the region its client is for.
+func decideBucket(b *ossv1.Bucket, prev *ossv1.BucketStatus, obs *bucketObservation, owner, region string) bucketPlan {
+	name, paused := b.BucketName(), isPaused(b)
+	if out, ok := decideCredentials(obs.creds); !ok {
+		return verdict(out)
+	}
+	switch err := obs.infoErr; {
+	case ossapi.IsCode(err, ossapi.CodeNoSuchBucket):
+		if paused {
+			return verdict(pausedOutcome(false, fmt.Sprintf("Paused: bucket %s does not exist; it is created when the ossoperator.io/paused annotation is removed", name)))
+		}
+		return bucketPlan{create: true}
+	case ossapi.IsCode(err, ossapi.CodeAccessDenied):
+		return verdict(stalledOn(ossv1.ReasonBucketNameUnavailable, fmt.Sprintf(
+			"Bucket name %q belongs to another account (OSS answered AccessDenied to GetBucketInfo), or the credentials may not read it; bucket names are global: choose another spec.name", name)))
+	case err != nil:
+		return verdict(ossFailure("Reading bucket "+name, err))
+	}
+	if obs.tagsErr != nil {
+		return verdict(ossFailure("Reading the tags of bucket "+name, obs.tagsErr))
+	}
+
+	// Ownership: this resource's by tag, its own creation not tagged yet, adoptable, or another's.
+	tag := obs.tags[ossv1.OwnershipTagKey]
+	claim, claimEvent := false, (*actionEvent)(nil)
+	switch {
+	case tag == owner && (hasManaged(prev, name) || wasCreating(prev, name)):
+	case tag == "" && wasCreating(prev, name):
+		claim = true
+	case tag != "" && tag != owner && !obs.ownerGone:
+		return verdict(stalledOn(ossv1.ReasonOwnedByAnother, fmt.Sprintf(
+			"Bucket %q is managed by another resource (tag %s=%q); it is left untouched", name, ossv1.OwnershipTagKey, tag)))
+	case !b.Spec.Adopt:
+		return verdict(stalledOn(ossv1.ReasonAdoptionRequired, adoptionRequired(name, tag, owner)))
+	default:
+		claim, claimEvent = true, &actionEvent{reason: ossv1.EventAdopted, action: "Adopt", message: adopted(name, tag, owner)}
+	}
+
+	// From here on the bucket is this resource's, or is about to be: what it is may be shown.
+	shown := func(out outcome) bucketPlan {
+		plan := verdict(out)
+		plan.identity = true
+		return plan
+	}
+	if msg := immutableMismatch(b, obs.info, region); msg != "" {
+		return shown(stalledOn(ossv1.ReasonImmutableFieldMismatch, msg))
+	}
+	if claim && paused {
+		return shown(pausedOutcome(false, fmt.Sprintf("Paused: bucket %s is taken over as this resource's when the ossoperator.io/paused annotation is removed", name)))
+	}
+
+	plan := bucketPlan{claimEvent: claimEvent, identity: true}
+	values := obs.settings
+	if claim {
+		// The declared tags go with the ownership tag: one write, after which the tags setting is in sync.
+		plan.claim = withOwner(otherTags(obs.tags), owner)
+		if b.Spec.Tags != nil {
+			plan.claim = withOwner(b.Spec.Tags, owner)
+		}
+		values = maps.Clone(values)
+		if _, ok := values[tagsSetting.name]; ok {
+			values[tagsSetting.name] = settingValue{got: plan.claim}
+		}
+	}
+	plan.settings = planSettings(b, prev, owner, values, paused)
+	return plan
+}
+
+// whilePaused keeps a paused Bucket in its own state whatever else was found: nothing was written,
+// and what would otherwise be said is in the message.
+func whilePaused(b *ossv1.Bucket, out outcome) outcome {
+	if !isPaused(b) || out.state == paused {
+		return out
+	}
+	p := pausedOutcome(false, fmt.Sprintf("Paused: no writes to OSS until the ossoperator.io/paused annotation is removed; meanwhile %s: %s", out.reason, out.message))
+	p.events, p.err = out.events, out.err
+	return p
+}
+
+// decideCreating is what the status says while the bucket is created: it is written before PutBucket,
+// with status.createdBucket.
+func decideCreating(b *ossv1.Bucket, region string) outcome {
+	return waiting(ossv1.ReasonCreating, fmt.Sprintf("Creating bucket %s in %s", b.BucketName(), region), untilChange)
+}
+
+// decideCreate decides from PutBucket's answer. created is false when it failed; forget is true when
+// the bucket was certainly not created by this resource (status.createdBucket is cleared).
+func decideCreate(b *ossv1.Bucket, err error) (out outcome, created, forget bool) {
+	name := b.BucketName()
+	switch {
+	case err == nil:
+		return outcome{}, true, false
+	case ossapi.IsCode(err, ossapi.CodeBucketAlreadyExists):
+		// Another account's, or one of this account with another storage class or redundancy type,
+		// made since GetBucketInfo: looked at again as an existing bucket.
+		return outcome{state: progressing, reason: ossv1.ReasonCreating, message: fmt.Sprintf(
+			"Bucket %s was created by someone else meanwhile (OSS answered BucketAlreadyExists); looking at it again", name), wait: backoff}, false, true
+	case ossapi.IsCode(err, ossapi.CodeAccessDenied):
+		return stalledOn(ossv1.ReasonBucketNameUnavailable, fmt.Sprintf(
+			"Bucket %s cannot be created: the name belongs to another account, or the credentials may not create buckets (oss:PutBucket): %s", name, describe(err))), false, true
+	case retryable(err):
+		// PutBucket may have created it: the record stays, so the bucket is known as this resource's.
+		return ossFailure("Creating bucket "+name, err), false, false
+	}
+	return ossFailure("Creating bucket "+name, err), false, true
+}
+
+// ossFailure is a failed OSS call: a transient one is retried with backoff, anything else needs a
+// person.
+func ossFailure(what string, err error) outcome {
+	var out outcome
+	switch {
+	case retryable(err):
+		return retrying(ossv1.ReasonOSSUnavailable, what+" failed, will retry: "+describe(err), err)
+	case ossapi.IsCode(err, ossapi.CodeTooManyBuckets):
+		out = stalledOn(ossv1.ReasonTooManyBuckets, what+" failed: the account has reached its bucket limit in the region: "+describe(err))
+	default:
+		out = stalledOn(ossv1.ReasonOSSRejected, what+" failed: "+describe(err))
+	}
+	out.err = err
+	return out
+}
+
+// concludeBucket turns what the writes did into the outcome and the settings' statuses. fresh: the
+// bucket was created in this reconcile (its settings were set, not corrected).
+func concludeBucket(b *ossv1.Bucket, plan bucketPlan, claimErr error, location string, fresh bool) (outcome, []ossv1.SettingStatus) {
+	name := b.BucketName()
+	var events []actionEvent
+	if claimErr != nil {
+		return ossFailure("Tagging bucket "+name+" as this resource's", claimErr), uncheckedSettings(b, "not applied: the bucket is not tagged as this resource's yet")
+	}
+	if plan.claimEvent != nil {
+		events = append(events, *plan.claimEvent)
+	}
+
+	var statuses []ossv1.SettingStatus
+	var failed, transient, pending, updated, corrected []string
+	var transientErr, failedErr error
+	waitingFor := ""
+	for _, p := range plan.settings {
+		st := ossv1.SettingStatus{Name: p.name, InSync: true}
+		err := p.readErr
+		if err == nil {
+			err = p.writeErr
+		}
+		var missing *logTargetMissing
+		switch {
+		case errors.As(err, &missing):
+			st.InSync, st.Message = false, truncate(err.Error())
+			waitingFor = missing.bucket
+		case err != nil && retryable(err):
+			st.InSync, st.Message = false, truncate(describe(err))
+			transient = append(transient, fmt.Sprintf("spec.%s: %s", p.name, describe(err)))
+			transientErr = err
+		case err != nil:
+			st.InSync, st.Message = false, truncate(describe(err))
+			failed = append(failed, fmt.Sprintf("spec.%s: %s%s", p.name, describe(err), refusalHint(b, p, err)))
+			failedErr = err
+		case p.pending:
+			st.InSync, st.Message = false, "differs from the spec; not corrected while paused"
+			pending = append(pending, p.name)
+		case p.write && p.drift && !fresh:
+			corrected = append(corrected, p.name)
+		case p.write && !fresh:
+			updated = append(updated, "spec."+p.name)
+		}
+		statuses = append(statuses, st)
+	}
+
+	for _, name := range corrected {
+		// One action per setting: Events of the same reason and action are merged into one series.
+		events = append(events, actionEvent{reason: ossv1.EventDriftCorrected, action: "Correct" + strings.ToUpper(name[:1]) + name[1:],
+			message: fmt.Sprintf("spec.%s differed in OSS from what the operator applied, and was corrected", name)})
+	}
+	if len(updated) > 0 {
+		e := actionEvent{reason: ossv1.EventUpdated, action: "Update", message: fmt.Sprintf("Applied %s to bucket %s", strings.Join(updated, ", "), name)}
+		for _, field := range updated {
+			e.lines = append(e.lines, "Applied "+field)
+		}
+		events = append(events, e)
+	}
+
+	var out outcome
+	switch {
+	case len(failed) > 0:
+		msg := "OSS refused settings: " + strings.Join(failed, "; ")
+		if len(transient) > 0 {
+			msg += "; and, to be retried: " + strings.Join(transient, "; ")
+		}
+		out = stalledOn(ossv1.ReasonOSSRejected, msg)
+		out.err = failedErr
+	case len(transient) > 0:
+		out = retrying(ossv1.ReasonOSSUnavailable, "Settings will be retried: "+strings.Join(transient, "; "), transientErr)
+	case waitingFor != "":
+		out = waiting(ossv1.ReasonLogTargetNotFound, fmt.Sprintf(
+			"Waiting for the log target bucket %q named by spec.logging.targetBucket to exist; the other settings are applied", waitingFor), poll)
+	case len(pending) > 0:
+		out = pausedOutcome(false, "Paused: these settings differ from the spec and are not corrected until the ossoperator.io/paused annotation is removed: "+strings.Join(pending, ", "))
+	case isPaused(b):
+		out = pausedOutcome(true, fmt.Sprintf("Bucket %s is as declared; paused: no writes to OSS until the ossoperator.io/paused annotation is removed", name))
+	default:
+		out = readyOutcome(fmt.Sprintf("Bucket %s is ready in %s", name, location))
+	}
+	return out.with(events...), statuses
+}
+
+// refusalHint names the fix when OSS refuses a public ACL or policy because Block Public Access is on.
+func refusalHint(b *ossv1.Bucket, p settingPlan, err error) string {
+	publicSetting := p.name == aclSetting.name || p.name == policySetting.name
+	bpaOff := b.Spec.PublicAccessBlock != nil && !*b.Spec.PublicAccessBlock
+	if publicSetting && p.writeErr != nil && !bpaOff && ossapi.IsCode(err, ossapi.CodeAccessDenied) {
+		return " (a policy or ACL that grants public access is refused while Block Public Access is on: set spec.publicAccessBlock: false)"
+	}
+	return ""
+}
+
+// carrySettings are the settings' statuses of a reconcile that stopped before reaching them: those of
+// the status when the spec is unchanged, else every managed setting marked as not applied yet, so that
+// status.settings always describe status.observedGeneration.
+func carrySettings(b *ossv1.Bucket, prev *ossv1.BucketStatus) []ossv1.SettingStatus {
+	if prev.ObservedGeneration == b.Generation {
+		return prev.Settings
+	}
+	return uncheckedSettings(b, "not applied yet: see the Ready condition")
+}
+
+func uncheckedSettings(b *ossv1.Bucket, message string) []ossv1.SettingStatus {
+	var out []ossv1.SettingStatus
+	for _, s := range managedSettings(b) {
+		out = append(out, ossv1.SettingStatus{Name: s.settingName(), InSync: false, Message: message})
+	}
+	return out
+}
+
+// adoptionRequired says why an existing bucket is not taken over, and how to.
+func adoptionRequired(name, tag, owner string) string {
+	switch {
+	case tag == owner:
+		return fmt.Sprintf("Bucket %q carries the ownership tag of an earlier resource of this name; set spec.adopt: true to take it over (settings the spec does not declare are left as they are)", name)
+	case tag != "":
+		return fmt.Sprintf("Bucket %q carries the ownership tag %q of a resource that no longer manages it; set spec.adopt: true to take it over (settings the spec does not declare are left as they are)", name, tag)
+	}
+	return fmt.Sprintf("Bucket %q already exists in this account and no resource manages it; set spec.adopt: true to take it over (settings the spec does not declare are left as they are)", name)
+}
+
+func adopted(name, tag, owner string) string {
+	if tag != "" && tag != owner {
+		return fmt.Sprintf("Adopted existing bucket %s (it was tagged for %s, which no longer manages it)", name, tag)
+	}
+	return fmt.Sprintf("Adopted existing bucket %s", name)
+}
+
+// immutableMismatch says how an existing bucket differs from what cannot be changed, and the way out.
+func immutableMismatch(b *ossv1.Bucket, info *ossapi.BucketInfo, region string) string {
+	name := b.BucketName()
+	if got := info.Region(); got != "" && got != region {
+		how := "set spec.region: " + got
+		if b.Spec.Region == "" {
+			how = "set spec.region: " + got + " (the AccessKey's region, " + region + ", is used when it is not set)"
+		}
+		return fmt.Sprintf("Bucket %q is in %s, not %s: a bucket cannot move region; %s, or use another bucket name", name, got, region, how)
+	}
+	if b.Spec.StorageClass != "" && info.StorageClass != "" && string(info.StorageClass) != b.Spec.StorageClass {
+		return fmt.Sprintf("Bucket %q has storage class %s, but spec.storageClass says %s and OSS cannot change it: remove spec.storageClass or set it to %s", name, info.StorageClass, b.Spec.StorageClass, info.StorageClass)
+	}
+	if b.Spec.RedundancyType != "" && info.DataRedundancyType != "" && string(info.DataRedundancyType) != b.Spec.RedundancyType {
+		return fmt.Sprintf("Bucket %q has redundancy type %s, but spec.redundancyType says %s and OSS cannot change it: remove spec.redundancyType or set it to %s", name, info.DataRedundancyType, b.Spec.RedundancyType, info.DataRedundancyType)
+	}
+	return ""
+}
+
+// deletionPlan is what decideDeletion concluded.
+type deletionPlan struct {
+	verdict outcome
+	// deleteBucket: delete the (empty) bucket, then let the resource go. removeTag: remove the
+	// ownership tag, then let it go.
+	deleteBucket, removeTag bool
+}
+
+// nothingToDelete says whether the Bucket never had a bucket of its own (never created nor taken
+// over): its deletion touches nothing in OSS.
+func nothingToDelete(b *ossv1.Bucket) bool {
+	name := b.BucketName()
+	return !hasManaged(&b.Status, name) && !wasCreating(&b.Status, name)
+}
+
+// decidePausedDeletion is a paused Bucket's deletion: nothing is read or written until it is resumed.
+func decidePausedDeletion(b *ossv1.Bucket) outcome {
+	return blockedOn(ossv1.ReasonPaused, fmt.Sprintf(
+		"Paused: bucket %s is left as it is until the ossoperator.io/paused annotation is removed; then the deletion (deletionPolicy %s) goes on", b.BucketName(), policyName(b)), untilChange)
+}
+
+// retainPatience is how long a Retain deletion retries a transient failure to remove the ownership
+// tag before it lets the resource go anyway, the tag left: a Retain deletion never hangs on OSS.
+const retainPatience = 2 * time.Minute
+
+// retainGivesUp says whether a Retain deletion that failed with err lets the resource go now.
+func retainGivesUp(b *ossv1.Bucket, err error, now time.Time) bool {
+	return !retryable(err) || !patient(b, now)
+}
+
+// patient says whether a Retain deletion still retries what may go away by itself.
+func patient(b *ossv1.Bucket, now time.Time) bool {
+	return now.Sub(b.DeletionTimestamp.Time) < retainPatience
+}
+
+// decideDeletion applies the deletionPolicy to what was observed. A bucket that is gone, or is not
+// this resource's, never blocks the deletion; a non-empty bucket is never emptied.
+func decideDeletion(b *ossv1.Bucket, obs *bucketObservation, owner string, now time.Time) deletionPlan {
+	name := b.BucketName()
+	retain := b.Spec.DeletionPolicy != ossv1.DeletionDelete
+	if out, ok := decideCredentials(obs.creds); !ok {
+		switch {
+		case out.wait == backoff && (!retain || patient(b, now)):
+			blocked := blockedOn(out.reason, fmt.Sprintf("Cannot reach the credentials to delete or let go of bucket %s, will retry: %s", name, out.message), backoff)
+			blocked.err = out.err
+			return deletionPlan{verdict: blocked}
+		case retain:
+			return deletionPlan{verdict: releasedOutcome(actionEvent{reason: ossv1.EventReleased, action: "Delete", warning: true, message: fmt.Sprintf(
+				"Bucket %s left in OSS (deletionPolicy Retain) with its ownership tag %s, which could not be removed: %s. A new Bucket takes it over with spec.adopt: true",
+				name, ossv1.OwnershipTagKey, out.message)})}
+		}
+		// Looked at again when the AccessKey changes, and polled: a Secret restored under an AccessKey
+		// that is itself being deleted changes nothing the Bucket watches.
+		return deletionPlan{verdict: blockedOn(out.reason, fmt.Sprintf(
+			"Cannot delete bucket %s: %s. Restore AccessKey %q and its Secret, or set spec.deletionPolicy: Retain to keep the bucket and let the resource go",
+			name, out.message, obs.creds.accessKey), poll)}
+	}
+
+	if retain {
+		tag := obs.tags[ossv1.OwnershipTagKey]
+		switch {
+		case ossapi.IsCode(obs.tagsErr, ossapi.CodeNoSuchBucket):
+			return deletionPlan{verdict: releasedOutcome(released1(name, "no longer exists in OSS"))}
+		case obs.tagsErr != nil && !retainGivesUp(b, obs.tagsErr, now):
+			return deletionPlan{verdict: deletionFailure("Reading the tags of bucket "+name, obs.tagsErr)}
+		case obs.tagsErr != nil:
+			return deletionPlan{verdict: releasedOutcome(actionEvent{reason: ossv1.EventReleased, action: "Delete", warning: true, message: fmt.Sprintf(
+				"Bucket %s left in OSS (deletionPolicy Retain); its ownership tag could not be read or removed: %s. A new Bucket takes it over with spec.adopt: true", name, describe(obs.tagsErr))})}
+		case tag == owner:
+			return deletionPlan{removeTag: true}
+		}
+		return deletionPlan{verdict: releasedOutcome(released1(name, "left in OSS (deletionPolicy Retain)"))}
+	}
+
+	switch err := obs.infoErr; {
+	case ossapi.IsCode(err, ossapi.CodeNoSuchBucket):
+		return deletionPlan{verdict: releasedOutcome(released1(name, "no longer exists in OSS"))}
+	case ossapi.IsCode(err, ossapi.CodeAccessDenied):
+		return deletionPlan{verdict: releasedOutcome(released1(name, "belongs to another account, or cannot be read with these credentials; left in OSS"))}
+	case err != nil:
+		return deletionPlan{verdict: deletionFailure("Reading bucket "+name, err)}
+	case obs.tagsErr != nil:
+		return deletionPlan{verdict: deletionFailure("Reading the tags of bucket "+name, obs.tagsErr)}
+	}
+	tag := obs.tags[ossv1.OwnershipTagKey]
+	if tag != owner && !(tag == "" && wasCreating(&b.Status, name)) {
+		return deletionPlan{verdict: releasedOutcome(released1(name, fmt.Sprintf("is not managed by this resource (tag %s=%q); left in OSS", ossv1.OwnershipTagKey, tag)))}
+	}
+	if obs.contentsErr != nil {
+		return deletionPlan{verdict: deletionFailure("Listing the contents of bucket "+name, obs.contentsErr)}
+	}
+	if !obs.contents.empty() {
+		return deletionPlan{verdict: blockedOn(ossv1.ReasonBucketNotEmpty, notEmpty(name, obs.contents), poll)}
+	}
+	return deletionPlan{deleteBucket: true}
+}
+
+// concludeDeletion turns the answer to DeleteBucket or to the tag removal into the outcome.
+func concludeDeletion(b *ossv1.Bucket, plan deletionPlan, err error, now time.Time) outcome {
+	name := b.BucketName()
+	if plan.removeTag {
+		if err != nil && !retainGivesUp(b, err, now) {
+			return deletionFailure("Removing the ownership tag of bucket "+name, err)
+		}
+		if err != nil {
+			return releasedOutcome(actionEvent{reason: ossv1.EventReleased, action: "Delete", warning: true, message: fmt.Sprintf(
+				"Bucket %s left in OSS (deletionPolicy Retain); its ownership tag could not be removed: %s. A new Bucket takes it over with spec.adopt: true", name, describe(err))})
+		}
+		return releasedOutcome(released1(name, "left in OSS (deletionPolicy Retain), without its ownership tag: another Bucket can adopt it"))
+	}
+	switch {
+	case err == nil, ossapi.IsCode(err, ossapi.CodeNoSuchBucket):
+		return releasedOutcome(actionEvent{reason: ossv1.EventDeleted, action: "Delete", message: "Deleted bucket " + name})
+	case ossapi.IsCode(err, ossapi.CodeBucketNotEmpty):
+		return blockedOn(ossv1.ReasonBucketNotEmpty, fmt.Sprintf(
+			"Bucket %s is not empty: something was written to it since it was listed (OSS refused DeleteBucket: %s). The operator never deletes data: empty it, or set spec.deletionPolicy: Retain to keep it and let the resource go", name, describe(err)), poll)
+	}
+	return deletionFailure("Deleting bucket "+name, err)
+}
+
+// deletionFailure is a failed OSS call during a deletion: a transient one is retried with backoff;
+// any other blocks the deletion until the slow retry or a change.
+func deletionFailure(what string, err error) outcome {
+	out := blockedOn(ossv1.ReasonOSSRejected, what+" failed: "+describe(err)+". Fix what OSS says (for example grant oss:DeleteBucket), or set spec.deletionPolicy: Retain to keep the bucket and let the resource go", poll)
+	if retryable(err) {
+		out = blockedOn(ossv1.ReasonOSSUnavailable, what+" failed, will retry: "+describe(err), backoff)
+	}
+	out.err = err
+	return out
+}
+
+// notEmpty says what is left and how to remove it.
+func notEmpty(name string, c bucketContents) string {
+	var how []string
+	if c.objects+c.oldVersions+c.deleteMarkers > 0 {
+		how = append(how, fmt.Sprintf("every object version and delete marker (ossutil rm oss://%s -r -f --all-versions)", name))
+	}
+	if c.uploads > 0 {
+		how = append(how, "the unfinished multipart uploads (the console's Fragments list of the bucket, or a lifecycle rule with abortMultipartUpload)")
+	}
+	return fmt.Sprintf("Bucket %s is not empty: %s. The operator never deletes data: delete %s, or set spec.deletionPolicy: Retain to keep the bucket and let the resource go",
+		name, c, strings.Join(how, ", and "))
+}
+
+func released1(name, what string) actionEvent {
+	return actionEvent{reason: ossv1.EventReleased, action: "Delete", message: "Bucket " + name + " " + what}
+}
+
+func policyName(b *ossv1.Bucket) string {
+	if b.Spec.DeletionPolicy == ossv1.DeletionDelete {
+		return "Delete"
+	}
+	return "Retain"
+}
+
+// otherTags are the tags other than the ownership tag.
+func otherTags(tags map[string]string) map[string]string {
+	m := map[string]string{}
+	for k, v := range tags {
+		if k != ossv1.OwnershipTagKey {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+func isPaused(b *ossv1.Bucket) bool { return b.Annotations[ossv1.AnnotationPaused] == "true" }
+
+// wasCreating reports whether the operator recorded that it creates, or created, the bucket for this
+// resource: then an untagged bucket of that name in the account is its own, whatever happened between
+// PutBucket and the tag write (a restart, a failed write, a pause, a deletion).
+func wasCreating(st *ossv1.BucketStatus, name string) bool {
+	return st.CreatedBucket != "" && st.CreatedBucket == name
+}
+
+// hasManaged reports whether this resource has had the bucket as its own: its details (creation time
+// among them) are recorded in status only once it is. A new resource of the same name, whose status
+// is empty, takes over a tagged bucket only with spec.adopt.
+func hasManaged(st *ossv1.BucketStatus, name string) bool {
+	return st.BucketName == name && st.CreationTime != nil
+}

@@ -1,0 +1,506 @@
+package controllers
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+
+	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
+	"github.com/ossoperator/oss-operator/ossapi"
+)
+
+// The Bucket controller's decisions, without an API server or OSS: every condition reason, Event and
+// requeue it chooses, from a spec, the status before and what was observed.
+
+const (
+	testBucket = "team-logs"
+	testOwner  = "c1/team-a/team-logs"
+)
+
+func ossErr(status int, code string) error {
+	return &ossapi.Error{Operation: "Op", Bucket: testBucket, StatusCode: status, Code: code, Message: "message of " + code}
+}
+
+var (
+	errNoSuchBucket = ossErr(404, ossapi.CodeNoSuchBucket)
+	errDenied       = ossErr(403, ossapi.CodeAccessDenied)
+	errThrottled    = ossErr(503, "TotalQpsLimitExceeded")
+	errUnknown400   = ossErr(400, "SomethingNewInOSS")
+	errGarbled      = &ossapi.DecodeError{Op: "GetBucketInfo", StatusCode: 200, Err: errors.New("not the answer asked for")}
+)
+
+// bucket is a Bucket of generation 2 named testBucket, changed by mutate.
+func bucket(mutate ...func(*ossv1.Bucket)) *ossv1.Bucket {
+	b := &ossv1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: testBucket, Generation: 2}}
+	b.Spec.AccessKeyRef.Name = "creds"
+	b.Spec.DeletionPolicy = ossv1.DeletionRetain
+	for _, m := range mutate {
+		m(b)
+	}
+	return b
+}
+
+// managed is the status of a bucket this resource has had Ready at generation 2.
+func managed(b *ossv1.Bucket) {
+	t := metav1.NewTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	b.Status = ossv1.BucketStatus{ObservedGeneration: 2, BucketName: testBucket, CreationTime: &t}
+}
+
+func creating(b *ossv1.Bucket) { b.Status.CreatedBucket = testBucket }
+func adopt(b *ossv1.Bucket)    { b.Spec.Adopt = true }
+func pause(b *ossv1.Bucket) {
+	b.Annotations = map[string]string{ossv1.AnnotationPaused: "true"}
+}
+func deleteIt(b *ossv1.Bucket) { b.Spec.DeletionPolicy = ossv1.DeletionDelete }
+
+// now is the tests' clock.
+var now = time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+
+// deletedAgo marks the Bucket as deleted d before now.
+func deletedAgo(d time.Duration) func(*ossv1.Bucket) {
+	return func(b *ossv1.Bucket) {
+		t := metav1.NewTime(now.Add(-d))
+		b.DeletionTimestamp = &t
+	}
+}
+
+// existing is an observation of a bucket of this account in cn-hangzhou, tagged with tags.
+func existing(tags map[string]string) *bucketObservation {
+	return &bucketObservation{
+		creds: credentials{accessKey: "creds", conn: &Conn{}},
+		info:  &ossapi.BucketInfo{Name: testBucket, Location: "oss-cn-hangzhou", StorageClass: ossapi.StorageStandard, DataRedundancyType: ossapi.RedundancyLRS},
+		tags:  tags, settings: map[string]settingValue{},
+	}
+}
+
+func ours() map[string]string { return map[string]string{ossv1.OwnershipTagKey: testOwner} }
+
+func TestDecideBucket(t *testing.T) {
+	tests := []struct {
+		name   string
+		bucket *ossv1.Bucket
+		obs    *bucketObservation
+		// want: the verdict's state and reason, or "" with create/claim for a plan that writes.
+		state          state
+		reason         string
+		wait           wait
+		create, claim  bool
+		claimEvent     string
+		messageHas     []string
+		identityInStat bool
+	}{
+		{name: "no AccessKey: waits for it, watched", bucket: bucket(), obs: &bucketObservation{creds: credentials{accessKey: "creds", missing: true}},
+			state: progressing, reason: ossv1.ReasonAccessKeyNotFound, wait: untilChange, messageHas: []string{`"creds"`, "spec.accessKeyRef.name"}},
+		{name: "AccessKey not Ready: says why, watched", bucket: bucket(), obs: &bucketObservation{creds: credentials{accessKey: "creds", notReady: "SecretNotFound: no Secret"}},
+			state: progressing, reason: ossv1.ReasonAccessKeyNotReady, wait: untilChange, messageHas: []string{"SecretNotFound: no Secret"}},
+		{name: "AccessKey unreadable: backoff", bucket: bucket(), obs: &bucketObservation{creds: credentials{accessKey: "creds", err: errors.New("etcd timeout")}},
+			state: progressing, reason: ossv1.ReasonReconciling, wait: backoff},
+		{name: "AccessKey unusable: waits for it to change", bucket: bucket(),
+			obs:   &bucketObservation{creds: credentials{accessKey: "creds", unusable: &CredentialsError{Reason: ossv1.ReasonSecretNotFound, Message: "Secret gone"}}},
+			state: progressing, reason: ossv1.ReasonAccessKeyNotReady, wait: untilChange, messageHas: []string{"Secret gone"}},
+		{name: "no such bucket: create", bucket: bucket(), obs: &bucketObservation{creds: credentials{conn: &Conn{}}, infoErr: errNoSuchBucket}, create: true},
+		{name: "no such bucket, paused: not created", bucket: bucket(pause), obs: &bucketObservation{creds: credentials{conn: &Conn{}}, infoErr: errNoSuchBucket},
+			state: paused, reason: ossv1.ReasonPaused, messageHas: []string{"does not exist"}},
+		{name: "another account's name", bucket: bucket(), obs: &bucketObservation{creds: credentials{conn: &Conn{}}, infoErr: errDenied},
+			state: stalled, reason: ossv1.ReasonBucketNameUnavailable, wait: untilResync, messageHas: []string{"spec.name"}},
+		{name: "throttled: backoff", bucket: bucket(), obs: &bucketObservation{creds: credentials{conn: &Conn{}}, infoErr: errThrottled},
+			state: progressing, reason: ossv1.ReasonOSSUnavailable, wait: backoff},
+		{name: "a garbled answer is retried, not a verdict", bucket: bucket(), obs: &bucketObservation{creds: credentials{conn: &Conn{}}, infoErr: errGarbled},
+			state: progressing, reason: ossv1.ReasonOSSUnavailable, wait: backoff},
+		{name: "an unknown 4xx needs a person", bucket: bucket(), obs: &bucketObservation{creds: credentials{conn: &Conn{}}, infoErr: errUnknown400},
+			state: stalled, reason: ossv1.ReasonOSSRejected, messageHas: []string{"SomethingNewInOSS"}},
+		{name: "tags unreadable: backoff", bucket: bucket(managed), obs: func() *bucketObservation { o := existing(nil); o.tagsErr = errThrottled; return o }(),
+			state: progressing, reason: ossv1.ReasonOSSUnavailable, wait: backoff},
+		{name: "another live resource's", bucket: bucket(adopt), obs: existing(map[string]string{ossv1.OwnershipTagKey: "c1/team-b/x"}),
+			state: stalled, reason: ossv1.ReasonOwnedByAnother, messageHas: []string{"c1/team-b/x"}},
+		{name: "a gone resource's, no adopt", bucket: bucket(), obs: func() *bucketObservation {
+			o := existing(map[string]string{ossv1.OwnershipTagKey: "c1/team-b/x"})
+			o.ownerGone = true
+			return o
+		}(), state: stalled, reason: ossv1.ReasonAdoptionRequired, messageHas: []string{"spec.adopt: true", "c1/team-b/x"}},
+		{name: "a gone resource's, adopt", bucket: bucket(adopt), obs: func() *bucketObservation {
+			o := existing(map[string]string{ossv1.OwnershipTagKey: "c1/team-b/x"})
+			o.ownerGone = true
+			return o
+		}(), claim: true, claimEvent: ossv1.EventAdopted, identityInStat: true},
+		{name: "untagged, no adopt", bucket: bucket(), obs: existing(nil), state: stalled, reason: ossv1.ReasonAdoptionRequired, messageHas: []string{"spec.adopt: true"}},
+		{name: "untagged, adopt", bucket: bucket(adopt), obs: existing(nil), claim: true, claimEvent: ossv1.EventAdopted, identityInStat: true},
+		{name: "untagged, created by this resource: tagged without an adoption", bucket: bucket(creating), obs: existing(nil), claim: true, identityInStat: true},
+		{name: "tagged with this name by an earlier resource: adoption required", bucket: bucket(), obs: existing(ours()),
+			state: stalled, reason: ossv1.ReasonAdoptionRequired, messageHas: []string{"earlier resource of this name"}},
+		{name: "tagged with this name by an earlier resource, adopt: evented", bucket: bucket(adopt), obs: existing(ours()), claim: true, claimEvent: ossv1.EventAdopted, identityInStat: true},
+		{name: "ours", bucket: bucket(managed), obs: existing(ours()), identityInStat: true},
+		{name: "ours, created, read back failed before: still ours", bucket: bucket(creating), obs: existing(ours()), identityInStat: true},
+		{name: "storage class differs: the way out is named", bucket: bucket(managed, func(b *ossv1.Bucket) { b.Spec.StorageClass = "IA" }), obs: existing(ours()),
+			state: stalled, reason: ossv1.ReasonImmutableFieldMismatch, messageHas: []string{"remove spec.storageClass or set it to Standard"}, identityInStat: true},
+		{name: "redundancy differs", bucket: bucket(managed, func(b *ossv1.Bucket) { b.Spec.RedundancyType = "ZRS" }), obs: existing(ours()),
+			state: stalled, reason: ossv1.ReasonImmutableFieldMismatch, messageHas: []string{"set it to LRS"}, identityInStat: true},
+		{name: "region differs", bucket: bucket(managed), obs: func() *bucketObservation { o := existing(ours()); o.info.Location = "oss-cn-beijing"; return o }(),
+			state: stalled, reason: ossv1.ReasonImmutableFieldMismatch, messageHas: []string{"cn-beijing", "set spec.region: cn-beijing"}, identityInStat: true},
+		{name: "another resource's bucket's class is not shown", bucket: bucket(func(b *ossv1.Bucket) { b.Spec.StorageClass = "IA" }),
+			obs: existing(map[string]string{ossv1.OwnershipTagKey: "c1/team-b/x"}), state: stalled, reason: ossv1.ReasonOwnedByAnother},
+		{name: "adoption while paused waits", bucket: bucket(adopt, pause), obs: existing(nil), state: paused, reason: ossv1.ReasonPaused, messageHas: []string{"taken over"}, identityInStat: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			prev := tc.bucket.Status.DeepCopy()
+			plan := decideBucket(tc.bucket, prev, tc.obs, testOwner, "cn-hangzhou")
+			if plan.identity != tc.identityInStat {
+				t.Errorf("identity shown = %v, want %v", plan.identity, tc.identityInStat)
+			}
+			if tc.reason == "" {
+				if plan.verdict != nil {
+					t.Fatalf("verdict %s %s: %s; want a plan", plan.verdict.state, plan.verdict.reason, plan.verdict.message)
+				}
+				if plan.create != tc.create || (plan.claim != nil) != tc.claim {
+					t.Errorf("create %v claim %v, want %v %v", plan.create, plan.claim != nil, tc.create, tc.claim)
+				}
+				got := ""
+				if plan.claimEvent != nil {
+					got = plan.claimEvent.reason
+				}
+				if got != tc.claimEvent {
+					t.Errorf("claim event %q, want %q", got, tc.claimEvent)
+				}
+				if plan.claim != nil && plan.claim[ossv1.OwnershipTagKey] != testOwner {
+					t.Errorf("claim tags %v lack the ownership tag", plan.claim)
+				}
+				return
+			}
+			if plan.verdict == nil {
+				t.Fatalf("no verdict (create %v, claim %v); want %s %s", plan.create, plan.claim, tc.state, tc.reason)
+			}
+			expectOutcome(t, *plan.verdict, tc.state, tc.reason, tc.wait, tc.messageHas...)
+		})
+	}
+}
+
+func expectOutcome(t *testing.T, out outcome, st state, reason string, w wait, messageHas ...string) {
+	t.Helper()
+	if out.state != st || out.reason != reason {
+		t.Errorf("outcome %s %s (%s), want %s %s", out.state, out.reason, out.message, st, reason)
+	}
+	if out.wait != w {
+		t.Errorf("wait %d, want %d", out.wait, w)
+	}
+	if w == backoff && out.err == nil && out.state != progressing {
+		t.Errorf("a backoff without the error behind it")
+	}
+	for _, s := range messageHas {
+		if !strings.Contains(out.message, s) {
+			t.Errorf("message %q lacks %q", out.message, s)
+		}
+	}
+}
+
+// Paused is a state of its own, whatever else is found: it says what it would otherwise say.
+func TestPausedWhateverElse(t *testing.T) {
+	out := whilePaused(bucket(pause), waiting(ossv1.ReasonAccessKeyNotFound, "Waiting for AccessKey", untilChange))
+	expectOutcome(t, out, paused, ossv1.ReasonPaused, untilResync, "Paused", "AccessKeyNotFound: Waiting for AccessKey")
+	if out.inSync {
+		t.Error("a paused Bucket that waits is shown Ready")
+	}
+	out = whilePaused(bucket(pause), retrying(ossv1.ReasonOSSUnavailable, "503", errThrottled))
+	expectOutcome(t, out, paused, ossv1.ReasonPaused, untilResync, "OSSUnavailable: 503")
+	out = whilePaused(bucket(), stalledOn(ossv1.ReasonOwnedByAnother, "m"))
+	expectOutcome(t, out, stalled, ossv1.ReasonOwnedByAnother, untilResync)
+}
+
+func TestAnInvalidSpecStallsBeforeAnything(t *testing.T) {
+	b := bucket(func(b *ossv1.Bucket) { b.Spec.Policy = ptr.To("{not json") })
+	out, ok := decideSpec(b)
+	if ok {
+		t.Fatal("a policy that is not JSON was let through")
+	}
+	expectOutcome(t, out, stalled, ossv1.ReasonInvalidSpec, untilResync, "spec.policy: not a JSON document", "Nothing was written")
+	if _, ok := decideSpec(bucket(func(b *ossv1.Bucket) { b.Spec.Policy = ptr.To(`{"Version":"1","Statement":[]}`) })); !ok {
+		t.Error("a JSON policy was refused")
+	}
+}
+
+// A difference is drift only when the operator had this very spec in sync; a new spec is an update.
+func TestSettingsDriftOrUpdate(t *testing.T) {
+	lifecycle := func(b *ossv1.Bucket) {
+		b.Spec.Versioning = "Enabled"
+	}
+	values := map[string]settingValue{versioningSetting.name: {got: "Suspended"}}
+	tests := []struct {
+		name           string
+		prevGeneration int64
+		prevInSync     bool
+		paused         bool
+		write, drift   bool
+		pending        bool
+	}{
+		{name: "same spec, was in sync: drift", prevGeneration: 2, prevInSync: true, write: true, drift: true},
+		{name: "same spec, was not in sync (a failed write): update", prevGeneration: 2, prevInSync: false, write: true},
+		{name: "spec changed: update", prevGeneration: 1, prevInSync: true, write: true},
+		{name: "paused: pending, not written", prevGeneration: 2, prevInSync: true, paused: true, pending: true, drift: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := bucket(managed, lifecycle)
+			prev := &ossv1.BucketStatus{ObservedGeneration: tc.prevGeneration, Settings: []ossv1.SettingStatus{{Name: "versioning", InSync: tc.prevInSync}}}
+			plans := planSettings(b, prev, testOwner, values, tc.paused)
+			if len(plans) != 1 {
+				t.Fatalf("plans %+v", plans)
+			}
+			p := plans[0]
+			if p.write != tc.write || p.drift != tc.drift || p.pending != tc.pending {
+				t.Errorf("write %v drift %v pending %v, want %v %v %v", p.write, p.drift, p.pending, tc.write, tc.drift, tc.pending)
+			}
+		})
+	}
+	// In sync: nothing to do.
+	b := bucket(managed, lifecycle)
+	if p := planSettings(b, &b.Status, testOwner, map[string]settingValue{"versioning": {got: "Enabled"}}, false)[0]; p.write || p.pending {
+		t.Errorf("a setting in sync is written: %+v", p)
+	}
+}
+
+func TestConcludeBucket(t *testing.T) {
+	plan := func(ps ...settingPlan) bucketPlan { return bucketPlan{settings: ps} }
+	tests := []struct {
+		name       string
+		bucket     *ossv1.Bucket
+		plan       bucketPlan
+		claimErr   error
+		fresh      bool
+		state      state
+		reason     string
+		wait       wait
+		messageHas []string
+		events     []string
+		inSync     map[string]bool
+	}{
+		{name: "all in sync: Ready", bucket: bucket(managed), plan: plan(settingPlan{name: "tags"}, settingPlan{name: "lifecycle"}),
+			state: ready, reason: ossv1.ReasonReady, wait: untilResync, messageHas: []string{"ready in oss-cn-hangzhou"}, inSync: map[string]bool{"tags": true, "lifecycle": true}},
+		{name: "a refused setting stalls, the others converge", bucket: bucket(managed),
+			plan:  plan(settingPlan{name: "logging", write: true, writeErr: ossErr(400, ossapi.CodeInvalidTargetBucketForLogging)}, settingPlan{name: "cors", write: true}),
+			state: stalled, reason: ossv1.ReasonOSSRejected, wait: untilResync, messageHas: []string{"spec.logging", ossapi.CodeInvalidTargetBucketForLogging},
+			events: []string{ossv1.EventUpdated}, inSync: map[string]bool{"logging": false, "cors": true}},
+		{name: "a public policy refused while Block Public Access is on names the fix", bucket: bucket(managed),
+			plan:  plan(settingPlan{name: "policy", write: true, writeErr: errDenied}),
+			state: stalled, reason: ossv1.ReasonOSSRejected, wait: untilResync, messageHas: []string{"spec.publicAccessBlock: false"}},
+		{name: "the same refusal with Block Public Access off does not blame it", bucket: bucket(managed, func(b *ossv1.Bucket) { b.Spec.PublicAccessBlock = ptr.To(false) }),
+			plan:  plan(settingPlan{name: "policy", write: true, writeErr: errDenied}),
+			state: stalled, reason: ossv1.ReasonOSSRejected, wait: untilResync},
+		{name: "a transient failure retries with backoff", bucket: bucket(managed), plan: plan(settingPlan{name: "cors", write: true, writeErr: errThrottled}),
+			state: progressing, reason: ossv1.ReasonOSSUnavailable, wait: backoff, messageHas: []string{"spec.cors"}},
+		{name: "a log target to come is waited for, not an OSS failure", bucket: bucket(managed),
+			plan:  plan(settingPlan{name: "logging", write: true, writeErr: &logTargetMissing{bucket: "later-logs"}}),
+			state: progressing, reason: ossv1.ReasonLogTargetNotFound, wait: poll, messageHas: []string{`"later-logs"`, "spec.logging.targetBucket"}},
+		{name: "paused with changes pending: not Ready, no Reconciling", bucket: bucket(managed, pause), plan: plan(settingPlan{name: "tags", pending: true}),
+			state: paused, reason: ossv1.ReasonPaused, wait: untilResync, messageHas: []string{"tags"}, inSync: map[string]bool{"tags": false}},
+		{name: "paused and in sync", bucket: bucket(managed, pause), plan: plan(settingPlan{name: "tags"}),
+			state: paused, reason: ossv1.ReasonPaused, wait: untilResync, messageHas: []string{"as declared"}},
+		{name: "drift corrected, one Event per setting", bucket: bucket(managed),
+			plan:  plan(settingPlan{name: "lifecycle", write: true, drift: true}, settingPlan{name: "cors", write: true, drift: true}),
+			state: ready, reason: ossv1.ReasonReady, wait: untilResync, events: []string{ossv1.EventDriftCorrected, ossv1.EventDriftCorrected}},
+		{name: "a changed spec applied is an update, not drift", bucket: bucket(managed),
+			plan:  plan(settingPlan{name: "lifecycle", write: true}, settingPlan{name: "tags", write: true}),
+			state: ready, reason: ossv1.ReasonReady, wait: untilResync, events: []string{ossv1.EventUpdated}, messageHas: nil},
+		{name: "a new bucket's settings are neither", bucket: bucket(creating), fresh: true, plan: plan(settingPlan{name: "lifecycle", write: true}),
+			state: ready, reason: ossv1.ReasonReady, wait: untilResync},
+		{name: "adopted", bucket: bucket(adopt), plan: bucketPlan{claim: ours(), claimEvent: &actionEvent{reason: ossv1.EventAdopted}},
+			state: ready, reason: ossv1.ReasonReady, wait: untilResync, events: []string{ossv1.EventAdopted}},
+		{name: "the ownership tag write failed: nothing else was written", bucket: bucket(adopt), claimErr: errThrottled,
+			plan:  bucketPlan{claim: ours(), claimEvent: &actionEvent{reason: ossv1.EventAdopted}, settings: []settingPlan{{name: "cors", write: true}}},
+			state: progressing, reason: ossv1.ReasonOSSUnavailable, wait: backoff},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.bucket.Spec.Policy == nil {
+				tc.bucket.Spec.CORS = &ossv1.CORS{}
+			}
+			out, statuses := concludeBucket(tc.bucket, tc.plan, tc.claimErr, "oss-cn-hangzhou", tc.fresh)
+			expectOutcome(t, out, tc.state, tc.reason, tc.wait, tc.messageHas...)
+			var events []string
+			for _, e := range out.events {
+				events = append(events, e.reason)
+			}
+			if strings.Join(events, ",") != strings.Join(tc.events, ",") {
+				t.Errorf("events %v, want %v", events, tc.events)
+			}
+			for name, want := range tc.inSync {
+				found := false
+				for _, st := range statuses {
+					if st.Name == name {
+						found = true
+						if st.InSync != want {
+							t.Errorf("%s inSync %v, want %v (%s)", name, st.InSync, want, st.Message)
+						}
+					}
+				}
+				if !found {
+					t.Errorf("no status for %s in %+v", name, statuses)
+				}
+			}
+		})
+	}
+}
+
+func TestAnUpdateNamesTheSettingsAndLogsEach(t *testing.T) {
+	out, _ := concludeBucket(bucket(managed), bucketPlan{settings: []settingPlan{{name: "lifecycle", write: true}, {name: "tags", write: true}}}, nil, "oss-cn-hangzhou", false)
+	if len(out.events) != 1 || out.events[0].message != "Applied spec.lifecycle, spec.tags to bucket "+testBucket {
+		t.Fatalf("events %+v", out.events)
+	}
+	if got := strings.Join(out.events[0].lines, "|"); got != "Applied spec.lifecycle|Applied spec.tags" {
+		t.Errorf("log lines %q", got)
+	}
+}
+
+func TestDecideCreate(t *testing.T) {
+	tests := []struct {
+		name            string
+		err             error
+		created, forget bool
+		state           state
+		reason          string
+		wait            wait
+	}{
+		{name: "created", created: true},
+		{name: "made by someone else meanwhile: look again, not ours", err: ossErr(409, ossapi.CodeBucketAlreadyExists), forget: true,
+			state: progressing, reason: ossv1.ReasonCreating, wait: backoff},
+		{name: "another account's name", err: errDenied, forget: true, state: stalled, reason: ossv1.ReasonBucketNameUnavailable, wait: untilResync},
+		{name: "too many buckets", err: ossErr(400, ossapi.CodeTooManyBuckets), forget: true, state: stalled, reason: ossv1.ReasonTooManyBuckets, wait: untilResync},
+		{name: "throttled: it may have been created, so it stays recorded", err: errThrottled, state: progressing, reason: ossv1.ReasonOSSUnavailable, wait: backoff},
+		{name: "refused", err: errUnknown400, forget: true, state: stalled, reason: ossv1.ReasonOSSRejected, wait: untilResync},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out, created, forget := decideCreate(bucket(), tc.err)
+			if created != tc.created || forget != tc.forget {
+				t.Errorf("created %v forget %v, want %v %v", created, forget, tc.created, tc.forget)
+			}
+			if !created {
+				expectOutcome(t, out, tc.state, tc.reason, tc.wait)
+			}
+		})
+	}
+}
+
+func TestDecideDeletion(t *testing.T) {
+	full := func(o *bucketObservation) *bucketObservation {
+		o.contents = bucketContents{objects: 2, oldVersions: 1, deleteMarkers: 1, uploads: 1}
+		return o
+	}
+	noCreds := &bucketObservation{creds: credentials{accessKey: "creds", missing: true}}
+	tests := []struct {
+		name         string
+		bucket       *ossv1.Bucket
+		obs          *bucketObservation
+		deleteBucket bool
+		removeTag    bool
+		state        state
+		reason       string
+		wait         wait
+		messageHas   []string
+		event        string
+		warning      bool
+	}{
+		{name: "Delete, no credentials: the way out is named", bucket: bucket(managed, deleteIt), obs: noCreds,
+			state: deletionBlocked, reason: ossv1.ReasonAccessKeyNotFound, wait: poll, messageHas: []string{"Restore AccessKey \"creds\"", "spec.deletionPolicy: Retain"}},
+		{name: "Retain, the AccessKey unreadable for now: retried", bucket: bucket(managed, deletedAgo(time.Second)),
+			obs:   &bucketObservation{creds: credentials{accessKey: "creds", err: errors.New("etcd timeout")}},
+			state: deletionBlocked, reason: ossv1.ReasonReconciling, wait: backoff},
+		{name: "Retain, the AccessKey unreadable for too long: let go, said so", bucket: bucket(managed, deletedAgo(time.Hour)),
+			obs:   &bucketObservation{creds: credentials{accessKey: "creds", err: errors.New("etcd timeout")}},
+			state: released, event: ossv1.EventReleased, warning: true},
+		{name: "Retain, no credentials: let go at once, the tag left and said so", bucket: bucket(managed), obs: noCreds,
+			state: released, event: ossv1.EventReleased, warning: true},
+		{name: "Retain, ours: the ownership tag is removed", bucket: bucket(managed), obs: existing(ours()), removeTag: true},
+		{name: "Retain, not tagged as ours: let go", bucket: bucket(managed), obs: existing(nil), state: released, event: ossv1.EventReleased},
+		{name: "Retain, gone: let go", bucket: bucket(managed), obs: func() *bucketObservation { o := existing(nil); o.tagsErr = errNoSuchBucket; return o }(),
+			state: released, event: ossv1.EventReleased},
+		{name: "Retain, tags unreadable for a while: retried", bucket: bucket(managed, deletedAgo(time.Minute)), obs: func() *bucketObservation { o := existing(nil); o.tagsErr = errThrottled; return o }(),
+			state: deletionBlocked, reason: ossv1.ReasonOSSUnavailable, wait: backoff},
+		{name: "Retain, tags unreadable for too long: let go, said so", bucket: bucket(managed, deletedAgo(3*time.Minute)), obs: func() *bucketObservation { o := existing(nil); o.tagsErr = errThrottled; return o }(),
+			state: released, event: ossv1.EventReleased, warning: true},
+		{name: "Retain, tags refused: let go at once, said so", bucket: bucket(managed, deletedAgo(0)), obs: func() *bucketObservation { o := existing(nil); o.tagsErr = errDenied; return o }(),
+			state: released, event: ossv1.EventReleased, warning: true},
+		{name: "Delete, gone", bucket: bucket(managed, deleteIt), obs: func() *bucketObservation { o := existing(nil); o.infoErr = errNoSuchBucket; return o }(),
+			state: released, event: ossv1.EventReleased},
+		{name: "Delete, another account's", bucket: bucket(managed, deleteIt), obs: func() *bucketObservation { o := existing(nil); o.infoErr = errDenied; return o }(),
+			state: released, event: ossv1.EventReleased},
+		{name: "Delete, another resource's: left", bucket: bucket(managed, deleteIt), obs: existing(map[string]string{ossv1.OwnershipTagKey: "c1/x/y"}),
+			state: released, event: ossv1.EventReleased},
+		{name: "Delete, ours and empty: deleted", bucket: bucket(managed, deleteIt), obs: existing(ours()), deleteBucket: true},
+		{name: "Delete, created but not tagged yet: still ours", bucket: bucket(creating, deleteIt), obs: existing(nil), deleteBucket: true},
+		{name: "Delete, untagged and not created here: left", bucket: bucket(managed, deleteIt), obs: existing(nil), state: released, event: ossv1.EventReleased},
+		{name: "Delete, not empty: what is left and how to empty it", bucket: bucket(managed, deleteIt), obs: full(existing(ours())),
+			state: deletionBlocked, reason: ossv1.ReasonBucketNotEmpty, wait: poll,
+			messageHas: []string{"2 objects, 1 old version, 1 delete marker, 1 unfinished multipart upload", "--all-versions", "multipart uploads", "never deletes data", "Retain"}},
+		{name: "Delete, listing throttled: backoff", bucket: bucket(managed, deleteIt), obs: func() *bucketObservation { o := existing(ours()); o.contentsErr = errThrottled; return o }(),
+			state: deletionBlocked, reason: ossv1.ReasonOSSUnavailable, wait: backoff},
+		{name: "Delete, info refused: slow retry", bucket: bucket(managed, deleteIt), obs: func() *bucketObservation { o := existing(ours()); o.infoErr = errUnknown400; return o }(),
+			state: deletionBlocked, reason: ossv1.ReasonOSSRejected, wait: poll},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.bucket.DeletionTimestamp == nil {
+				deletedAgo(0)(tc.bucket)
+			}
+			plan := decideDeletion(tc.bucket, tc.obs, testOwner, now)
+			if plan.deleteBucket != tc.deleteBucket || plan.removeTag != tc.removeTag {
+				t.Fatalf("deleteBucket %v removeTag %v, want %v %v (verdict %s %s)", plan.deleteBucket, plan.removeTag, tc.deleteBucket, tc.removeTag, plan.verdict.state, plan.verdict.message)
+			}
+			if tc.deleteBucket || tc.removeTag {
+				return
+			}
+			expectOutcome(t, plan.verdict, tc.state, tc.reason, tc.wait, tc.messageHas...)
+			if tc.event != "" {
+				if len(plan.verdict.events) != 1 || plan.verdict.events[0].reason != tc.event || plan.verdict.events[0].warning != tc.warning {
+					t.Errorf("events %+v, want one %s (warning %v)", plan.verdict.events, tc.event, tc.warning)
+				}
+			}
+		})
+	}
+}
+
+func TestNothingToDeleteForABucketNeverHad(t *testing.T) {
+	if !nothingToDelete(bucket(deleteIt)) {
+		t.Error("a Bucket that never created nor adopted a bucket waits for OSS")
+	}
+	if nothingToDelete(bucket(creating)) || nothingToDelete(bucket(managed)) {
+		t.Error("a Bucket with a bucket of its own is let go without looking")
+	}
+	expectOutcome(t, decidePausedDeletion(bucket(managed, pause)), deletionBlocked, ossv1.ReasonPaused, untilChange, "paused annotation")
+}
+
+func TestConcludeDeletion(t *testing.T) {
+	del := deletionPlan{deleteBucket: true}
+	tests := []struct {
+		name       string
+		plan       deletionPlan
+		err        error
+		deletedFor time.Duration
+		state      state
+		reason     string
+		wait       wait
+		event      string
+	}{
+		{name: "deleted", plan: del, state: released, event: ossv1.EventDeleted},
+		{name: "already gone", plan: del, err: errNoSuchBucket, state: released, event: ossv1.EventDeleted},
+		{name: "written to since listed", plan: del, err: ossErr(409, ossapi.CodeBucketNotEmpty), state: deletionBlocked, reason: ossv1.ReasonBucketNotEmpty, wait: poll},
+		{name: "throttled", plan: del, err: errThrottled, state: deletionBlocked, reason: ossv1.ReasonOSSUnavailable, wait: backoff},
+		{name: "not allowed", plan: del, err: errDenied, state: deletionBlocked, reason: ossv1.ReasonOSSRejected, wait: poll},
+		{name: "tag removed", plan: deletionPlan{removeTag: true}, state: released, event: ossv1.EventReleased},
+		{name: "tag removal throttled: retried", plan: deletionPlan{removeTag: true}, err: errThrottled, state: deletionBlocked, reason: ossv1.ReasonOSSUnavailable, wait: backoff},
+		{name: "tag removal throttled for too long: let go, said so", plan: deletionPlan{removeTag: true}, err: errThrottled, deletedFor: 3 * time.Minute, state: released, event: ossv1.EventReleased},
+		{name: "tag removal refused: let go, said so", plan: deletionPlan{removeTag: true}, err: errDenied, state: released, event: ossv1.EventReleased},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out := concludeDeletion(bucket(managed, deleteIt, deletedAgo(tc.deletedFor)), tc.plan, tc.err, now)
+			expectOutcome(t, out, tc.state, tc.reason, tc.wait)
+			if tc.event != "" && (len(out.events) != 1 || out.events[0].reason != tc.event) {
+				t.Errorf("events %+v, want %s", out.events, tc.event)
+			}
+		})
+	}
+}

@@ -1,0 +1,248 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+
+	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
+	"github.com/ossoperator/oss-operator/ossapi"
+)
+
+// bucketObservation is everything the decide step needs to know about a Bucket: its credentials and
+// what OSS holds. Observing never writes.
+type bucketObservation struct {
+	creds credentials
+	// info is GetBucketInfo's answer, infoErr its failure (NoSuchBucket: no such bucket; AccessDenied:
+	// another account's).
+	info    *ossapi.BucketInfo
+	infoErr error
+	// tags are the bucket's tags (nil: untagged).
+	tags    map[string]string
+	tagsErr error
+	// ownerGone: the ownership tag names a resource of this cluster that no longer exists, or that
+	// manages another bucket: a tag left behind.
+	ownerGone bool
+	// settings are the managed settings' values, read when the bucket could be this resource's.
+	settings map[string]settingValue
+	// contents is what a bucket being deleted holds.
+	contents    bucketContents
+	contentsErr error
+}
+
+// credentials are a Bucket's AccessKey and the client made from it, or why there is none.
+type credentials struct {
+	accessKey string
+	// missing: the AccessKey does not exist. notReady: why it is not Ready. unusable: why no client
+	// could be made. err: reading the AccessKey failed.
+	missing  bool
+	notReady string
+	unusable error
+	err      error
+	conn     *Conn
+	// lastVerified: the Secret is gone and the client uses the credentials last verified (deletion).
+	lastVerified bool
+}
+
+func (c credentials) usable() bool { return c.conn != nil }
+
+// credentials resolves the Bucket's AccessKey. For a deletion, a usable client is all that counts:
+// the AccessKey may itself be going away (it waits for its Buckets) and its Secret may be gone already,
+// in which case the credentials OSS last accepted are used.
+func (r *BucketReconciler) credentials(ctx context.Context, b *ossv1.Bucket, deleting bool) credentials {
+	c := credentials{accessKey: b.Spec.AccessKeyRef.Name}
+	ak := &ossv1.AccessKey{}
+	err := r.Get(ctx, types.NamespacedName{Namespace: b.Namespace, Name: c.accessKey}, ak)
+	switch {
+	case apierrors.IsNotFound(err):
+		c.missing = true
+		return c
+	case err != nil:
+		c.err = err
+		return c
+	}
+	if !isReady(ak.Status.Conditions) || ak.Status.ObservedGeneration != ak.Generation {
+		c.notReady = "not verified yet"
+		if cond := condition(ak.Status.Conditions, ossv1.ConditionReady); cond != nil && cond.Reason != ossv1.ReasonReady {
+			c.notReady = cond.Reason + ": " + cond.Message
+		}
+		if !deleting {
+			return c
+		}
+	}
+	conn, err := r.Clients.Client(ctx, ak, b.Spec.Region)
+	if err != nil && deleting {
+		if last, ok := r.Clients.LastVerified(ak, b.Spec.Region); ok {
+			c.conn, c.lastVerified = last, true
+			return c
+		}
+	}
+	if err != nil {
+		c.unusable = err
+		return c
+	}
+	c.conn = conn
+	return c
+}
+
+// observe reads the bucket. A bucket this resource is known to manage is expected to exist and to be
+// tagged as its own: its info, tags and settings are read at once, one round trip. Any other bucket is
+// read step by step, and its settings only when it could become this resource's.
+func (r *BucketReconciler) observe(ctx context.Context, b *ossv1.Bucket) *bucketObservation {
+	obs := &bucketObservation{creds: r.credentials(ctx, b, false)}
+	if !obs.creds.usable() {
+		return obs
+	}
+	conn, name := obs.creds.conn, b.BucketName()
+	if hasManaged(&b.Status, name) || wasCreating(&b.Status, name) {
+		infoReady, tagsReady := make(chan struct{}), make(chan struct{})
+		view := &bucketView{infoReady: infoReady, tagsReady: tagsReady}
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			defer close(tagsReady)
+			view.tags, view.tagsErr = readTags(ctx, conn, name)
+		})
+		wg.Go(func() { obs.settings = readSettings(ctx, conn, b, view) })
+		view.info, view.infoErr = conn.GetBucketInfo(ctx, name)
+		close(infoReady)
+		wg.Wait()
+		obs.info, obs.infoErr, obs.tags, obs.tagsErr = view.info, view.infoErr, view.tags, view.tagsErr
+		if obs.infoErr == nil && obs.tagsErr == nil {
+			obs.ownerGone = r.ownerGone(ctx, b, obs.tags[ossv1.OwnershipTagKey])
+		}
+		return obs
+	}
+
+	if obs.info, obs.infoErr = conn.GetBucketInfo(ctx, name); obs.infoErr != nil {
+		return obs
+	}
+	if obs.tags, obs.tagsErr = readTags(ctx, conn, name); obs.tagsErr != nil {
+		return obs
+	}
+	owner := obs.tags[ossv1.OwnershipTagKey]
+	obs.ownerGone = r.ownerGone(ctx, b, owner)
+	if owner == "" || owner == ownerTagValue(r.ClusterID, b) || obs.ownerGone {
+		obs.settings = readSettings(ctx, conn, b, &bucketView{info: obs.info, tags: obs.tags})
+	}
+	return obs
+}
+
+// observeDeletion reads what deleting the bucket needs: for Retain its tags only; for Delete also its
+// info and whether it is empty, all at once.
+func (r *BucketReconciler) observeDeletion(ctx context.Context, b *ossv1.Bucket) *bucketObservation {
+	obs := &bucketObservation{creds: r.credentials(ctx, b, true)}
+	if !obs.creds.usable() {
+		return obs
+	}
+	conn, name := obs.creds.conn, b.BucketName()
+	var wg sync.WaitGroup
+	if b.Spec.DeletionPolicy == ossv1.DeletionDelete {
+		wg.Go(func() { obs.info, obs.infoErr = conn.GetBucketInfo(ctx, name) })
+		wg.Go(func() { obs.contents, obs.contentsErr = listContents(ctx, conn, name) })
+	}
+	obs.tags, obs.tagsErr = readTags(ctx, conn, name)
+	wg.Wait()
+	return obs
+}
+
+// readTags reads the bucket's tags as a map; nil when it has none.
+func readTags(ctx context.Context, conn *Conn, name string) (map[string]string, error) {
+	t, err := conn.GetBucketTags(ctx, name)
+	if err != nil || t == nil {
+		return nil, err
+	}
+	return t.Map(), nil
+}
+
+// ownerGone says whether an ownership tag that is not this resource's was left behind: it names a
+// Bucket of this cluster that no longer exists, or that manages another OSS bucket. A tag of another
+// cluster, or one whose resource cannot be looked up (not watched, a long name stored as a digest),
+// counts as alive.
+func (r *BucketReconciler) ownerGone(ctx context.Context, b *ossv1.Bucket, owner string) bool {
+	if owner == "" || owner == ownerTagValue(r.ClusterID, b) {
+		return false
+	}
+	rest, ok := strings.CutPrefix(owner, r.ClusterID+"/")
+	if !ok {
+		return false
+	}
+	ns, name, ok := strings.Cut(rest, "/")
+	if !ok || strings.Contains(name, "/") || strings.Contains(name, "~") {
+		return false
+	}
+	other := &ossv1.Bucket{}
+	err := r.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, other)
+	switch {
+	case apierrors.IsNotFound(err):
+		return true
+	case err != nil:
+		return false
+	}
+	return other.BucketName() != b.BucketName()
+}
+
+// bucketContents counts what keeps a bucket from being deleted: current objects, old versions, delete
+// markers and unfinished multipart uploads (ListObjects alone would miss all but the first), from one
+// page of each. more is true when there are more than one page shows.
+type bucketContents struct {
+	objects, oldVersions, deleteMarkers, uploads int
+	more                                         bool
+}
+
+func (c bucketContents) empty() bool {
+	return c.objects+c.oldVersions+c.deleteMarkers+c.uploads == 0
+}
+
+// String says what is left, "1 object, 2 old versions" or "at least 1000 objects".
+func (c bucketContents) String() string {
+	more := ""
+	if c.more {
+		more = "at least "
+	}
+	var parts []string
+	add := func(n int, one, many string) {
+		switch {
+		case n == 1:
+			parts = append(parts, more+"1 "+one)
+		case n > 1:
+			parts = append(parts, fmt.Sprintf("%s%d %s", more, n, many))
+		}
+	}
+	add(c.objects, "object", "objects")
+	add(c.oldVersions, "old version", "old versions")
+	add(c.deleteMarkers, "delete marker", "delete markers")
+	add(c.uploads, "unfinished multipart upload", "unfinished multipart uploads")
+	return strings.Join(parts, ", ")
+}
+
+// listContents lists one page of versions and one of multipart uploads, at once.
+func listContents(ctx context.Context, conn *Conn, bucket string) (bucketContents, error) {
+	var uploads *ossapi.ListMultipartUploadsResult
+	var uploadsErr error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		uploads, uploadsErr = conn.ListMultipartUploads(ctx, &ossapi.ListMultipartUploadsRequest{Bucket: bucket, MaxUploads: 1000})
+	})
+	versions, err := conn.ListObjectVersions(ctx, &ossapi.ListObjectVersionsRequest{Bucket: bucket, MaxKeys: 1000})
+	wg.Wait()
+	if err == nil {
+		err = uploadsErr
+	}
+	if err != nil {
+		return bucketContents{}, err
+	}
+	c := bucketContents{deleteMarkers: len(versions.DeleteMarkers), uploads: len(uploads.Uploads),
+		more: versions.IsTruncated || uploads.IsTruncated}
+	for _, v := range versions.Versions {
+		if v.IsLatest {
+			c.objects++
+		} else {
+			c.oldVersions++
+		}
+	}
+	return c, nil
+}
