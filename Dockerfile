@@ -23,10 +23,16 @@ COPY api/ api/
 COPY controllers/ controllers/
 COPY ossapi/ ossapi/
 
+# The release the image is, which `/manager --version` prints and the start-up log records: the chart's
+# appVersion by default (a test in test/packaging checks that the two agree). The build context has no
+# .git, so a release pipeline passes the commit: --build-arg REVISION=$(git rev-parse HEAD).
+ARG VERSION=0.1.0
+ARG REVISION=
+
 # CGO off: a static binary that runs on distroless/static, which has no libc.
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
     CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH \
-    go build -trimpath -ldflags='-s -w' -o /out/manager .
+    go build -trimpath -ldflags="-s -w -X main.version=${VERSION} -X main.commit=${REVISION}" -o /out/manager .
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/manager /manager

@@ -7,6 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	goruntime "runtime"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -40,6 +42,7 @@ func main() {
 		metricsAddr, probeAddr, clusterID, watchNamespaces string
 		leaderElectionNamespace                            string
 		leaderElect, allowInsecure, secureMetrics          bool
+		printVersion                                       bool
 		resync                                             time.Duration
 		concurrency                                        int
 	)
@@ -53,9 +56,15 @@ func main() {
 	flag.StringVar(&clusterID, "cluster-id", "", "Identifies this cluster in the ownership tag of managed buckets. Default: the UID of the kube-system namespace.")
 	flag.BoolVar(&allowInsecure, "allow-insecure-endpoints", false, "Allow http:// AccessKey endpoints (a local OSS emulator). Never in production.")
 	flag.StringVar(&watchNamespaces, "watch-namespaces", "", "Comma-separated namespaces to watch. Default: all.")
+	flag.BoolVar(&printVersion, "version", false, "Print the version and exit.")
 	opts := zap.Options{Development: false}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
+	build := currentBuild()
+	if printVersion {
+		fmt.Println(build)
+		return
+	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
 	log := ctrl.Log.WithName("setup")
 
@@ -63,7 +72,7 @@ func main() {
 		metricsAddr: metricsAddr, secureMetrics: secureMetrics, probeAddr: probeAddr, leaderElect: leaderElect,
 		leaderElectionNamespace: leaderElectionNamespace,
 		resync:                  resync, concurrency: concurrency, clusterID: clusterID, allowInsecure: allowInsecure,
-		namespaces: splitList(watchNamespaces),
+		namespaces: splitList(watchNamespaces), build: build,
 	}); err != nil {
 		log.Error(err, "manager stopped")
 		os.Exit(1)
@@ -78,6 +87,7 @@ type runOptions struct {
 	resync                            time.Duration
 	concurrency                       int
 	namespaces                        []string
+	build                             buildInfo
 }
 
 func run(o runOptions) error {
@@ -140,7 +150,8 @@ func run(o runOptions) error {
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
 		return err
 	}
-	log.Info("starting manager", "clusterID", o.clusterID, "resyncPeriod", o.resync.String(), "maxConcurrentReconciles", o.concurrency,
+	log.Info("starting manager", "version", o.build.Version, "commit", o.build.Commit, "goVersion", o.build.GoVersion,
+		"clusterID", o.clusterID, "resyncPeriod", o.resync.String(), "maxConcurrentReconciles", o.concurrency,
 		"allowInsecureEndpoints", o.allowInsecure, "namespaces", o.namespaces)
 	return mgr.Start(ctrl.SetupSignalHandler())
 }
@@ -179,4 +190,73 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// version and commit are stamped at build time, as the Dockerfile does:
+//
+//	go build -ldflags "-X main.version=0.1.0 -X main.commit=$(git rev-parse HEAD)" .
+//
+// Left empty, they come from what Go records in every binary: the module's version, and the commit of
+// the git checkout it was built in (go build's default, -buildvcs=auto), so a plain `go build` or
+// `make build` still says which code it runs.
+var version, commit string
+
+// buildInfo identifies the running binary: --version prints it, and the start-up log records it.
+type buildInfo struct {
+	Version, Commit, GoVersion string
+}
+
+// String is the line --version prints: oss-operator v0.1.0 (commit abc1234, go1.26.8).
+func (b buildInfo) String() string {
+	return fmt.Sprintf("oss-operator %s (commit %s, %s)", b.Version, b.Commit, b.GoVersion)
+}
+
+func currentBuild() buildInfo {
+	info, _ := debug.ReadBuildInfo()
+	return describeBuild(version, commit, info)
+}
+
+// describeBuild prefers the stamped version and commit, and falls back to info (nil when the binary
+// has none): the main module's version, and vcs.revision with "-dirty" when vcs.modified.
+func describeBuild(stampedVersion, stampedCommit string, info *debug.BuildInfo) buildInfo {
+	b := buildInfo{Version: stampedVersion, Commit: shortCommit(stampedCommit), GoVersion: goruntime.Version()}
+	if info != nil {
+		if b.Version == "" && info.Main.Version != "(devel)" {
+			b.Version = info.Main.Version
+		}
+		if b.Commit == "" {
+			var revision string
+			var modified bool
+			for _, s := range info.Settings {
+				switch s.Key {
+				case "vcs.revision":
+					revision = s.Value
+				case "vcs.modified":
+					modified = s.Value == "true"
+				}
+			}
+			if b.Commit = shortCommit(revision); b.Commit != "" && modified {
+				b.Commit += "-dirty"
+			}
+		}
+	}
+	switch {
+	case b.Version == "":
+		b.Version = "devel"
+	case b.Version[0] >= '0' && b.Version[0] <= '9':
+		// The chart's appVersion, 0.1.0, is the release v0.1.0.
+		b.Version = "v" + b.Version
+	}
+	if b.Commit == "" {
+		b.Commit = "unknown"
+	}
+	return b
+}
+
+// shortCommit abbreviates a full git commit hash as git does, to 7 hex digits.
+func shortCommit(c string) string {
+	if len(c) > 7 && strings.Trim(c, "0123456789abcdef") == "" {
+		return c[:7]
+	}
+	return c
 }

@@ -1,6 +1,8 @@
 package packaging
 
 import (
+	"maps"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -92,6 +94,55 @@ func TestDockerfile(t *testing.T) {
 	if entrypoint != `ENTRYPOINT ["/manager"]` {
 		t.Errorf("%q: the Deployments pass only args, so the entrypoint must be /manager", entrypoint)
 	}
+
+	// The image reports the release it is (TestManagerVersion runs a binary built with these flags).
+	if v := dockerArgs(instructions)["VERSION"]; v != appVersion(t) {
+		t.Errorf("ARG VERSION defaults to %q, want the chart's appVersion %q", v, appVersion(t))
+	}
+	for _, x := range []string{"-X main.version=${VERSION}", "-X main.commit=${REVISION}"} {
+		if !strings.Contains(dockerLdflags(t, nil), x) {
+			t.Errorf("the build does not stamp the binary with %q: %q", x, build)
+		}
+	}
+}
+
+// dockerArgs are the Dockerfile's ARGs and their defaults.
+func dockerArgs(instructions []dockerInstruction) map[string]string {
+	args := map[string]string{}
+	for _, in := range instructions {
+		if in.cmd == "ARG" {
+			for _, a := range in.args {
+				name, value, _ := strings.Cut(a, "=")
+				args[name] = value
+			}
+		}
+	}
+	return args
+}
+
+// dockerLdflags is the -ldflags of the Dockerfile's go build. With buildArgs (--build-arg values over
+// the ARGs' defaults) it is expanded as the build would; with nil it is returned as written.
+func dockerLdflags(t *testing.T, buildArgs map[string]string) string {
+	t.Helper()
+	instructions := dockerInstructions(string(readFile(t, "Dockerfile")))
+	for _, in := range instructions {
+		if in.cmd != "RUN" || !strings.Contains(in.raw, "go build") {
+			continue
+		}
+		m := regexp.MustCompile(`-ldflags=(?:"([^"]*)"|'([^']*)')`).FindStringSubmatch(in.raw)
+		if m == nil {
+			t.Fatalf("the build has no -ldflags: %q", in.raw)
+		}
+		flags := m[1] + m[2]
+		if buildArgs == nil {
+			return flags
+		}
+		args := dockerArgs(instructions)
+		maps.Copy(args, buildArgs)
+		return os.Expand(flags, func(name string) string { return args[name] })
+	}
+	t.Fatal("the Dockerfile has no go build")
+	return ""
 }
 
 type dockerInstruction struct {

@@ -210,8 +210,8 @@ var (
 	buildErr   error
 )
 
-// runManager builds the manager (once) and runs it with cfg's identity until the test ends.
-func runManager(t *testing.T, cfg *rest.Config, args []string) *syncBuffer {
+// manager builds the manager binary, once for every test that runs it, as `make build` does.
+func manager(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "oss-operator-manager-")
@@ -220,15 +220,28 @@ func runManager(t *testing.T, cfg *rest.Config, args []string) *syncBuffer {
 			return
 		}
 		managerBin = filepath.Join(dir, "manager")
-		cmd := exec.Command("go", "build", "-o", managerBin, ".")
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %w\n%s", err, out)
-		}
+		buildErr = goBuild(managerBin)
 	})
 	if buildErr != nil {
 		t.Fatal(buildErr)
 	}
+	return managerBin
+}
+
+// goBuild builds the manager from the repository into out, with extra build flags.
+func goBuild(out string, flags ...string) error {
+	cmd := exec.Command("go", append(append([]string{"build"}, flags...), "-o", out, ".")...)
+	cmd.Dir = root
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build %s: %w\n%s", strings.Join(flags, " "), err, b)
+	}
+	return nil
+}
+
+// runManager builds the manager (once) and runs it with cfg's identity until the test ends.
+func runManager(t *testing.T, cfg *rest.Config, args []string) *syncBuffer {
+	t.Helper()
+	bin := manager(t)
 
 	kc := clientcmdapi.NewConfig()
 	kc.Clusters["envtest"] = &clientcmdapi.Cluster{Server: cfg.Host, CertificateAuthorityData: cfg.CAData}
@@ -244,7 +257,7 @@ func runManager(t *testing.T, cfg *rest.Config, args []string) *syncBuffer {
 	}
 
 	logs := &syncBuffer{}
-	cmd := exec.Command(managerBin, append([]string{"--kubeconfig=" + kubeconfig}, args...)...)
+	cmd := exec.Command(bin, append([]string{"--kubeconfig=" + kubeconfig}, args...)...)
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
