@@ -2,7 +2,6 @@ package controllers
 
 import (
 	"context"
-	"fmt"
 	"sync"
 
 	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
@@ -38,8 +37,7 @@ func (r *BucketReconciler) create(ctx context.Context, b *ossv1.Bucket, prev *os
 		b.Status.Settings = carrySettings(b, prev)
 		return out
 	}
-	return r.settleNew(ctx, b, prev, conn).with(actionEvent{reason: ossv1.EventCreated, action: "Create",
-		message: fmt.Sprintf("Created bucket %s in %s", name, conn.Region())})
+	return r.settleNew(ctx, b, prev, conn)
 }
 
 // settleNew finishes a bucket created in this reconcile. The ownership tag (with the declared tags),
@@ -60,17 +58,10 @@ func (r *BucketReconciler) settleNew(ctx context.Context, b *ossv1.Bucket, prev 
 	wg.Go(func() { plans = settleSettings(ctx, conn, b, prev, owner, view) })
 	wg.Wait()
 
-	if tagErr != nil {
-		// The next reconcile finds the bucket untagged, and as status.createdBucket names it, tags it.
-		b.Status.Settings = uncheckedSettings(b, "not applied yet: the bucket is not tagged as this resource's yet")
-		return ossFailure("Tagging the new bucket "+name, tagErr)
-	}
-	if view.infoErr != nil {
-		b.Status.Settings = uncheckedSettings(b, "not checked yet: the new bucket could not be read back")
-		return ossFailure("Reading back the new bucket "+name, view.infoErr)
-	}
-	recordBucket(&b.Status, view.info)
-	out, statuses := concludeBucket(b, bucketPlan{settings: plans}, nil, view.info.Location, true)
+	out, statuses := concludeNew(b, conn.Region(), tagErr, view.info, view.infoErr, plans)
 	b.Status.Settings = statuses
+	if tagErr == nil && view.infoErr == nil {
+		recordBucket(&b.Status, view.info)
+	}
 	return out
 }

@@ -170,6 +170,23 @@ func decideCreate(b *ossv1.Bucket, err error) (out outcome, created, forget bool
 	return ossFailure("Creating bucket "+name, err), false, true
 }
 
+// concludeNew is the outcome of a bucket created in this reconcile, from its ownership tag write, its
+// read-back and its settings.
+func concludeNew(b *ossv1.Bucket, region string, tagErr error, info *ossapi.BucketInfo, infoErr error, plans []settingPlan) (outcome, []ossv1.SettingStatus) {
+	name := b.BucketName()
+	created := actionEvent{reason: ossv1.EventCreated, action: "Create", message: fmt.Sprintf("Created bucket %s in %s", name, region)}
+	switch {
+	case tagErr != nil:
+		// The next reconcile finds the bucket untagged and, as status.createdBucket names it, tags it.
+		return ossFailure("Tagging the new bucket "+name, tagErr).with(created), uncheckedSettings(b, "not applied yet: the bucket is not tagged as this resource's yet")
+	case infoErr != nil:
+		return ossFailure("Reading back the new bucket "+name, infoErr).with(created), uncheckedSettings(b, "not checked yet: the new bucket could not be read back")
+	}
+	out, statuses := concludeBucket(b, bucketPlan{settings: plans}, nil, info.Location, true)
+	out.events = append([]actionEvent{created}, out.events...)
+	return out, statuses
+}
+
 // ossFailure is a failed OSS call: a transient one is retried with backoff, anything else needs a
 // person.
 func ossFailure(what string, err error) outcome {

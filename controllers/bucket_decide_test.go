@@ -384,6 +384,41 @@ func TestDecideCreate(t *testing.T) {
 	}
 }
 
+func TestConcludeNew(t *testing.T) {
+	info := &ossapi.BucketInfo{Name: testBucket, Location: "oss-cn-hangzhou"}
+	plans := []settingPlan{{name: "versioning", write: true}}
+	tests := []struct {
+		name           string
+		tagErr, getErr error
+		state          state
+		reason         string
+		wait           wait
+		inSync         bool
+	}{
+		{name: "created and settled", state: ready, reason: ossv1.ReasonReady, wait: untilResync, inSync: true},
+		{name: "the ownership tag failed: retried, the settings not claimed", tagErr: errThrottled, state: progressing, reason: ossv1.ReasonOSSUnavailable, wait: backoff},
+		{name: "the read-back failed: retried", getErr: errThrottled, state: progressing, reason: ossv1.ReasonOSSUnavailable, wait: backoff},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := bucket(creating, func(b *ossv1.Bucket) { b.Spec.Versioning = "Enabled" })
+			out, statuses := concludeNew(b, "cn-hangzhou", tc.tagErr, info, tc.getErr, plans)
+			expectOutcome(t, out, tc.state, tc.reason, tc.wait)
+			if len(out.events) == 0 || out.events[0].reason != ossv1.EventCreated || out.events[0].message != "Created bucket "+testBucket+" in cn-hangzhou" {
+				t.Errorf("events %+v: the creation is always told first", out.events)
+			}
+			for _, e := range out.events {
+				if e.reason == ossv1.EventUpdated || e.reason == ossv1.EventDriftCorrected {
+					t.Errorf("a new bucket's settings reported as %s", e.reason)
+				}
+			}
+			if len(statuses) != 1 || statuses[0].InSync != tc.inSync {
+				t.Errorf("settings %+v, want in sync %v", statuses, tc.inSync)
+			}
+		})
+	}
+}
+
 func TestDecideDeletion(t *testing.T) {
 	full := func(o *bucketObservation) *bucketObservation {
 		o.contents = bucketContents{objects: 2, oldVersions: 1, deleteMarkers: 1, uploads: 1}
