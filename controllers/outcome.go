@@ -22,7 +22,8 @@ const (
 	// credentials or OSS.
 	stalled
 	// paused: the ossoperator.io/paused annotation. Ready says whether OSS holds the spec (inSync);
-	// neither Reconciling nor Stalled is set, so GitOps tools do not wait on it.
+	// neither Reconciling (nothing is in progress) nor Stalled (nothing failed) is set. kstatus then
+	// reads Ready: Current when in sync, InProgress while writes are held back.
 	paused
 	// deletionBlocked: the resource is being deleted and cannot go yet; the DeletionBlocked condition
 	// says why.

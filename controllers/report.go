@@ -120,8 +120,9 @@ func (rp *reporter) report(ctx context.Context, r reported, out outcome) (reconc
 	return requeue(out, rp.resync, since)
 }
 
-// setConditions sets the conditions of a state. Ready always carries the reason of whichever of
-// Reconciling, Stalled or DeletionBlocked applies, so `kubectl get` shows it.
+// setConditions sets the conditions of a state. Ready carries the reason of whichever of Reconciling or
+// Stalled applies, so `kubectl get` shows it; a blocked deletion shows reason DeletionBlocked on Ready
+// (a Bucket; an AccessKey keeps its Ready) and the specific reason on the DeletionBlocked condition.
 func setConditions(conds *[]metav1.Condition, gen int64, out outcome, blockedDeletionKeepsReady bool) {
 	t, f := metav1.ConditionTrue, metav1.ConditionFalse
 	switch out.state {

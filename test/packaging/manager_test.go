@@ -32,8 +32,10 @@ import (
 )
 
 // The manager binary, run against the API server as its service account with nothing but the RBAC an
-// install renders: it must be enough to make a Bucket Ready, and, in a namespaced install, the manager
-// must leave other namespaces alone.
+// install renders: it must be enough to make a Bucket Ready, to report what GitOps tools must see (a
+// Stalled AccessKey as failed, one waiting for its Secret as in progress until the Secret comes), and to
+// delete a Bucket and its AccessKey in any order; and, in a namespaced install, the manager must leave
+// other namespaces alone.
 
 const (
 	testKeyID, testSecret = "LTAI-packaging", "secret-of-packaging-3f2e"
@@ -82,9 +84,14 @@ func exerciseManager(t *testing.T, objs []*unstructured.Unstructured, apps, unwa
 		Spec: ossv1.AccessKeySpec{SecretRef: ossv1.SecretReference{Name: "creds"}, Region: "cn-hangzhou", Endpoint: emu.URL}})
 	create(t, &ossv1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: apps, Name: bucket},
 		Spec: ossv1.BucketSpec{AccessKeyRef: ossv1.AccessKeyReference{Name: "creds"}}})
-	// An AccessKey whose Secret does not exist: Stalled, which GitOps tools must see as failed.
+	// An AccessKey whose Secret lacks the secret: Stalled, which GitOps tools must see as failed.
+	create(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: apps, Name: "partial"},
+		StringData: map[string]string{"accessKeyId": testKeyID}})
+	create(t, &ossv1.AccessKey{ObjectMeta: metav1.ObjectMeta{Namespace: apps, Name: "no-key"},
+		Spec: ossv1.AccessKeySpec{SecretRef: ossv1.SecretReference{Name: "partial"}, Region: "cn-hangzhou", Endpoint: emu.URL}})
+	// An AccessKey whose Secret does not exist yet: Reconciling, waiting for the Secret (created below).
 	create(t, &ossv1.AccessKey{ObjectMeta: metav1.ObjectMeta{Namespace: apps, Name: "no-secret"},
-		Spec: ossv1.AccessKeySpec{SecretRef: ossv1.SecretReference{Name: "missing"}, Region: "cn-hangzhou", Endpoint: emu.URL}})
+		Spec: ossv1.AccessKeySpec{SecretRef: ossv1.SecretReference{Name: "later"}, Region: "cn-hangzhou", Endpoint: emu.URL}})
 	var ignored *ossv1.Bucket
 	if unwatched != "" {
 		ignored = &ossv1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: unwatched, Name: bucket + "-x"},
@@ -92,38 +99,49 @@ func exerciseManager(t *testing.T, objs []*unstructured.Unstructured, apps, unwa
 		create(t, ignored)
 	}
 
-	for _, w := range []struct {
-		kind, name string
-		want       status.Status
-	}{
-		{"AccessKey", "creds", status.CurrentStatus},
-		{"Bucket", bucket, status.CurrentStatus},
-		{"AccessKey", "no-secret", status.FailedStatus},
-	} {
-		eventually(t, logs, fmt.Sprintf("%s %s/%s to be %s", w.kind, apps, w.name, w.want), func() (bool, string) {
+	waitFor := func(kind, name string, want status.Status, cond, reason string) {
+		t.Helper()
+		what := fmt.Sprintf("%s %s/%s to be %s", kind, apps, name, want)
+		if cond != "" {
+			what += fmt.Sprintf(" with %s reason %s", cond, reason)
+		}
+		eventually(t, logs, what, func() (bool, string) {
 			u := &unstructured.Unstructured{}
-			u.SetGroupVersionKind(ossv1.GroupVersion.WithKind(w.kind))
-			if err := k8s.Get(ctx, client.ObjectKey{Namespace: apps, Name: w.name}, u); err != nil {
+			u.SetGroupVersionKind(ossv1.GroupVersion.WithKind(kind))
+			if err := k8s.Get(ctx, client.ObjectKey{Namespace: apps, Name: name}, u); err != nil {
 				return false, err.Error()
 			}
 			// kstatus also calls an object without any status Current: require the operator's own word.
-			if _, found, _ := unstructured.NestedSlice(u.Object, "status", "conditions"); !found {
+			conds, found, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
+			if !found {
 				return false, "no conditions yet"
 			}
 			res, err := status.Compute(u)
 			if err != nil {
 				return false, err.Error()
 			}
-			return res.Status == w.want, fmt.Sprintf("%s: %s", res.Status, res.Message)
+			if res.Status != want {
+				return false, fmt.Sprintf("%s: %s", res.Status, res.Message)
+			}
+			if cond == "" {
+				return true, ""
+			}
+			for _, c := range conds {
+				if c, ok := c.(map[string]any); ok && c["type"] == cond && c["status"] == string(metav1.ConditionTrue) && c["reason"] == reason {
+					return true, ""
+				}
+			}
+			return false, fmt.Sprintf("%s, conditions %v", res.Status, conds)
 		})
 	}
-	ak := &ossv1.AccessKey{}
-	if err := k8s.Get(ctx, client.ObjectKey{Namespace: apps, Name: "no-secret"}, ak); err != nil {
-		t.Fatal(err)
-	}
-	if c := meta.FindStatusCondition(ak.Status.Conditions, ossv1.ConditionStalled); c == nil || c.Reason != ossv1.ReasonSecretNotFound {
-		t.Errorf("AccessKey no-secret: conditions %+v, want Stalled with reason SecretNotFound", ak.Status.Conditions)
-	}
+	waitFor("AccessKey", "creds", status.CurrentStatus, "", "")
+	waitFor("Bucket", bucket, status.CurrentStatus, "", "")
+	waitFor("AccessKey", "no-key", status.FailedStatus, ossv1.ConditionStalled, ossv1.ReasonSecretKeyMissing)
+	waitFor("AccessKey", "no-secret", status.InProgressStatus, ossv1.ConditionReconciling, ossv1.ReasonSecretNotFound)
+	// The Secret appears: its watch, with the install's RBAC, brings the AccessKey to Ready.
+	create(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: apps, Name: "later"},
+		StringData: map[string]string{"accessKeyId": testKeyID, "accessKeySecret": testSecret}})
+	waitFor("AccessKey", "no-secret", status.CurrentStatus, ossv1.ConditionReady, ossv1.ReasonReady)
 	eventually(t, logs, "Events about the Bucket", func() (bool, string) {
 		var list eventsv1.EventList
 		if err := k8s.List(ctx, &list, client.InNamespace(apps)); err != nil {
@@ -136,6 +154,37 @@ func exerciseManager(t *testing.T, objs []*unstructured.Unstructured, apps, unwa
 		}
 		return false, fmt.Sprintf("%d events, none about the Bucket", len(list.Items))
 	})
+
+	// Deletion in any order, as a prune or a namespace deletion makes it: the AccessKey the Bucket names
+	// stays, still Ready, with DeletionBlocked reason InUse, until the Bucket (deletionPolicy Retain) has
+	// let its bucket go; then both go.
+	creds := &ossv1.AccessKey{ObjectMeta: metav1.ObjectMeta{Namespace: apps, Name: "creds"}}
+	if err := k8s.Delete(ctx, creds); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, logs, "AccessKey creds to stay while the Bucket needs it", func() (bool, string) {
+		ak := &ossv1.AccessKey{}
+		if err := k8s.Get(ctx, client.ObjectKeyFromObject(creds), ak); err != nil {
+			return false, err.Error()
+		}
+		blocked := meta.FindStatusCondition(ak.Status.Conditions, ossv1.ConditionDeletionBlocked)
+		held := blocked != nil && blocked.Status == metav1.ConditionTrue && blocked.Reason == ossv1.ReasonInUse
+		return held && meta.IsStatusConditionTrue(ak.Status.Conditions, ossv1.ConditionReady), fmt.Sprintf("conditions %+v", ak.Status.Conditions)
+	})
+	if err := k8s.Delete(ctx, &ossv1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: apps, Name: bucket}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, obj := range []client.Object{
+		&ossv1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: apps, Name: bucket}}, creds,
+	} {
+		eventually(t, logs, fmt.Sprintf("%T %s to be gone", obj, obj.GetName()), func() (bool, string) {
+			err := k8s.Get(ctx, client.ObjectKeyFromObject(obj), obj)
+			if apierrors.IsNotFound(err) {
+				return true, ""
+			}
+			return false, fmt.Sprintf("still there (%v), finalizers %v", err, obj.GetFinalizers())
+		})
+	}
 	if ignored != nil {
 		if err := k8s.Get(ctx, client.ObjectKeyFromObject(ignored), ignored); err != nil {
 			t.Fatal(err)
