@@ -152,17 +152,23 @@ func (r *AccessKeyReconciler) SetupWithManager(mgr manager.Manager, opts ctrl.Op
 		For(&ossv1.AccessKey{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(referrers(r.Client, func() client.ObjectList { return &ossv1.AccessKeyList{} }, secretRefIndex)), builder.OnlyMetadata,
 			builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
-		Watches(&ossv1.Bucket{}, handler.EnqueueRequestsFromMapFunc(accessKeyOf), builder.WithPredicates(bucketLetGo{})).
+		Watches(&ossv1.Bucket{}, handler.EnqueueRequestsFromMapFunc(r.deletedAccessKeyOf), builder.WithPredicates(bucketLetGo{})).
 		Complete(r)
 }
 
-// accessKeyOf maps a Bucket to the AccessKey it names.
-func accessKeyOf(_ context.Context, o client.Object) []reconcile.Request {
+// deletedAccessKeyOf maps a Bucket to the AccessKey it names when that AccessKey is being deleted: only
+// then can the Bucket's going change anything. Any other AccessKey is not verified again for it.
+func (r *AccessKeyReconciler) deletedAccessKeyOf(ctx context.Context, o client.Object) []reconcile.Request {
 	b, ok := o.(*ossv1.Bucket)
 	if !ok {
 		return nil
 	}
-	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: b.Namespace, Name: b.Spec.AccessKeyRef.Name}}}
+	key := types.NamespacedName{Namespace: b.Namespace, Name: b.Spec.AccessKeyRef.Name}
+	ak := &ossv1.AccessKey{}
+	if err := r.Get(ctx, key, ak); err != nil || ak.DeletionTimestamp.IsZero() {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: key}}
 }
 
 // bucketLetGo passes the Bucket events after which its AccessKey may no longer be needed: the Bucket
