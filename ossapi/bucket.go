@@ -85,6 +85,14 @@ type BucketSummary struct {
 	ResourceGroupID  string       `xml:"ResourceGroupId"`
 }
 
+// accept requires the owner: it is what a caller verifying credentials learns from the answer.
+func (l *ListBucketsResult) accept(*request) error {
+	if strings.TrimSpace(l.Owner.ID) == "" {
+		return errors.New("the answer names no owner")
+	}
+	return nil
+}
+
 // ListBuckets returns one page of the account's buckets.
 func (c *Client) ListBuckets(ctx context.Context, req *ListBucketsRequest) (*ListBucketsResult, error) {
 	q := url.Values{}

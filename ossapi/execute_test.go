@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -182,4 +183,21 @@ func answering(t *testing.T, body string) *Client {
 		t.Fatal(err)
 	}
 	return c
+}
+
+func TestAListingOfBucketsNamesItsOwner(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte(`<ListAllMyBucketsResult><Buckets></Buckets></ListAllMyBucketsResult>`))
+	}))
+	defer srv.Close()
+	c, err := New(Config{Region: "cn-hangzhou", Endpoint: srv.URL, Retry: RetryPolicy{MaxAttempts: 1},
+		Credentials: StaticCredentials{AccessKeyID: "id", AccessKeySecret: "secret"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.ListBuckets(context.Background(), &ListBucketsRequest{MaxKeys: 1})
+	var de *DecodeError
+	if !errors.As(err, &de) || !Retryable(err) {
+		t.Fatalf("a listing without its owner: %v, want a retryable *DecodeError", err)
+	}
 }
