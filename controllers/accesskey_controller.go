@@ -32,8 +32,8 @@ const (
 
 // AccessKeyReconciler verifies an AccessKey's credentials with one signed call to OSS and reports the
 // result in status. It re-verifies when the AccessKey or its Secret changes, and every ResyncPeriod.
-// Like the Bucket controller, it observes (accesskey_observe.go), decides (accesskey_decide.go) and
-// reports (report.go).
+// Like the Bucket controller, it observes (observe, below), decides (accesskey_decide.go) and reports
+// (report.go).
 type AccessKeyReconciler struct {
 	client.Client
 	Clients      *OSSClients

@@ -3,14 +3,16 @@ package controllers
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
 	"github.com/ossoperator/oss-operator/ossapi"
 )
 
-// The decide step of the AccessKey controller: pure functions from the AccessKey, its status before
-// the reconcile and what was observed, to the outcome (and the status fields it reports).
+// The decide step of the AccessKey controller: functions without I/O from the AccessKey, its status
+// before the reconcile and what was observed, to the outcome; decideAccessKey also sets the status
+// fields it reports (account, key ID, endpoint).
 
 // decideAccessKey verifies the credentials from one signed call, and sets the status fields it
 // reports on ak.
@@ -85,6 +87,8 @@ func decideAccessKeyDeletion(users []string, err error) outcome {
 	case len(users) == 0:
 		return releasedOutcome()
 	}
+	// Sorted: the cache lists them in any order, and the message must not change with it.
+	users = slices.Sorted(slices.Values(users))
 	named := users
 	more := ""
 	if len(named) > maxUsersListed {

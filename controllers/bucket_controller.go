@@ -71,21 +71,27 @@ func (r *BucketReconciler) Reconcile(ctx context.Context, req reconcile.Request)
 	}
 
 	// 4. Observe, decide, act.
-	out := whilePaused(b, r.reconcileBucket(ctx, b, before, fin))
-	if err := fin.wait(b); err != nil {
+	out, err := r.reconcileBucket(ctx, b, before, fin)
+	if err == nil {
+		err = fin.wait(b)
+	}
+	if err != nil {
+		// The finalizer could not be stored: nothing was written to OSS, the whole reconcile is retried.
 		return reconcile.Result{}, err
 	}
+	out = whilePaused(b, out)
 
 	// 5. Report.
 	return r.report(ctx, b, before, out)
 }
 
-// reconcileBucket observes the bucket, decides, and makes the writes the decision asks for.
-func (r *BucketReconciler) reconcileBucket(ctx context.Context, b *ossv1.Bucket, prev *ossv1.BucketStatus, fin *finalizerPatch) outcome {
+// reconcileBucket observes the bucket, decides, and makes the writes the decision asks for. An error is
+// a finalizer that could not be stored before the first write.
+func (r *BucketReconciler) reconcileBucket(ctx context.Context, b *ossv1.Bucket, prev *ossv1.BucketStatus, fin *finalizerPatch) (outcome, error) {
 	b.Status.BucketName = b.BucketName()
 	if out, ok := decideSpec(b); !ok {
 		b.Status.Settings = carrySettings(b, prev)
-		return out
+		return out, nil
 	}
 	obs := r.observe(ctx, b)
 	region := ""
@@ -98,15 +104,15 @@ func (r *BucketReconciler) reconcileBucket(ctx context.Context, b *ossv1.Bucket,
 	}
 	if plan.verdict != nil {
 		b.Status.Settings = carrySettings(b, prev)
-		return *plan.verdict
+		return *plan.verdict, nil
 	}
 	if err := fin.wait(b); err != nil {
-		return retrying(ossv1.ReasonReconciling, "Adding the finalizer failed, will retry: "+err.Error(), err)
+		return outcome{}, err
 	}
 	if plan.create {
-		return r.create(ctx, b, prev, obs.creds.conn)
+		return r.create(ctx, b, prev, obs.creds.conn), nil
 	}
-	return r.update(ctx, b, obs, plan)
+	return r.update(ctx, b, obs, plan), nil
 }
 
 // report hands the outcome to the report step.

@@ -270,7 +270,7 @@ var _ = Describe("Bucket", func() {
 		})
 
 		DescribeTable("never empties a bucket: it blocks deletion, shows it, and says what is left and how to empty it",
-			func(fill func(name string), left, how string) {
+			func(fill func(name string), left, how, after string) {
 				name := unique("full")
 				b := createBucket(ns, name, func(b *ossv1.Bucket) { b.Spec.DeletionPolicy = ossv1.DeletionDelete })
 				expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
@@ -291,7 +291,7 @@ var _ = Describe("Bucket", func() {
 				// What is left changes: said again.
 				put(name, "more.txt")
 				refresh(b)
-				expectEventNote(b, ossv1.ReasonBucketNotEmpty, "object")
+				expectEventNote(b, ossv1.ReasonBucketNotEmpty, after)
 				Eventually(func() int {
 					n := 0
 					for _, e := range eventsFor(b) {
@@ -309,22 +309,22 @@ var _ = Describe("Bucket", func() {
 				_, ok := bucketState(name)
 				Expect(ok).To(BeFalse())
 			},
-			Entry("an object", func(name string) { put(name, "a.txt") }, "1 object", "--all-versions"),
+			Entry("an object", func(name string) { put(name, "a.txt") }, "1 object", "--all-versions", "2 objects"),
 			Entry("an old version under a delete marker", func(name string) {
 				Expect(acct.oss.PutBucketVersioning(ctx, name, &ossapi.VersioningConfiguration{Status: ossapi.VersioningEnabled})).To(Succeed())
 				put(name, "v.txt")
 				Expect(acct.oss.DeleteObject(ctx, name, "v.txt", "")).Error().NotTo(HaveOccurred())
-			}, "1 old version, 1 delete marker", "--all-versions"),
+			}, "1 old version, 1 delete marker", "--all-versions", "1 object, 1 old version, 1 delete marker"),
 			Entry("only a delete marker", func(name string) {
 				Expect(acct.oss.PutBucketVersioning(ctx, name, &ossapi.VersioningConfiguration{Status: ossapi.VersioningEnabled})).To(Succeed())
 				put(name, "m.txt")
 				vs := versions(name)
 				Expect(acct.oss.DeleteObject(ctx, name, "m.txt", "")).Error().NotTo(HaveOccurred())
 				Expect(acct.oss.DeleteObject(ctx, name, "m.txt", vs[0].VersionID)).Error().NotTo(HaveOccurred())
-			}, "1 delete marker", "--all-versions"),
+			}, "1 delete marker", "--all-versions", "1 object, 1 delete marker"),
 			Entry("only an unfinished multipart upload", func(name string) {
 				Expect(acct.oss.InitiateMultipartUpload(ctx, name, "big.bin")).Error().NotTo(HaveOccurred())
-			}, "1 unfinished multipart upload", "multipart uploads"),
+			}, "1 unfinished multipart upload", "multipart uploads", "1 object, 1 unfinished multipart upload"),
 		)
 
 		It("never blocks when the bucket is already gone", func() {

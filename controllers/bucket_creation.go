@@ -13,8 +13,9 @@ import (
 // the ownership tag still knows the bucket is this resource's.
 func (r *BucketReconciler) create(ctx context.Context, b *ossv1.Bucket, prev *ossv1.BucketStatus, conn *Conn) outcome {
 	name := b.BucketName()
-	if !wasCreating(&b.Status, name) {
-		b.Status.CreatedBucket = name
+	if !creationPending(&b.Status, name) {
+		// A bucket this resource had is gone: the new one is recorded once it is read back.
+		b.Status.CreatedBucket, b.Status.CreationTime = name, nil
 		b.Status.ObservedGeneration = b.Generation
 		setConditions(&b.Status.Conditions, b.Generation, decideCreating(b, conn.Region()), false)
 		if err := r.Status().Update(ctx, b); err != nil {

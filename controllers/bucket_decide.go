@@ -31,7 +31,7 @@ type bucketPlan struct {
 	identity bool
 }
 
-func verdict(out outcome) bucketPlan { return bucketPlan{verdict: &out} }
+func decided(out outcome) bucketPlan { return bucketPlan{verdict: &out} }
 
 // decideSpec refuses, before anything is read or written, a spec OSS could never take.
 func decideSpec(b *ossv1.Bucket) (outcome, bool) {
@@ -50,16 +50,18 @@ func decideCredentials(c credentials) (outcome, bool) {
 		return retrying(ossv1.ReasonReconciling, fmt.Sprintf("Reading AccessKey %q failed, will retry: %v", c.accessKey, c.err), c.err), false
 	case c.missing:
 		return waiting(ossv1.ReasonAccessKeyNotFound, fmt.Sprintf("Waiting for AccessKey %q named by spec.accessKeyRef.name", c.accessKey), untilChange), false
-	case c.notReady != "":
-		return waiting(ossv1.ReasonAccessKeyNotReady, fmt.Sprintf("Waiting for AccessKey %q to be Ready (%s)", c.accessKey, c.notReady), untilChange), false
+	case c.unusable != nil:
+		msg := fmt.Sprintf("AccessKey %q cannot be used: %v", c.accessKey, c.unusable)
+		var cerr *CredentialsError
+		if errors.As(c.unusable, &cerr) {
+			// Usually the AccessKey goes not Ready for the same reason, and that change brings the
+			// Bucket back; not when the AccessKey is itself being deleted (it is not verified again),
+			// hence the poll.
+			return waiting(ossv1.ReasonAccessKeyNotReady, msg, poll), false
+		}
+		return retrying(ossv1.ReasonAccessKeyNotReady, msg, c.unusable), false
 	}
-	msg := fmt.Sprintf("AccessKey %q cannot be used: %v", c.accessKey, c.unusable)
-	var cerr *CredentialsError
-	if errors.As(c.unusable, &cerr) {
-		// The AccessKey goes not Ready for the same reason, and its change brings the Bucket back.
-		return waiting(ossv1.ReasonAccessKeyNotReady, msg, untilChange), false
-	}
-	return retrying(ossv1.ReasonAccessKeyNotReady, msg, c.unusable), false
+	return waiting(ossv1.ReasonAccessKeyNotReady, fmt.Sprintf("Waiting for AccessKey %q to be Ready (%s)", c.accessKey, c.notReady), untilChange), false
 }
 
 // decideBucket decides what to do with a bucket that is not being deleted, from what was observed.
@@ -67,43 +69,43 @@ func decideCredentials(c credentials) (outcome, bool) {
 func decideBucket(b *ossv1.Bucket, prev *ossv1.BucketStatus, obs *bucketObservation, owner, region string) bucketPlan {
 	name, paused := b.BucketName(), isPaused(b)
 	if out, ok := decideCredentials(obs.creds); !ok {
-		return verdict(out)
+		return decided(out)
 	}
 	switch err := obs.infoErr; {
 	case ossapi.IsCode(err, ossapi.CodeNoSuchBucket):
 		if paused {
-			return verdict(pausedOutcome(false, fmt.Sprintf("Paused: bucket %s does not exist; it is created when the ossoperator.io/paused annotation is removed", name)))
+			return decided(pausedOutcome(false, fmt.Sprintf("Paused: bucket %s does not exist; it is created when the ossoperator.io/paused annotation is removed", name)))
 		}
 		return bucketPlan{create: true}
 	case ossapi.IsCode(err, ossapi.CodeAccessDenied):
-		return verdict(stalledOn(ossv1.ReasonBucketNameUnavailable, fmt.Sprintf(
+		return decided(stalledOn(ossv1.ReasonBucketNameUnavailable, fmt.Sprintf(
 			"Bucket name %q belongs to another account (OSS answered AccessDenied to GetBucketInfo), or the credentials may not read it; bucket names are global: choose another spec.name", name)))
 	case err != nil:
-		return verdict(ossFailure("Reading bucket "+name, err))
+		return decided(ossFailure("Reading bucket "+name, err))
 	}
 	if obs.tagsErr != nil {
-		return verdict(ossFailure("Reading the tags of bucket "+name, obs.tagsErr))
+		return decided(ossFailure("Reading the tags of bucket "+name, obs.tagsErr))
 	}
 
 	// Ownership: this resource's by tag, its own creation not tagged yet, adoptable, or another's.
 	tag := obs.tags[ossv1.OwnershipTagKey]
 	claim, claimEvent := false, (*actionEvent)(nil)
 	switch {
-	case tag == owner && (hasManaged(prev, name) || wasCreating(prev, name)):
-	case tag == "" && wasCreating(prev, name):
+	case tag == owner && (hasManaged(prev, name) || creationPending(prev, name)):
+	case tag == "" && creationPending(prev, name):
 		claim = true
 	case tag != "" && tag != owner && !obs.ownerGone:
-		return verdict(stalledOn(ossv1.ReasonOwnedByAnother, fmt.Sprintf(
+		return decided(stalledOn(ossv1.ReasonOwnedByAnother, fmt.Sprintf(
 			"Bucket %q is managed by another resource (tag %s=%q); it is left untouched", name, ossv1.OwnershipTagKey, tag)))
 	case !b.Spec.Adopt:
-		return verdict(stalledOn(ossv1.ReasonAdoptionRequired, adoptionRequired(name, tag, owner)))
+		return decided(stalledOn(ossv1.ReasonAdoptionRequired, adoptionRequired(name, tag, owner)))
 	default:
 		claim, claimEvent = true, &actionEvent{reason: ossv1.EventAdopted, action: "Adopt", message: adopted(name, tag, owner)}
 	}
 
 	// From here on the bucket is this resource's, or is about to be: what it is may be shown.
 	shown := func(out outcome) bucketPlan {
-		plan := verdict(out)
+		plan := decided(out)
 		plan.identity = true
 		return plan
 	}
@@ -158,8 +160,8 @@ func decideCreate(b *ossv1.Bucket, err error) (out outcome, created, forget bool
 	case ossapi.IsCode(err, ossapi.CodeBucketAlreadyExists):
 		// Another account's, or one of this account with another storage class or redundancy type,
 		// made since GetBucketInfo: looked at again as an existing bucket.
-		return outcome{state: progressing, reason: ossv1.ReasonCreating, message: fmt.Sprintf(
-			"Bucket %s was created by someone else meanwhile (OSS answered BucketAlreadyExists); looking at it again", name), wait: backoff}, false, true
+		return waiting(ossv1.ReasonCreating, fmt.Sprintf(
+			"Bucket %s was created by someone else meanwhile (OSS answered BucketAlreadyExists); looking at it again", name), poll), false, true
 	case ossapi.IsCode(err, ossapi.CodeAccessDenied):
 		return stalledOn(ossv1.ReasonBucketNameUnavailable, fmt.Sprintf(
 			"Bucket %s cannot be created: the name belongs to another account, or the credentials may not create buckets (oss:PutBucket): %s", name, describe(err))), false, true
@@ -178,9 +180,9 @@ func concludeNew(b *ossv1.Bucket, region string, tagErr error, info *ossapi.Buck
 	switch {
 	case tagErr != nil:
 		// The next reconcile finds the bucket untagged and, as status.createdBucket names it, tags it.
-		return ossFailure("Tagging the new bucket "+name, tagErr).with(created), uncheckedSettings(b, "not applied yet: the bucket is not tagged as this resource's yet")
+		return ossFailure("Tagging the new bucket "+name, tagErr).with(created), uncheckedSettings(b, &ossv1.BucketStatus{}, "not applied yet: the bucket is not tagged as this resource's yet")
 	case infoErr != nil:
-		return ossFailure("Reading back the new bucket "+name, infoErr).with(created), uncheckedSettings(b, "not checked yet: the new bucket could not be read back")
+		return ossFailure("Reading back the new bucket "+name, infoErr).with(created), uncheckedSettings(b, &ossv1.BucketStatus{}, "not checked yet: the new bucket could not be read back")
 	}
 	out, statuses := concludeBucket(b, bucketPlan{settings: plans}, nil, info.Location, true)
 	out.events = append([]actionEvent{created}, out.events...)
@@ -209,7 +211,12 @@ func concludeBucket(b *ossv1.Bucket, plan bucketPlan, claimErr error, location s
 	name := b.BucketName()
 	var events []actionEvent
 	if claimErr != nil {
-		return ossFailure("Tagging bucket "+name+" as this resource's", claimErr), uncheckedSettings(b, "not applied: the bucket is not tagged as this resource's yet")
+		var statuses []ossv1.SettingStatus
+		for _, p := range plan.settings {
+			statuses = append(statuses, ossv1.SettingStatus{Name: p.name, InSync: false, SyncedGeneration: p.synced,
+				Message: "not applied: the bucket is not tagged as this resource's yet"})
+		}
+		return ossFailure("Tagging bucket "+name+" as this resource's", claimErr), statuses
 	}
 	if plan.claimEvent != nil {
 		events = append(events, *plan.claimEvent)
@@ -220,7 +227,7 @@ func concludeBucket(b *ossv1.Bucket, plan bucketPlan, claimErr error, location s
 	var transientErr, failedErr error
 	waitingFor := ""
 	for _, p := range plan.settings {
-		st := ossv1.SettingStatus{Name: p.name, InSync: true}
+		st := ossv1.SettingStatus{Name: p.name, InSync: true, SyncedGeneration: b.Generation}
 		err := p.readErr
 		if err == nil {
 			err = p.writeErr
@@ -228,18 +235,18 @@ func concludeBucket(b *ossv1.Bucket, plan bucketPlan, claimErr error, location s
 		var missing *logTargetMissing
 		switch {
 		case errors.As(err, &missing):
-			st.InSync, st.Message = false, truncate(err.Error())
+			st.InSync, st.Message, st.SyncedGeneration = false, truncate(err.Error()), p.synced
 			waitingFor = missing.bucket
 		case err != nil && retryable(err):
-			st.InSync, st.Message = false, truncate(describe(err))
+			st.InSync, st.Message, st.SyncedGeneration = false, truncate(describe(err)), p.synced
 			transient = append(transient, fmt.Sprintf("spec.%s: %s", p.name, describe(err)))
 			transientErr = err
 		case err != nil:
-			st.InSync, st.Message = false, truncate(describe(err))
+			st.InSync, st.Message, st.SyncedGeneration = false, truncate(describe(err)), p.synced
 			failed = append(failed, fmt.Sprintf("spec.%s: %s%s", p.name, describe(err), refusalHint(b, p, err)))
 			failedErr = err
 		case p.pending:
-			st.InSync, st.Message = false, "differs from the spec; not corrected while paused"
+			st.InSync, st.Message, st.SyncedGeneration = false, "differs from the spec; not corrected while paused", p.synced
 			pending = append(pending, p.name)
 		case p.write && p.drift && !fresh:
 			corrected = append(corrected, p.name)
@@ -303,13 +310,15 @@ func carrySettings(b *ossv1.Bucket, prev *ossv1.BucketStatus) []ossv1.SettingSta
 	if prev.ObservedGeneration == b.Generation {
 		return prev.Settings
 	}
-	return uncheckedSettings(b, "not applied yet: see the Ready condition")
+	return uncheckedSettings(b, prev, "not applied yet: see the Ready condition")
 }
 
-func uncheckedSettings(b *ossv1.Bucket, message string) []ossv1.SettingStatus {
+// uncheckedSettings marks every managed setting as not known to be in sync, keeping the generation at
+// which each last was.
+func uncheckedSettings(b *ossv1.Bucket, prev *ossv1.BucketStatus, message string) []ossv1.SettingStatus {
 	var out []ossv1.SettingStatus
 	for _, s := range managedSettings(b) {
-		out = append(out, ossv1.SettingStatus{Name: s.settingName(), InSync: false, Message: message})
+		out = append(out, ossv1.SettingStatus{Name: s.settingName(), InSync: false, Message: message, SyncedGeneration: syncedGeneration(prev, s.settingName())})
 	}
 	return out
 }
@@ -363,7 +372,7 @@ type deletionPlan struct {
 // over): its deletion touches nothing in OSS.
 func nothingToDelete(b *ossv1.Bucket) bool {
 	name := b.BucketName()
-	return !hasManaged(&b.Status, name) && !wasCreating(&b.Status, name)
+	return !hasManaged(&b.Status, name) && !creationPending(&b.Status, name)
 }
 
 // decidePausedDeletion is a paused Bucket's deletion: nothing is read or written until it is resumed.
@@ -413,7 +422,7 @@ func decideDeletion(b *ossv1.Bucket, obs *bucketObservation, owner string, now t
 		tag := obs.tags[ossv1.OwnershipTagKey]
 		switch {
 		case ossapi.IsCode(obs.tagsErr, ossapi.CodeNoSuchBucket):
-			return deletionPlan{verdict: releasedOutcome(released1(name, "no longer exists in OSS"))}
+			return deletionPlan{verdict: releasedOutcome(releasedEvent(name, "no longer exists in OSS"))}
 		case obs.tagsErr != nil && !retainGivesUp(b, obs.tagsErr, now):
 			return deletionPlan{verdict: deletionFailure("Reading the tags of bucket "+name, obs.tagsErr)}
 		case obs.tagsErr != nil:
@@ -422,22 +431,22 @@ func decideDeletion(b *ossv1.Bucket, obs *bucketObservation, owner string, now t
 		case tag == owner:
 			return deletionPlan{removeTag: true}
 		}
-		return deletionPlan{verdict: releasedOutcome(released1(name, "left in OSS (deletionPolicy Retain)"))}
+		return deletionPlan{verdict: releasedOutcome(releasedEvent(name, "left in OSS (deletionPolicy Retain)"))}
 	}
 
 	switch err := obs.infoErr; {
 	case ossapi.IsCode(err, ossapi.CodeNoSuchBucket):
-		return deletionPlan{verdict: releasedOutcome(released1(name, "no longer exists in OSS"))}
-	case ossapi.IsCode(err, ossapi.CodeAccessDenied):
-		return deletionPlan{verdict: releasedOutcome(released1(name, "belongs to another account, or cannot be read with these credentials; left in OSS"))}
+		return deletionPlan{verdict: releasedOutcome(releasedEvent(name, "no longer exists in OSS"))}
 	case err != nil:
+		// AccessDenied too: the bucket is this resource's (nothingToDelete ruled out the others), so a
+		// denial is most likely credentials that lost a permission, never a reason to leave it behind.
 		return deletionPlan{verdict: deletionFailure("Reading bucket "+name, err)}
 	case obs.tagsErr != nil:
 		return deletionPlan{verdict: deletionFailure("Reading the tags of bucket "+name, obs.tagsErr)}
 	}
 	tag := obs.tags[ossv1.OwnershipTagKey]
-	if tag != owner && !(tag == "" && wasCreating(&b.Status, name)) {
-		return deletionPlan{verdict: releasedOutcome(released1(name, fmt.Sprintf("is not managed by this resource (tag %s=%q); left in OSS", ossv1.OwnershipTagKey, tag)))}
+	if tag != owner && !(tag == "" && creationPending(&b.Status, name)) {
+		return deletionPlan{verdict: releasedOutcome(releasedEvent(name, fmt.Sprintf("is not managed by this resource (tag %s=%q); left in OSS", ossv1.OwnershipTagKey, tag)))}
 	}
 	if obs.contentsErr != nil {
 		return deletionPlan{verdict: deletionFailure("Listing the contents of bucket "+name, obs.contentsErr)}
@@ -459,7 +468,7 @@ func concludeDeletion(b *ossv1.Bucket, plan deletionPlan, err error, now time.Ti
 			return releasedOutcome(actionEvent{reason: ossv1.EventReleased, action: "Delete", warning: true, message: fmt.Sprintf(
 				"Bucket %s left in OSS (deletionPolicy Retain); its ownership tag could not be removed: %s. A new Bucket takes it over with spec.adopt: true", name, describe(err))})
 		}
-		return releasedOutcome(released1(name, "left in OSS (deletionPolicy Retain), without its ownership tag: another Bucket can adopt it"))
+		return releasedOutcome(releasedEvent(name, "left in OSS (deletionPolicy Retain), without its ownership tag: another Bucket can adopt it"))
 	}
 	switch {
 	case err == nil, ossapi.IsCode(err, ossapi.CodeNoSuchBucket):
@@ -495,7 +504,7 @@ func notEmpty(name string, c bucketContents) string {
 		name, c, strings.Join(how, ", and "))
 }
 
-func released1(name, what string) actionEvent {
+func releasedEvent(name, what string) actionEvent {
 	return actionEvent{reason: ossv1.EventReleased, action: "Delete", message: "Bucket " + name + " " + what}
 }
 
@@ -519,11 +528,13 @@ func otherTags(tags map[string]string) map[string]string {
 
 func isPaused(b *ossv1.Bucket) bool { return b.Annotations[ossv1.AnnotationPaused] == "true" }
 
-// wasCreating reports whether the operator recorded that it creates, or created, the bucket for this
-// resource: then an untagged bucket of that name in the account is its own, whatever happened between
-// PutBucket and the tag write (a restart, a failed write, a pause, a deletion).
-func wasCreating(st *ossv1.BucketStatus, name string) bool {
-	return st.CreatedBucket != "" && st.CreatedBucket == name
+// creationPending reports whether the operator has begun creating the bucket for this resource and
+// not yet recorded it as its own: then an untagged bucket of that name in the account is the one it
+// created, whatever happened between PutBucket and the tag write (a restart, a failed write, a pause,
+// a deletion). Once the new bucket is recorded (its creation time), only the ownership tag counts: an
+// untagged bucket of the name is then someone else's.
+func creationPending(st *ossv1.BucketStatus, name string) bool {
+	return st.CreatedBucket != "" && st.CreatedBucket == name && st.CreationTime == nil
 }
 
 // hasManaged reports whether this resource has had the bucket as its own: its details (creation time

@@ -99,9 +99,12 @@ func TestDecideBucket(t *testing.T) {
 			state: progressing, reason: ossv1.ReasonAccessKeyNotReady, wait: untilChange, messageHas: []string{"SecretNotFound: no Secret"}},
 		{name: "AccessKey unreadable: backoff", bucket: bucket(), obs: &bucketObservation{creds: credentials{accessKey: "creds", err: errors.New("etcd timeout")}},
 			state: progressing, reason: ossv1.ReasonReconciling, wait: backoff},
-		{name: "AccessKey unusable: waits for it to change", bucket: bucket(),
+		{name: "AccessKey unusable: waits for it to change, and polls (an AccessKey being deleted is not verified again)", bucket: bucket(),
 			obs:   &bucketObservation{creds: credentials{accessKey: "creds", unusable: &CredentialsError{Reason: ossv1.ReasonSecretNotFound, Message: "Secret gone"}}},
-			state: progressing, reason: ossv1.ReasonAccessKeyNotReady, wait: untilChange, messageHas: []string{"Secret gone"}},
+			state: progressing, reason: ossv1.ReasonAccessKeyNotReady, wait: poll, messageHas: []string{"Secret gone"}},
+		{name: "AccessKey not Ready and its Secret unreadable: the failure counts, retried", bucket: bucket(),
+			obs:   &bucketObservation{creds: credentials{accessKey: "creds", notReady: "SecretNotFound", unusable: errors.New("apiserver timeout")}},
+			state: progressing, reason: ossv1.ReasonAccessKeyNotReady, wait: backoff},
 		{name: "no such bucket: create", bucket: bucket(), obs: &bucketObservation{creds: credentials{conn: &Conn{}}, infoErr: errNoSuchBucket}, create: true},
 		{name: "no such bucket, paused: not created", bucket: bucket(pause), obs: &bucketObservation{creds: credentials{conn: &Conn{}}, infoErr: errNoSuchBucket},
 			state: paused, reason: ossv1.ReasonPaused, messageHas: []string{"does not exist"}},
@@ -135,6 +138,8 @@ func TestDecideBucket(t *testing.T) {
 		{name: "tagged with this name by an earlier resource, adopt: evented", bucket: bucket(adopt), obs: existing(ours()), claim: true, claimEvent: ossv1.EventAdopted, identityInStat: true},
 		{name: "ours", bucket: bucket(managed), obs: existing(ours()), identityInStat: true},
 		{name: "ours, created, read back failed before: still ours", bucket: bucket(creating), obs: existing(ours()), identityInStat: true},
+		{name: "created and recorded long ago, now untagged: someone else's, taken over only with adopt", bucket: bucket(managed, creating), obs: existing(nil),
+			state: stalled, reason: ossv1.ReasonAdoptionRequired, messageHas: []string{"spec.adopt: true"}},
 		{name: "storage class differs: the way out is named", bucket: bucket(managed, func(b *ossv1.Bucket) { b.Spec.StorageClass = "IA" }), obs: existing(ours()),
 			state: stalled, reason: ossv1.ReasonImmutableFieldMismatch, messageHas: []string{"remove spec.storageClass or set it to Standard"}, identityInStat: true},
 		{name: "redundancy differs", bucket: bucket(managed, func(b *ossv1.Bucket) { b.Spec.RedundancyType = "ZRS" }), obs: existing(ours()),
@@ -222,29 +227,34 @@ func TestAnInvalidSpecStallsBeforeAnything(t *testing.T) {
 	}
 }
 
-// A difference is drift only when the operator had this very spec in sync; a new spec is an update.
+// A difference is drift only when OSS held this very generation of the spec; a new spec is an update.
 func TestSettingsDriftOrUpdate(t *testing.T) {
-	lifecycle := func(b *ossv1.Bucket) {
-		b.Spec.Versioning = "Enabled"
-	}
+	versioning := func(b *ossv1.Bucket) { b.Spec.Versioning = "Enabled" }
 	values := map[string]settingValue{versioningSetting.name: {got: "Suspended"}}
 	tests := []struct {
-		name           string
-		prevGeneration int64
-		prevInSync     bool
-		paused         bool
-		write, drift   bool
-		pending        bool
+		name         string
+		prev         ossv1.SettingStatus
+		observedGen  int64
+		paused       bool
+		write, drift bool
+		pending      bool
 	}{
-		{name: "same spec, was in sync: drift", prevGeneration: 2, prevInSync: true, write: true, drift: true},
-		{name: "same spec, was not in sync (a failed write): update", prevGeneration: 2, prevInSync: false, write: true},
-		{name: "spec changed: update", prevGeneration: 1, prevInSync: true, write: true},
-		{name: "paused: pending, not written", prevGeneration: 2, prevInSync: true, paused: true, pending: true, drift: true},
+		{name: "in sync at this generation: drift", prev: ossv1.SettingStatus{InSync: true, SyncedGeneration: 2}, observedGen: 2, write: true, drift: true},
+		{name: "a correction that failed at this generation: still drift", prev: ossv1.SettingStatus{InSync: false, SyncedGeneration: 2}, observedGen: 2, write: true, drift: true},
+		{name: "never in sync at this generation: update", prev: ossv1.SettingStatus{InSync: false, SyncedGeneration: 1}, observedGen: 2, write: true},
+		{name: "spec changed: update", prev: ossv1.SettingStatus{InSync: true, SyncedGeneration: 1}, observedGen: 1, write: true},
+		{name: "newly managed: update", observedGen: 2, write: true},
+		{name: "a status written before syncedGeneration existed: in sync at its observed generation", prev: ossv1.SettingStatus{InSync: true}, observedGen: 2, write: true, drift: true},
+		{name: "paused: pending, not written, and drift once resumed", prev: ossv1.SettingStatus{InSync: true, SyncedGeneration: 2}, observedGen: 2, paused: true, pending: true, drift: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			b := bucket(managed, lifecycle)
-			prev := &ossv1.BucketStatus{ObservedGeneration: tc.prevGeneration, Settings: []ossv1.SettingStatus{{Name: "versioning", InSync: tc.prevInSync}}}
+			b := bucket(managed, versioning)
+			prev := &ossv1.BucketStatus{ObservedGeneration: tc.observedGen}
+			if tc.prev != (ossv1.SettingStatus{}) {
+				tc.prev.Name = "versioning"
+				prev.Settings = []ossv1.SettingStatus{tc.prev}
+			}
 			plans := planSettings(b, prev, testOwner, values, tc.paused)
 			if len(plans) != 1 {
 				t.Fatalf("plans %+v", plans)
@@ -253,10 +263,19 @@ func TestSettingsDriftOrUpdate(t *testing.T) {
 			if p.write != tc.write || p.drift != tc.drift || p.pending != tc.pending {
 				t.Errorf("write %v drift %v pending %v, want %v %v %v", p.write, p.drift, p.pending, tc.write, tc.drift, tc.pending)
 			}
+			// What the status then says keeps the generation OSS last held the setting at.
+			_, statuses := concludeBucket(b, bucketPlan{settings: plans}, nil, "oss-cn-hangzhou", false)
+			want := int64(2)
+			if p.pending {
+				want = p.synced
+			}
+			if statuses[0].SyncedGeneration != want {
+				t.Errorf("syncedGeneration %d, want %d", statuses[0].SyncedGeneration, want)
+			}
 		})
 	}
 	// In sync: nothing to do.
-	b := bucket(managed, lifecycle)
+	b := bucket(managed, versioning)
 	if p := planSettings(b, &b.Status, testOwner, map[string]settingValue{"versioning": {got: "Enabled"}}, false)[0]; p.write || p.pending {
 		t.Errorf("a setting in sync is written: %+v", p)
 	}
@@ -365,7 +384,7 @@ func TestDecideCreate(t *testing.T) {
 	}{
 		{name: "created", created: true},
 		{name: "made by someone else meanwhile: look again, not ours", err: ossErr(409, ossapi.CodeBucketAlreadyExists), forget: true,
-			state: progressing, reason: ossv1.ReasonCreating, wait: backoff},
+			state: progressing, reason: ossv1.ReasonCreating, wait: poll},
 		{name: "another account's name", err: errDenied, forget: true, state: stalled, reason: ossv1.ReasonBucketNameUnavailable, wait: untilResync},
 		{name: "too many buckets", err: ossErr(400, ossapi.CodeTooManyBuckets), forget: true, state: stalled, reason: ossv1.ReasonTooManyBuckets, wait: untilResync},
 		{name: "throttled: it may have been created, so it stays recorded", err: errThrottled, state: progressing, reason: ossv1.ReasonOSSUnavailable, wait: backoff},
@@ -460,13 +479,14 @@ func TestDecideDeletion(t *testing.T) {
 			state: released, event: ossv1.EventReleased, warning: true},
 		{name: "Delete, gone", bucket: bucket(managed, deleteIt), obs: func() *bucketObservation { o := existing(nil); o.infoErr = errNoSuchBucket; return o }(),
 			state: released, event: ossv1.EventReleased},
-		{name: "Delete, another account's", bucket: bucket(managed, deleteIt), obs: func() *bucketObservation { o := existing(nil); o.infoErr = errDenied; return o }(),
-			state: released, event: ossv1.EventReleased},
+		{name: "Delete, denied reading its own bucket: never left behind for that", bucket: bucket(managed, deleteIt), obs: func() *bucketObservation { o := existing(ours()); o.infoErr = errDenied; return o }(),
+			state: deletionBlocked, reason: ossv1.ReasonOSSRejected, wait: poll, messageHas: []string{"AccessDenied", "spec.deletionPolicy: Retain"}},
 		{name: "Delete, another resource's: left", bucket: bucket(managed, deleteIt), obs: existing(map[string]string{ossv1.OwnershipTagKey: "c1/x/y"}),
 			state: released, event: ossv1.EventReleased},
 		{name: "Delete, ours and empty: deleted", bucket: bucket(managed, deleteIt), obs: existing(ours()), deleteBucket: true},
 		{name: "Delete, created but not tagged yet: still ours", bucket: bucket(creating, deleteIt), obs: existing(nil), deleteBucket: true},
 		{name: "Delete, untagged and not created here: left", bucket: bucket(managed, deleteIt), obs: existing(nil), state: released, event: ossv1.EventReleased},
+		{name: "Delete, created and recorded long ago, now untagged: someone else's, left", bucket: bucket(managed, creating, deleteIt), obs: existing(nil), state: released, event: ossv1.EventReleased},
 		{name: "Delete, not empty: what is left and how to empty it", bucket: bucket(managed, deleteIt), obs: full(existing(ours())),
 			state: deletionBlocked, reason: ossv1.ReasonBucketNotEmpty, wait: poll,
 			messageHas: []string{"2 objects, 1 old version, 1 delete marker, 1 unfinished multipart upload", "--all-versions", "multipart uploads", "never deletes data", "Retain"}},

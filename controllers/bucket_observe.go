@@ -98,7 +98,7 @@ func (r *BucketReconciler) observe(ctx context.Context, b *ossv1.Bucket) *bucket
 		return obs
 	}
 	conn, name := obs.creds.conn, b.BucketName()
-	if hasManaged(&b.Status, name) || wasCreating(&b.Status, name) {
+	if hasManaged(&b.Status, name) || creationPending(&b.Status, name) {
 		infoReady, tagsReady := make(chan struct{}), make(chan struct{})
 		view := &bucketView{infoReady: infoReady, tagsReady: tagsReady}
 		var wg sync.WaitGroup

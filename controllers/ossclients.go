@@ -63,6 +63,14 @@ type OSSClients struct {
 	// finish when the Secret is deleted at the same time (a namespace, a GitOps prune). Only ever used
 	// for deletions, and dropped with the AccessKey.
 	verified map[types.UID]ossapi.Credentials
+	// verifiedConns are the clients made from them, by AccessKey and region: one per deletion of a
+	// namespace's Buckets, not one per reconcile.
+	verifiedConns map[verifiedKey]*Conn
+}
+
+type verifiedKey struct {
+	accessKey types.UID
+	region    string
 }
 
 type clientKey struct {
@@ -144,6 +152,9 @@ func (o *OSSClients) Verified(ak *ossv1.AccessKey, c *Conn) {
 	if o.verified == nil {
 		o.verified = map[types.UID]ossapi.Credentials{}
 	}
+	if o.verified[ak.UID] != c.creds {
+		o.forgetVerifiedConns(ak.UID)
+	}
 	o.verified[ak.UID] = c.creds
 }
 
@@ -154,13 +165,32 @@ func (o *OSSClients) LastVerified(ak *ossv1.AccessKey, region string) (*Conn, bo
 		region = ak.Spec.Region
 	}
 	o.mu.Lock()
+	defer o.mu.Unlock()
 	creds, ok := o.verified[ak.UID]
-	o.mu.Unlock()
 	if !ok {
 		return nil, false
 	}
+	key := verifiedKey{accessKey: ak.UID, region: region}
+	if c := o.verifiedConns[key]; c != nil {
+		return c, true
+	}
 	c, err := o.connect(ak, region, creds)
-	return c, err == nil
+	if err != nil {
+		return nil, false
+	}
+	if o.verifiedConns == nil {
+		o.verifiedConns = map[verifiedKey]*Conn{}
+	}
+	o.verifiedConns[key] = c
+	return c, true
+}
+
+func (o *OSSClients) forgetVerifiedConns(uid types.UID) {
+	for k := range o.verifiedConns {
+		if k.accessKey == uid {
+			delete(o.verifiedConns, k)
+		}
+	}
 }
 
 func (o *OSSClients) cached(key clientKey) *Conn {
@@ -174,6 +204,7 @@ func (o *OSSClients) Forget(uid types.UID) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	delete(o.verified, uid)
+	o.forgetVerifiedConns(uid)
 	for k := range o.cache {
 		if k.accessKey == uid {
 			delete(o.cache, k)

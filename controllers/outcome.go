@@ -7,7 +7,8 @@ import (
 
 // Every reconcile, of either kind, ends in an outcome: what the decide step concluded from what was
 // observed and done. report turns it into conditions, Events, log lines and the requeue, the same way
-// for both kinds; nothing else sets a condition or decides a requeue.
+// for both kinds; nothing else decides a requeue, and nothing else sets a condition but the record of a
+// creation, written before PutBucket (bucket_creation.go) with what decideCreating says.
 
 // state is where a resource stands, as its conditions show it.
 type state int

@@ -46,7 +46,8 @@ type reported struct {
 }
 
 // report applies the outcome. It is the only place that sets conditions, sends Events about state and
-// decides the requeue.
+// decides the requeue (but for the record of a creation, written before PutBucket with the conditions
+// decideCreating gives, bucket_creation.go).
 func (rp *reporter) report(ctx context.Context, r reported, out outcome) (reconcile.Result, error) {
 	logger := log.FromContext(ctx).WithValues(r.logValues...)
 	action := "Reconcile"
@@ -93,7 +94,7 @@ func (rp *reporter) report(ctx context.Context, r reported, out outcome) (reconc
 		logger.Info("Resumed")
 	}
 	headline := headlineCondition(out.state)
-	if out.state != ready && out.state != paused && changed(condition(r.before, headline), condition(*r.conditions, headline)) {
+	if out.state != ready && !isPaused && changed(condition(r.before, headline), condition(*r.conditions, headline)) {
 		typ := corev1.EventTypeNormal
 		if out.state == stalled || out.state == deletionBlocked || out.wait == backoff {
 			typ = corev1.EventTypeWarning

@@ -26,7 +26,8 @@ func requeue(out outcome, resync time.Duration, waitingSince time.Time) (reconci
 		return reconcile.Result{}, nil
 	case backoff:
 		if out.err == nil {
-			return reconcile.Result{Requeue: true}, nil
+			// Every backoff carries its error; should one not, it is polled rather than lost.
+			return reconcile.Result{RequeueAfter: pollFloor}, nil
 		}
 		return reconcile.Result{}, out.err
 	case poll:

@@ -197,17 +197,19 @@ type settingPlan struct {
 	want any
 	// write: OSS differs from the spec and is written; pending: it differs and is not (paused).
 	write, pending bool
-	// drift: the difference is a change made in OSS behind the operator's back (the operator had this
-	// very spec in sync), not a spec that changed.
+	// drift: the difference is a change made in OSS behind the operator's back (OSS held this very
+	// generation of the spec), not a spec that changed.
 	drift bool
+	// synced is the generation at which OSS last held the setting as declared, before this reconcile.
+	synced int64
 	// readErr is the failure to read the setting; writeErr the failure to write it.
 	readErr, writeErr error
 }
 
 // planSetting decides one setting from the value found in OSS. prev is the status before this
-// reconcile: its settings describe its observedGeneration.
+// reconcile.
 func planSetting(s setting, b *ossv1.Bucket, prev *ossv1.BucketStatus, owner string, v settingValue, paused bool) settingPlan {
-	p := settingPlan{name: s.settingName()}
+	p := settingPlan{name: s.settingName(), synced: syncedGeneration(prev, s.settingName())}
 	want, err := s.want(b, owner)
 	if err != nil {
 		// specErrors refused the spec before anything ran; kept so that a plan is always complete.
@@ -222,7 +224,7 @@ func planSetting(s setting, b *ossv1.Bucket, prev *ossv1.BucketStatus, owner str
 	if s.same(want, v.got) {
 		return p
 	}
-	p.drift = prev.ObservedGeneration == b.Generation && settingInSync(prev, p.name)
+	p.drift = p.synced == b.Generation
 	if paused {
 		p.pending = true
 	} else {
@@ -240,13 +242,18 @@ func planSettings(b *ossv1.Bucket, prev *ossv1.BucketStatus, owner string, value
 	return plans
 }
 
-func settingInSync(st *ossv1.BucketStatus, name string) bool {
+// syncedGeneration is the generation at which the status says OSS last held the setting; 0 for none.
+func syncedGeneration(st *ossv1.BucketStatus, name string) int64 {
 	for _, s := range st.Settings {
 		if s.Name == name {
-			return s.InSync
+			if s.InSync && s.SyncedGeneration == 0 {
+				// Written before syncedGeneration existed: in sync at the observed generation.
+				return st.ObservedGeneration
+			}
+			return s.SyncedGeneration
 		}
 	}
-	return false
+	return 0
 }
 
 // inOrder runs step for each managed setting at once, except that a setting waits until the steps

@@ -169,6 +169,11 @@ type SettingStatus struct {
 	// message says why the setting is not in sync, quoting OSS's code and message when OSS refused it.
 	// +optional
 	Message string `json:"message,omitempty"`
+	// syncedGeneration is the generation of the spec (metadata.generation) at which OSS last held this
+	// setting as declared. A difference found while the spec is still at that generation was made in
+	// OSS, not in the spec: it is corrected as drift.
+	// +optional
+	SyncedGeneration int64 `json:"syncedGeneration,omitempty"`
 }
 
 // Bucket is an Alibaba Cloud OSS bucket, created, adopted, observed and deleted by the operator with
