@@ -125,4 +125,3 @@ func testScheme(t *testing.T) *runtime.Scheme {
 	}
 	return s
 }
-
