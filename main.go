@@ -40,6 +40,7 @@ import (
 func main() {
 	var (
 		metricsAddr, probeAddr, clusterID, watchNamespaces string
+		allowedEndpoints                                   string
 		leaderElectionNamespace                            string
 		leaderElect, allowInsecure, secureMetrics          bool
 		printVersion                                       bool
@@ -54,7 +55,9 @@ func main() {
 	flag.DurationVar(&resync, "resync-period", 10*time.Minute, "How often each resource is observed in OSS when nothing changed in the cluster.")
 	flag.IntVar(&concurrency, "max-concurrent-reconciles", 4, "Reconciles run at once per controller.")
 	flag.StringVar(&clusterID, "cluster-id", "", "Identifies this cluster in the ownership tag of managed buckets. Default: the UID of the kube-system namespace.")
-	flag.BoolVar(&allowInsecure, "allow-insecure-endpoints", false, "Allow http:// AccessKey endpoints (a local OSS emulator). Never in production.")
+	flag.StringVar(&allowedEndpoints, "allowed-endpoints", strings.Join(controllers.DefaultAllowedEndpoints, ","),
+		"Comma-separated host patterns an AccessKey's spec.endpoint may name (\"*\" within one DNS label, an optional :port). Default: Alibaba Cloud's OSS endpoints of every region.")
+	flag.BoolVar(&allowInsecure, "allow-insecure-endpoints", false, "Allow http:// AccessKey endpoints among the allowed ones (a local OSS emulator). Never in production.")
 	flag.StringVar(&watchNamespaces, "watch-namespaces", "", "Comma-separated namespaces to watch. Default: all.")
 	flag.BoolVar(&printVersion, "version", false, "Print the version and exit.")
 	opts := zap.Options{Development: false}
@@ -72,7 +75,7 @@ func main() {
 		metricsAddr: metricsAddr, secureMetrics: secureMetrics, probeAddr: probeAddr, leaderElect: leaderElect,
 		leaderElectionNamespace: leaderElectionNamespace,
 		resync:                  resync, concurrency: concurrency, clusterID: clusterID, allowInsecure: allowInsecure,
-		namespaces: splitList(watchNamespaces), build: build,
+		namespaces: splitList(watchNamespaces), allowedEndpoints: splitList(allowedEndpoints), build: build,
 	}); err != nil {
 		log.Error(err, "manager stopped")
 		os.Exit(1)
@@ -87,6 +90,7 @@ type runOptions struct {
 	resync                            time.Duration
 	concurrency                       int
 	namespaces                        []string
+	allowedEndpoints                  []string
 	build                             buildInfo
 }
 
@@ -97,6 +101,10 @@ func run(o runOptions) error {
 	}
 	if o.concurrency < 1 {
 		return errors.New("--max-concurrent-reconciles must be at least 1")
+	}
+	endpoints, err := controllers.NewEndpointPolicy(o.allowedEndpoints)
+	if err != nil {
+		return fmt.Errorf("--allowed-endpoints: %w", err)
 	}
 	scheme := runtime.NewScheme()
 	if err := clientgoscheme.AddToScheme(scheme); err != nil {
@@ -140,7 +148,7 @@ func run(o runOptions) error {
 	}
 	if err := controllers.Setup(mgr, controllers.Options{
 		ClusterID: o.clusterID, ResyncPeriod: o.resync, MaxConcurrentReconciles: o.concurrency,
-		AllowInsecureEndpoints: o.allowInsecure, Metrics: metrics,
+		AllowedEndpoints: endpoints, AllowInsecureEndpoints: o.allowInsecure, Metrics: metrics,
 	}); err != nil {
 		return err
 	}
@@ -152,7 +160,7 @@ func run(o runOptions) error {
 	}
 	log.Info("starting manager", "version", o.build.Version, "commit", o.build.Commit, "goVersion", o.build.GoVersion,
 		"clusterID", o.clusterID, "resyncPeriod", o.resync.String(), "maxConcurrentReconciles", o.concurrency,
-		"allowInsecureEndpoints", o.allowInsecure, "namespaces", o.namespaces)
+		"allowedEndpoints", endpoints.String(), "allowInsecureEndpoints", o.allowInsecure, "namespaces", o.namespaces)
 	return mgr.Start(ctrl.SetupSignalHandler())
 }
 

@@ -2,6 +2,8 @@ package controllers_test
 
 import (
 	"net"
+	"sync/atomic"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -86,6 +88,33 @@ var _ = Describe("AccessKey", func() {
 		// Pointing it at a live endpoint recovers.
 		update(ak, func(a *ossv1.AccessKey) { a.Spec.Endpoint = emu.URL })
 		expectCondition(ak, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+	})
+
+	It("never sends anything to an endpoint the operator does not allow", func() {
+		// A tenant's endpoint would see the operator's signed requests: a listener on a host outside the
+		// operator's --allowed-endpoints (here "localhost", the emulator being allowed as 127.0.0.1).
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		Expect(err).NotTo(HaveOccurred())
+		defer l.Close()
+		var accepted atomic.Int32
+		go func() {
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return
+				}
+				accepted.Add(1)
+				c.Close()
+			}
+		}()
+		_, port, _ := net.SplitHostPort(l.Addr().String())
+		createSecret(ns, "creds", map[string]string{"accessKeyId": keyA1, "accessKeySecret": secretA1})
+		for _, ep := range []string{"http://localhost:" + port, "100.100.100.200", "https://kubernetes.default.svc"} {
+			ak := createAccessKey(ns, unique("elsewhere"), "creds", func(a *ossv1.AccessKey) { a.Spec.Endpoint = ep })
+			expectCondition(ak, ossv1.ConditionStalled, metav1.ConditionTrue, ossv1.ReasonEndpointNotAllowed)
+			Expect(readyMessage(ak)).To(ContainSubstring("nothing was sent to it"))
+		}
+		Consistently(accepted.Load).WithTimeout(time.Second).Should(BeZero(), "a connection was made")
 	})
 
 	It("acknowledges a refresh in status once it has verified again", func() {

@@ -56,18 +56,51 @@ func TestJitterStaysWithinTenPercent(t *testing.T) {
 }
 
 func TestHTTPEndpointsNeedTheFlag(t *testing.T) {
+	local, err := NewEndpointPolicy([]string{"127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ak := &ossv1.AccessKey{Spec: ossv1.AccessKeySpec{Region: "cn-hangzhou", Endpoint: "http://127.0.0.1:9000"}}
-	_, err := (&OSSClients{}).config(ak, "cn-hangzhou")
+	_, err = (&OSSClients{AllowedEndpoints: local}).config(ak, "cn-hangzhou")
 	cerr, ok := err.(*CredentialsError)
 	if !ok || cerr.Reason != ossv1.ReasonInsecureEndpoint || !strings.Contains(cerr.Message, "--allow-insecure-endpoints") {
 		t.Fatalf("http endpoint without the flag: %v", err)
 	}
-	if _, err := (&OSSClients{AllowInsecureEndpoints: true}).config(ak, "cn-hangzhou"); err != nil {
+	if _, err := (&OSSClients{AllowedEndpoints: local, AllowInsecureEndpoints: true}).config(ak, "cn-hangzhou"); err != nil {
 		t.Fatalf("http endpoint with the flag: %v", err)
 	}
 	ak.Spec.Endpoint = "oss-cn-hangzhou.aliyuncs.com"
 	cfg, err := (&OSSClients{}).config(ak, "cn-hangzhou")
 	if err != nil || cfg.Endpoint != "https://oss-cn-hangzhou.aliyuncs.com" {
 		t.Fatalf("endpoint without scheme: %q, %v", cfg.Endpoint, err)
+	}
+}
+
+// The flag for insecure endpoints never opens a host the operator does not allow; nor does a region.
+func TestEndpointsOutsideThePolicyAreRefusedBeforeAnyRequest(t *testing.T) {
+	for _, tc := range []struct {
+		endpoint, region string
+		internal         bool
+	}{
+		{endpoint: "http://100.100.100.200", region: "cn-hangzhou"},
+		{endpoint: "https://kubernetes.default.svc:443", region: "cn-hangzhou"},
+		{endpoint: "oss-cn-hangzhou.aliyuncs.com.evil.example", region: "cn-hangzhou"},
+		{endpoint: "http://127.0.0.1:9000", region: "cn-hangzhou"},
+	} {
+		ak := &ossv1.AccessKey{Spec: ossv1.AccessKeySpec{Region: tc.region, Endpoint: tc.endpoint, Internal: tc.internal}}
+		_, err := (&OSSClients{AllowInsecureEndpoints: true}).config(ak, tc.region)
+		cerr, ok := err.(*CredentialsError)
+		if !ok || cerr.Reason != ossv1.ReasonEndpointNotAllowed || !strings.Contains(cerr.Message, "nothing was sent") {
+			t.Errorf("endpoint %q: %v, want EndpointNotAllowed", tc.endpoint, err)
+		}
+	}
+	narrow, _ := NewEndpointPolicy([]string{"oss-cn-hangzhou.aliyuncs.com"})
+	ak := &ossv1.AccessKey{Spec: ossv1.AccessKeySpec{Region: "cn-beijing"}}
+	if _, err := (&OSSClients{AllowedEndpoints: narrow}).config(ak, "cn-beijing"); err == nil {
+		t.Error("a region whose endpoint is not allowed was accepted")
+	}
+	ak.Spec.Internal = true
+	if _, err := (&OSSClients{}).config(ak, "cn-beijing"); err != nil {
+		t.Errorf("the internal endpoint of a region, by default: %v", err)
 	}
 }

@@ -50,7 +50,10 @@ type OSSClients struct {
 	// Metadata, if set, reads Secrets' metadata from the manager's metadata-only cache, so a client
 	// whose Secret has not changed is reused without reading the Secret again.
 	Metadata client.Reader
-	// AllowInsecureEndpoints permits http:// endpoints (the emulator).
+	// AllowedEndpoints are the hosts an AccessKey may name; the zero value allows Alibaba Cloud's OSS
+	// endpoints only.
+	AllowedEndpoints EndpointPolicy
+	// AllowInsecureEndpoints permits http:// endpoints (the emulator), among the allowed ones.
 	AllowInsecureEndpoints bool
 	// Metrics records every OSS call; shared by all clients.
 	Metrics *ossapi.Metrics
@@ -219,14 +222,32 @@ func (o *OSSClients) config(ak *ossv1.AccessKey, region string) (ossapi.Config, 
 		SignatureVersion: ossapi.SignatureVersion(ak.Spec.SignatureVersion),
 		Metrics:          o.Metrics,
 	}
-	if ep := ak.Spec.Endpoint; ep != "" {
+	// The endpoint is checked before anything is sent to it: its host must be one the operator allows.
+	host := "oss-" + region + ".aliyuncs.com"
+	if ak.Spec.Internal {
+		host = "oss-" + region + "-internal.aliyuncs.com"
+	}
+	ep := ak.Spec.Endpoint
+	var u *url.URL
+	if ep != "" {
 		if !strings.Contains(ep, "://") {
 			ep = "https://" + ep
 		}
-		u, err := url.Parse(ep)
-		if err != nil {
-			return cfg, &CredentialsError{Reason: ossv1.ReasonInsecureEndpoint, Message: fmt.Sprintf("spec.endpoint %q is not a URL: %v", ak.Spec.Endpoint, err)}
+		var err error
+		if u, err = url.Parse(ep); err != nil || u.Host == "" {
+			return cfg, &CredentialsError{Reason: ossv1.ReasonEndpointNotAllowed, Message: fmt.Sprintf("spec.endpoint %q is not scheme://host[:port]", ak.Spec.Endpoint)}
 		}
+		host = u.Host
+	}
+	if !o.AllowedEndpoints.Allows(host) {
+		what := fmt.Sprintf("the endpoint of region %q", region)
+		if ep != "" {
+			what = fmt.Sprintf("spec.endpoint %q", ak.Spec.Endpoint)
+		}
+		return cfg, &CredentialsError{Reason: ossv1.ReasonEndpointNotAllowed, Message: fmt.Sprintf(
+			"%s is not among the endpoints this operator may use (its --allowed-endpoints): use an OSS endpoint of Alibaba Cloud, or ask the cluster administrator to allow it; nothing was sent to it", what)}
+	}
+	if u != nil {
 		if u.Scheme == "http" && !o.AllowInsecureEndpoints {
 			return cfg, &CredentialsError{Reason: ossv1.ReasonInsecureEndpoint,
 				Message: fmt.Sprintf("spec.endpoint %q uses plain http, which would send requests unencrypted; use https, or run the operator with --allow-insecure-endpoints (for a local emulator)", ak.Spec.Endpoint)}

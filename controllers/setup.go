@@ -14,6 +14,7 @@ type Options struct {
 	ClusterID               string
 	ResyncPeriod            time.Duration
 	MaxConcurrentReconciles int
+	AllowedEndpoints        EndpointPolicy
 	AllowInsecureEndpoints  bool
 	Metrics                 *ossapi.Metrics
 	// ConfigureOSS, if set, adjusts every OSS client's configuration (tests shorten retries).
@@ -25,6 +26,7 @@ func Setup(mgr manager.Manager, o Options) error {
 	clients := &OSSClients{
 		Reader:                 mgr.GetAPIReader(),
 		Metadata:               mgr.GetCache(),
+		AllowedEndpoints:       o.AllowedEndpoints,
 		AllowInsecureEndpoints: o.AllowInsecureEndpoints,
 		Metrics:                o.Metrics,
 		Configure:              o.ConfigureOSS,

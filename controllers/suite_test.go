@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -112,7 +113,7 @@ var _ = BeforeSuite(func() {
 	Expect(metrics.Register(ctrlmetrics.Registry)).To(Succeed())
 	Expect(controllers.Setup(mgr, controllers.Options{
 		ClusterID: clusterID, ResyncPeriod: time.Hour, MaxConcurrentReconciles: 4,
-		AllowInsecureEndpoints: true, Metrics: metrics,
+		AllowedEndpoints: emulatorOnly(), AllowInsecureEndpoints: true, Metrics: metrics,
 		ConfigureOSS: func(c *ossapi.Config) {
 			c.Retry = ossapi.RetryPolicy{MaxAttempts: 2, BaseDelay: 5 * time.Millisecond, MaxDelay: 20 * time.Millisecond}
 			c.Timeout = 5 * time.Second
@@ -141,6 +142,17 @@ var _ = AfterSuite(func() {
 		Expect(testEnv.Stop()).To(Succeed())
 	}
 })
+
+// emulatorOnly allows the emulator's host, 127.0.0.1 (any port: a test also points an AccessKey at a
+// closed port there), and nothing else, as an AccessKey endpoint.
+func emulatorOnly() controllers.EndpointPolicy {
+	GinkgoHelper()
+	host, _, err := net.SplitHostPort(strings.TrimPrefix(emu.URL, "http://"))
+	Expect(err).NotTo(HaveOccurred())
+	p, err := controllers.NewEndpointPolicy([]string{host})
+	Expect(err).NotTo(HaveOccurred())
+	return p
+}
 
 func newOSSClient(id, secret string) *ossapi.Client {
 	c, err := ossapi.New(ossapi.Config{Region: "cn-hangzhou", Endpoint: emu.URL,

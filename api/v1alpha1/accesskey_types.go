@@ -40,8 +40,9 @@ type AccessKeySpec struct {
 	Region string `json:"region"`
 
 	// endpoint overrides the OSS endpoint, as scheme://host[:port] (https:// when no scheme is given).
-	// Default: https://oss-<region>.aliyuncs.com. An http:// endpoint is refused unless the operator
-	// runs with --allow-insecure-endpoints (for the local emulator).
+	// Default: https://oss-<region>.aliyuncs.com. Its host must be one the operator allows
+	// (--allowed-endpoints; by default Alibaba Cloud's OSS endpoints), and an http:// endpoint is refused
+	// unless the operator runs with --allow-insecure-endpoints (for the local emulator).
 	// +kubebuilder:validation:MaxLength=253
 	// +kubebuilder:validation:Pattern=`^(https?://)?[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$`
 	// +optional

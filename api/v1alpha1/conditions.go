@@ -36,7 +36,10 @@ const (
 	ReasonAccessDenied          = "AccessDenied"
 	ReasonEndpointUnreachable   = "EndpointUnreachable"
 	ReasonInsecureEndpoint      = "InsecureEndpoint"
-	ReasonInvalidSecurityToken  = "InvalidSecurityToken"
+	// ReasonEndpointNotAllowed: spec.endpoint (or the region's) is not among the operator's
+	// --allowed-endpoints; nothing is sent to it.
+	ReasonEndpointNotAllowed   = "EndpointNotAllowed"
+	ReasonInvalidSecurityToken = "InvalidSecurityToken"
 	// ReasonInUse: an AccessKey being deleted waits for the Buckets that still need it.
 	ReasonInUse = "InUse"
 

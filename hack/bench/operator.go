@@ -56,6 +56,7 @@ func startOperator(binary, kubeconfig, logPath string) (*operator, error) {
 	args := []string{
 		"--metrics-bind-address", "127.0.0.1:" + metricsPort,
 		"--health-probe-bind-address", "127.0.0.1:" + probePort,
+		"--allowed-endpoints", "127.0.0.1", // the emulator
 		"--allow-insecure-endpoints",
 		"--cluster-id", "bench",
 	}

@@ -229,7 +229,7 @@ func run(ctx context.Context, o options) (err error) {
 	}
 
 	// 5. The operator, in the foreground.
-	mgr, err := newManager(cfg, scheme, o.resync)
+	mgr, err := newManager(cfg, scheme, o.resync, l.Addr().String())
 	if err != nil {
 		return err
 	}
@@ -294,10 +294,14 @@ func ignoreIfInterrupted(ctx context.Context, err error) error {
 	return err
 }
 
-// newManager builds the operator as main.go does, with dev settings: http:// endpoints allowed (the
-// emulator), a fixed cluster ID, no leader election, and no metrics or probe ports to clash with
-// anything else on the machine.
-func newManager(cfg *rest.Config, scheme *runtime.Scheme, resync time.Duration) (manager.Manager, error) {
+// newManager builds the operator as main.go does, with dev settings: the emulator's address allowed as
+// an endpoint, over http://, a fixed cluster ID, no leader election, and no metrics or probe ports to
+// clash with anything else on the machine.
+func newManager(cfg *rest.Config, scheme *runtime.Scheme, resync time.Duration, emulator string) (manager.Manager, error) {
+	endpoints, err := controllers.NewEndpointPolicy([]string{emulator})
+	if err != nil {
+		return nil, err
+	}
 	mgr, err := manager.New(cfg, manager.Options{
 		Scheme:  scheme,
 		Metrics: metricsserver.Options{BindAddress: "0"},
@@ -308,7 +312,8 @@ func newManager(cfg *rest.Config, scheme *runtime.Scheme, resync time.Duration) 
 		return nil, fmt.Errorf("creating the manager: %w", err)
 	}
 	if err := controllers.Setup(mgr, controllers.Options{
-		ClusterID: "dev", ResyncPeriod: resync, MaxConcurrentReconciles: 4, AllowInsecureEndpoints: true,
+		ClusterID: "dev", ResyncPeriod: resync, MaxConcurrentReconciles: 4,
+		AllowedEndpoints: endpoints, AllowInsecureEndpoints: true,
 	}); err != nil {
 		return nil, err
 	}

@@ -313,6 +313,13 @@ func (h *harness) createCredentials() {
 // startOperator starts a new manager, wired as main.go wires it. Every start is a fresh manager with
 // fresh controllers, as after a restart of the process; controller names are checked for uniqueness
 // per process, hence SkipNameValidation.
+// endpoints allow the emulator, and nothing else, as an AccessKey endpoint.
+func (h *harness) endpoints() controllers.EndpointPolicy {
+	p, err := controllers.NewEndpointPolicy([]string{strings.TrimPrefix(h.emu.URL, "http://")})
+	must(h.t, err)
+	return p
+}
+
 func (h *harness) startOperator() {
 	mgr, err := ctrl.NewManager(h.cfg, ctrl.Options{
 		Scheme:     h.scheme,
@@ -322,7 +329,7 @@ func (h *harness) startOperator() {
 	})
 	must(h.t, err)
 	must(h.t, controllers.Setup(mgr, controllers.Options{
-		ClusterID: clusterID, ResyncPeriod: 10 * time.Minute, MaxConcurrentReconciles: 4, AllowInsecureEndpoints: true,
+		ClusterID: clusterID, ResyncPeriod: 10 * time.Minute, MaxConcurrentReconciles: 4, AllowInsecureEndpoints: true, AllowedEndpoints: h.endpoints(),
 	}))
 	ctx, cancel := context.WithCancel(h.ctx)
 	done := make(chan error, 1)

@@ -125,7 +125,7 @@ func TestHelmNonDefault(t *testing.T) {
 	}
 	wantArgs := []string{"--leader-elect=true", "--metrics-bind-address=:9090", "--health-probe-bind-address=:9440",
 		"--resync-period=2m30s", "--max-concurrent-reconciles=8", "--watch-namespaces=team-a,team-b",
-		"--cluster-id=prod-cn-hangzhou-1", "--zap-log-level=debug", "--zap-encoder=console", "--allow-insecure-endpoints"}
+		"--cluster-id=prod-cn-hangzhou-1", "--allowed-endpoints=oss-cn-hangzhou.aliyuncs.com,oss-cn-hangzhou-internal.aliyuncs.com", "--zap-log-level=debug", "--zap-encoder=console", "--allow-insecure-endpoints"}
 	if !slices.Equal(c.Args, wantArgs) {
 		t.Errorf("args %q, want %q", c.Args, wantArgs)
 	}

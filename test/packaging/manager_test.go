@@ -225,9 +225,9 @@ func exerciseManager(t *testing.T, objs []*unstructured.Unstructured, apps, unwa
 
 // managerArgs are the install's flags, but for what only works in a pod: no leader election (the manager
 // finds its namespace from the pod's service account mount), probes on a free local port, metrics on
-// metricsAddr ("0": none).
+// metricsAddr ("0": none), and the emulator as the one allowed endpoint.
 func managerArgs(installed []string, metricsAddr string) []string {
-	args := []string{"--allow-insecure-endpoints"} // the emulator serves plain HTTP
+	args := []string{"--allowed-endpoints=127.0.0.1", "--allow-insecure-endpoints"} // the emulator, over plain HTTP
 	for _, a := range installed {
 		switch name, _, _ := strings.Cut(a, "="); name {
 		case "--leader-elect":
@@ -236,6 +236,8 @@ func managerArgs(installed []string, metricsAddr string) []string {
 			args = append(args, "--metrics-bind-address="+metricsAddr)
 		case "--health-probe-bind-address":
 			args = append(args, "--health-probe-bind-address=127.0.0.1:0")
+		case "--allowed-endpoints":
+			// The emulator's, above.
 		default:
 			args = append(args, a)
 		}
