@@ -6,7 +6,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
-	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrl "sigs.k8s.io/controller-runtime/pkg/controller"
@@ -93,13 +92,17 @@ func (r *AccessKeyReconciler) Reconcile(ctx context.Context, req reconcile.Reque
 // users are the Buckets that still need the AccessKey: those that name it and have not been let go.
 func (r *AccessKeyReconciler) users(ctx context.Context, ak *ossv1.AccessKey) ([]string, error) {
 	list := &ossv1.BucketList{}
-	if err := r.List(ctx, list, client.InNamespace(ak.Namespace), client.MatchingFields{accessKeyRefIndex: ak.Name}); err != nil {
+	if err := r.List(ctx, list, client.MatchingFields{accessKeyRefIndex: client.ObjectKeyFromObject(ak).String()}); err != nil {
 		return nil, err
 	}
 	var names []string
 	for _, b := range list.Items {
 		if controllerutil.ContainsFinalizer(&b, Finalizer) {
-			names = append(names, b.Name)
+			name := b.Name
+			if b.Namespace != ak.Namespace {
+				name = b.Namespace + "/" + b.Name
+			}
+			names = append(names, name)
 		}
 	}
 	return names, nil
@@ -163,7 +166,7 @@ func (r *AccessKeyReconciler) deletedAccessKeyOf(ctx context.Context, o client.O
 	if !ok {
 		return nil
 	}
-	key := types.NamespacedName{Namespace: b.Namespace, Name: b.Spec.AccessKeyRef.Name}
+	key := accessKeyOfBucket(b)
 	ak := &ossv1.AccessKey{}
 	if err := r.Get(ctx, key, ak); err != nil || ak.DeletionTimestamp.IsZero() {
 		return nil
@@ -184,6 +187,6 @@ func (bucketLetGo) Update(e event.UpdateEvent) bool {
 	if !ok1 || !ok2 {
 		return false
 	}
-	return o.Spec.AccessKeyRef.Name != n.Spec.AccessKeyRef.Name ||
+	return accessKeyOfBucket(o) != accessKeyOfBucket(n) ||
 		controllerutil.ContainsFinalizer(o, Finalizer) && !controllerutil.ContainsFinalizer(n, Finalizer)
 }

@@ -35,7 +35,7 @@ func decideAccessKey(ak *ossv1.AccessKey, prev *ossv1.AccessKeyStatus, obs acces
 		return retrying(ossv1.ReasonReconciling, "Reading the Secret failed, will retry: "+obs.clientErr.Error(), obs.clientErr)
 	}
 	st.Endpoint = obs.conn.Endpoint()
-	st.AccessKeyID = obs.conn.AccessKeyID
+	st.AccessKeyID = shownKeyID(obs.conn.AccessKeyID)
 	if obs.callErr == nil {
 		st.AccountID = obs.page.Owner.ID
 		out := readyOutcome(fmt.Sprintf("Credentials verified for account %s at %s", st.AccountID, st.Endpoint))
@@ -47,6 +47,9 @@ func decideAccessKey(ak *ossv1.AccessKey, prev *ossv1.AccessKeyStatus, obs acces
 	}
 	reason := accessKeyReason(obs.callErr)
 	msg := "Verifying the credentials failed: " + describe(obs.callErr)
+	if reason == ossv1.ReasonInvalidAccessKeyID && st.AccessKeyID == "" {
+		msg += ". The Secret's access key ID does not have the form of one (LTAI... or STS....): are accessKeyId and accessKeySecret swapped?"
+	}
 	if retryable(obs.callErr) {
 		return retrying(reason, msg, fmt.Errorf("verifying AccessKey %s/%s: %w", ak.Namespace, ak.Name, obs.callErr))
 	}
@@ -54,6 +57,16 @@ func decideAccessKey(ak *ossv1.AccessKey, prev *ossv1.AccessKeyStatus, obs acces
 	out := stalledOn(reason, msg)
 	out.err = obs.callErr
 	return out
+}
+
+// shownKeyID is the access key ID as status shows it: only when it has the form Alibaba Cloud gives
+// them (LTAI... for a RAM user's key, STS.... for a temporary one). A Secret whose keys are swapped holds
+// the secret under accessKeyId; that never reaches status.
+func shownKeyID(id string) string {
+	if strings.HasPrefix(id, "LTAI") || strings.HasPrefix(id, "STS.") {
+		return id
+	}
+	return ""
 }
 
 // accessKeyReason maps a failed verification to a condition reason.

@@ -20,6 +20,7 @@ func TestDecideAccessKey(t *testing.T) {
 		return &Conn{Client: c, AccessKeyID: "LTAI-x"}
 	}
 	page := &ossapi.ListBucketsResult{Owner: ossapi.Owner{ID: "1001"}}
+	swapped := func() *Conn { c := conn(); c.AccessKeyID = "q7Hs8dK2mZpL4vXn9TbR3wYc6uFe1a"; return c }
 	readyBefore := []metav1.Condition{{Type: ossv1.ConditionReady, Status: metav1.ConditionTrue, Reason: ossv1.ReasonReady}}
 	tests := []struct {
 		name       string
@@ -58,6 +59,8 @@ func TestDecideAccessKey(t *testing.T) {
 			state: progressing, reason: ossv1.ReasonEndpointUnreachable, wait: backoff},
 		{name: "throttled", obs: accessKeyObservation{conn: conn(), callErr: errThrottled},
 			state: progressing, reason: ossv1.ReasonEndpointUnreachable, wait: backoff},
+		{name: "keys swapped in the Secret: the secret is never shown, the swap is suspected", obs: accessKeyObservation{conn: swapped(), callErr: ossErr(403, ossapi.CodeInvalidAccessKeyID)},
+			state: stalled, reason: ossv1.ReasonInvalidAccessKeyID, wait: untilResync, messageHas: "swapped"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -68,10 +71,35 @@ func TestDecideAccessKey(t *testing.T) {
 			if tc.state != progressing && ak.Status.AccountID != tc.account {
 				t.Errorf("accountId %q, want %q", ak.Status.AccountID, tc.account)
 			}
+			if tc.obs.conn != nil && ak.Status.AccessKeyID != shownKeyID(tc.obs.conn.AccessKeyID) || strings.Contains(ak.Status.AccessKeyID, "q7Hs8") {
+				t.Errorf("status.accessKeyId %q", ak.Status.AccessKeyID)
+			}
 			if got := len(out.events) == 1 && out.events[0].reason == ossv1.EventVerified; got != tc.verified {
 				t.Errorf("Verified event %v, want %v", got, tc.verified)
 			}
 		})
+	}
+}
+
+func TestGrants(t *testing.T) {
+	ak := &ossv1.AccessKey{ObjectMeta: metav1.ObjectMeta{Namespace: "platform", Name: "oss-admin"}}
+	if !grants(ak, "platform", nil) {
+		t.Error("an AccessKey does not grant its own namespace")
+	}
+	if grants(ak, "team-a", map[string]string{"tenant": "true"}) {
+		t.Error("an AccessKey without allowedNamespaces grants another namespace")
+	}
+	ak.Spec.AllowedNamespaces = &metav1.LabelSelector{MatchLabels: map[string]string{"tenant": "true"}}
+	if !grants(ak, "team-a", map[string]string{"tenant": "true"}) || grants(ak, "other", map[string]string{"tenant": "false"}) {
+		t.Error("matchLabels")
+	}
+	ak.Spec.AllowedNamespaces = &metav1.LabelSelector{}
+	if !grants(ak, "anything", nil) {
+		t.Error("{} does not select every namespace")
+	}
+	ak.Spec.AllowedNamespaces = &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "k", Operator: "Bogus"}}}
+	if grants(ak, "team-a", map[string]string{"k": "v"}) {
+		t.Error("an invalid selector grants")
 	}
 }
 

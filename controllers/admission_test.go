@@ -39,12 +39,31 @@ var _ = Describe("Admission", func() {
 		Entry("unknown ACL", "ok-name", func(b *ossv1.Bucket) { b.Spec.ACL = "authenticated-read" }, "spec.acl"),
 		Entry("unknown deletion policy", "ok-name", func(b *ossv1.Bucket) { b.Spec.DeletionPolicy = "Orphan" }, "spec.deletionPolicy"),
 		Entry("region with the oss- prefix", "ok-name", func(b *ossv1.Bucket) { b.Spec.Region = "oss-cn-hangzhou" }, "spec.region"),
-		Entry("AccessKey in another namespace", "ok-name", func(b *ossv1.Bucket) { b.Spec.AccessKeyRef.Namespace = "other" }, "accessKeyRef.namespace"),
+		Entry("an AccessKey namespace that is no namespace name", "ok-name", func(b *ossv1.Bucket) { b.Spec.AccessKeyRef.Namespace = "Other_NS" },
+			"spec.accessKeyRef.namespace: Invalid value: \"Other_NS\": must be the name of a namespace"),
 		Entry("no AccessKey", "ok-name", func(b *ossv1.Bucket) { b.Spec.AccessKeyRef.Name = "" }, "spec.accessKeyRef.name"),
 		Entry("a public ACL while Block Public Access is not declared off", "ok-name", func(b *ossv1.Bucket) { b.Spec.ACL = "public-read" },
 			"spec.acl: Invalid value: a public spec.acl needs Block Public Access off, which OSS turns on for new buckets: add spec.publicAccessBlock: false"),
 		Entry("a public ACL with Block Public Access on", "ok-name", func(b *ossv1.Bucket) { b.Spec.ACL = "public-read-write"; b.Spec.PublicAccessBlock = ptr.To(true) },
 			"spec.publicAccessBlock: false"),
+		Entry("an AccessKey name that is a path", "ok-name", func(b *ossv1.Bucket) { b.Spec.AccessKeyRef.Name = "../ns/x" },
+			"spec.accessKeyRef.name: Invalid value: \"../ns/x\": must be the name of an AccessKey"),
+		// Strings OSS receives in XML: a control character would come back changed, a drift forever.
+
+		Entry("a lifecycle rule id with a line break", "ok-name", func(b *ossv1.Bucket) {
+			b.Spec.Lifecycle = &ossv1.Lifecycle{Rules: []ossv1.LifecycleRule{{ID: "a\nb", Expiration: &ossv1.LifecycleExpiration{Days: ptr.To[int32](1)}}}}
+		}, "spec.lifecycle.rules[0].id: Invalid value: \"a\\nb\": id must not contain control characters"),
+
+		Entry("a CORS origin with a control character", "ok-name", func(b *ossv1.Bucket) {
+			b.Spec.CORS = &ossv1.CORS{Rules: []ossv1.CORSRule{{AllowedOrigins: []string{"https://a\x01.example"}, AllowedMethods: []string{"GET"}}}}
+		}, "allowedOrigins must not contain control characters"),
+		Entry("a referer with a line break", "ok-name", func(b *ossv1.Bucket) { b.Spec.Referer = &ossv1.Referer{AllowList: []string{"https://a\n.example"}} },
+			"allowList must not contain control characters"),
+		Entry("a website index with a control character", "ok-name", func(b *ossv1.Bucket) {
+			b.Spec.Website = &ossv1.Website{IndexDocument: &ossv1.IndexDocument{Suffix: "index\x7f.html"}}
+		}, "suffix must not contain control characters"),
+		Entry("a log prefix with a tab", "ok-name", func(b *ossv1.Bucket) { b.Spec.Logging = &ossv1.Logging{TargetBucket: "logs", TargetPrefix: "a\tb"} },
+			"targetPrefix must not contain control characters"),
 	)
 
 	DescribeTable("rejects changes to immutable fields with a message naming the field",
@@ -113,6 +132,7 @@ var _ = Describe("Admission", func() {
 			Expect(err.Error()).To(ContainSubstring(field))
 		},
 		Entry("Secret in another namespace", func(a *ossv1.AccessKey) { a.Spec.SecretRef.Namespace = "kube-system" }, "secretRef.namespace"),
+		Entry("a Secret name that is a path", func(a *ossv1.AccessKey) { a.Spec.SecretRef.Name = "../kube-system/x" }, "spec.secretRef.name: Invalid value: \"../kube-system/x\": must be the name of a Secret"),
 		Entry("no region", func(a *ossv1.AccessKey) { a.Spec.Region = "" }, "spec.region"),
 		Entry("region with the oss- prefix", func(a *ossv1.AccessKey) { a.Spec.Region = "oss-cn-hangzhou" }, "spec.region"),
 		Entry("unknown signature version", func(a *ossv1.AccessKey) { a.Spec.SignatureVersion = "v2" }, "spec.signatureVersion"),

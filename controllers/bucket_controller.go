@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -24,8 +25,8 @@ import (
 const (
 	// Finalizer keeps a Bucket until the operator has applied its deletionPolicy.
 	Finalizer = "oss.ossoperator.io/finalizer"
-	// accessKeyRefIndex indexes Buckets by the AccessKey they name.
-	accessKeyRefIndex = "spec.accessKeyRef.name"
+	// accessKeyRefIndex indexes Buckets by the AccessKey they name, as "<namespace>/<name>".
+	accessKeyRefIndex = "spec.accessKeyRef"
 )
 
 // BucketReconciler creates, adopts, observes and deletes OSS buckets. Each reconcile observes (reads
@@ -45,6 +46,7 @@ type BucketReconciler struct {
 // +kubebuilder:rbac:groups=oss.ossoperator.io,resources=buckets/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=oss.ossoperator.io,resources=buckets/finalizers,verbs=update
 // +kubebuilder:rbac:groups=oss.ossoperator.io,resources=accesskeys,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
 
 // Reconcile brings one bucket to its spec, or applies its deletionPolicy.
 func (r *BucketReconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
@@ -195,7 +197,7 @@ func (p *finalizerPatch) wait(b *ossv1.Bucket) error {
 // they name.
 func (r *BucketReconciler) SetupWithManager(mgr manager.Manager, opts ctrl.Options) error {
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &ossv1.Bucket{}, accessKeyRefIndex, func(o client.Object) []string {
-		return []string{o.(*ossv1.Bucket).Spec.AccessKeyRef.Name}
+		return []string{accessKeyOfBucket(o.(*ossv1.Bucket)).String()}
 	}); err != nil {
 		return err
 	}
@@ -203,12 +205,13 @@ func (r *BucketReconciler) SetupWithManager(mgr manager.Manager, opts ctrl.Optio
 		Named("bucket").
 		WithOptions(opts).
 		For(&ossv1.Bucket{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
-		Watches(&ossv1.AccessKey{}, handler.EnqueueRequestsFromMapFunc(referrers(r.Client, func() client.ObjectList { return &ossv1.BucketList{} }, accessKeyRefIndex)), builder.WithPredicates(accessKeyReadinessChanged{})).
+		Watches(&ossv1.AccessKey{}, handler.EnqueueRequestsFromMapFunc(bucketsNaming(r.Client)), builder.WithPredicates(accessKeyReadinessChanged{})).
+		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(bucketsUsingOthersKeys(r.Client)), builder.OnlyMetadata, builder.WithPredicates(labelsChanged{})).
 		Complete(r)
 }
 
 // accessKeyReadinessChanged passes AccessKey events that can change what its Buckets do: creation,
-// deletion, and a change of its Ready condition or observed generation.
+// deletion, and a change of its Ready condition or observed generation (its grants among them).
 type accessKeyReadinessChanged struct{ predicate.Funcs }
 
 func (accessKeyReadinessChanged) Update(e event.UpdateEvent) bool {

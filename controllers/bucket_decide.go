@@ -49,7 +49,11 @@ func decideCredentials(c credentials) (outcome, bool) {
 	case c.err != nil:
 		return retrying(ossv1.ReasonReconciling, fmt.Sprintf("Reading AccessKey %q failed, will retry: %v", c.accessKey, c.err), c.err), false
 	case c.missing:
-		return waiting(ossv1.ReasonAccessKeyNotFound, fmt.Sprintf("Waiting for AccessKey %q named by spec.accessKeyRef.name", c.accessKey), untilChange), false
+		return waiting(ossv1.ReasonAccessKeyNotFound, fmt.Sprintf("Waiting for AccessKey %q named by spec.accessKeyRef", c.accessKey), untilChange), false
+	case c.notGranted != "":
+		// Watched: a change of the AccessKey's grant, or of this namespace's labels, brings it back.
+		return stalledOn(ossv1.ReasonAccessKeyNotGranted, fmt.Sprintf(
+			"AccessKey %q does not grant namespace %q: its spec.allowedNamespaces must select this namespace (ask the AccessKey's owners), or use an AccessKey of this namespace. Nothing was sent to OSS", c.accessKey, c.notGranted)), false
 	case c.unusable != nil:
 		msg := fmt.Sprintf("AccessKey %q cannot be used: %v", c.accessKey, c.unusable)
 		var cerr *CredentialsError
@@ -413,9 +417,13 @@ func decideDeletion(b *ossv1.Bucket, obs *bucketObservation, owner string, now t
 		}
 		// Looked at again when the AccessKey changes, and polled: a Secret restored under an AccessKey
 		// that is itself being deleted changes nothing the Bucket watches.
+		how := fmt.Sprintf("Restore AccessKey %q and its Secret", obs.creds.accessKey)
+		if obs.creds.notGranted != "" {
+			how = fmt.Sprintf("Have AccessKey %q grant namespace %q again", obs.creds.accessKey, obs.creds.notGranted)
+		}
 		return deletionPlan{verdict: blockedOn(out.reason, fmt.Sprintf(
-			"Cannot delete bucket %s: %s. Restore AccessKey %q and its Secret, or set spec.deletionPolicy: Retain to keep the bucket and let the resource go",
-			name, out.message, obs.creds.accessKey), poll)}
+			"Cannot delete bucket %s: %s. %s, or set spec.deletionPolicy: Retain to keep the bucket and let the resource go",
+			name, out.message, how), poll)}
 	}
 
 	if retain {

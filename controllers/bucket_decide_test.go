@@ -94,7 +94,9 @@ func TestDecideBucket(t *testing.T) {
 		identityInStat bool
 	}{
 		{name: "no AccessKey: waits for it, watched", bucket: bucket(), obs: &bucketObservation{creds: credentials{accessKey: "creds", missing: true}},
-			state: progressing, reason: ossv1.ReasonAccessKeyNotFound, wait: untilChange, messageHas: []string{`"creds"`, "spec.accessKeyRef.name"}},
+			state: progressing, reason: ossv1.ReasonAccessKeyNotFound, wait: untilChange, messageHas: []string{`"creds"`, "spec.accessKeyRef"}},
+		{name: "an AccessKey of another namespace that does not grant this one: nothing is sent", bucket: bucket(), obs: &bucketObservation{creds: credentials{accessKey: "platform/oss-admin", notGranted: "team-a"}},
+			state: stalled, reason: ossv1.ReasonAccessKeyNotGranted, wait: untilResync, messageHas: []string{`"platform/oss-admin" does not grant namespace "team-a"`, "spec.allowedNamespaces", "Nothing was sent"}},
 		{name: "AccessKey not Ready: says why, watched", bucket: bucket(), obs: &bucketObservation{creds: credentials{accessKey: "creds", notReady: "SecretNotFound: no Secret"}},
 			state: progressing, reason: ossv1.ReasonAccessKeyNotReady, wait: untilChange, messageHas: []string{"SecretNotFound: no Secret"}},
 		{name: "AccessKey unreadable: backoff", bucket: bucket(), obs: &bucketObservation{creds: credentials{accessKey: "creds", err: errors.New("etcd timeout")}},
@@ -216,6 +218,19 @@ func TestPausedWhateverElse(t *testing.T) {
 }
 
 func TestAnInvalidSpecStallsBeforeAnything(t *testing.T) {
+	for name, b := range map[string]*ossv1.Bucket{
+		"a tag with a tab": bucket(func(b *ossv1.Bucket) { b.Spec.Tags = map[string]string{"team": "a\tb"} }),
+		"a lifecycle tag with a line break": bucket(func(b *ossv1.Bucket) {
+			b.Spec.Lifecycle = &ossv1.Lifecycle{Rules: []ossv1.LifecycleRule{{ID: "r", Tags: map[string]string{"k\n": "v"}}}}
+		}),
+	} {
+		out, ok := decideSpec(b)
+		if ok {
+			t.Errorf("%s was let through", name)
+			continue
+		}
+		expectOutcome(t, out, stalled, ossv1.ReasonInvalidSpec, untilResync, "control character", "Nothing was written")
+	}
 	b := bucket(func(b *ossv1.Bucket) { b.Spec.Policy = ptr.To("{not json") })
 	out, ok := decideSpec(b)
 	if ok {
@@ -465,6 +480,8 @@ func TestDecideDeletion(t *testing.T) {
 		{name: "Retain, the AccessKey unreadable for too long: let go, said so", bucket: bucket(managed, deletedAgo(time.Hour)),
 			obs:   &bucketObservation{creds: credentials{accessKey: "creds", err: errors.New("etcd timeout")}},
 			state: released, event: ossv1.EventReleased, warning: true},
+		{name: "Delete, the grant revoked: waits, visibly, with the way out", bucket: bucket(managed, deleteIt), obs: &bucketObservation{creds: credentials{accessKey: "platform/oss-admin", notGranted: "team-a"}},
+			state: deletionBlocked, reason: ossv1.ReasonAccessKeyNotGranted, wait: poll, messageHas: []string{`grant namespace "team-a" again`, "spec.deletionPolicy: Retain"}},
 		{name: "Retain, no credentials: let go at once, the tag left and said so", bucket: bucket(managed), obs: noCreds,
 			state: released, event: ossv1.EventReleased, warning: true},
 		{name: "Retain, ours: the ownership tag is removed", bucket: bucket(managed), obs: existing(ours()), removeTag: true},

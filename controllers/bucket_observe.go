@@ -36,14 +36,17 @@ type bucketObservation struct {
 
 // credentials are a Bucket's AccessKey and the client made from it, or why there is none.
 type credentials struct {
+	// accessKey names the AccessKey as the Bucket does: "name", or "namespace/name" in another namespace.
 	accessKey string
-	// missing: the AccessKey does not exist. notReady: why it is not Ready. unusable: why no client
-	// could be made. err: reading the AccessKey failed.
-	missing  bool
-	notReady string
-	unusable error
-	err      error
-	conn     *Conn
+	// missing: the AccessKey does not exist. notGranted: it is in another namespace and does not grant
+	// the Bucket's (namespace). notReady: why it is not Ready. unusable: why no client could be made.
+	// err: reading the AccessKey (or the namespace) failed.
+	missing    bool
+	notGranted string
+	notReady   string
+	unusable   error
+	err        error
+	conn       *Conn
 	// lastVerified: the Secret is gone and the client uses the credentials last verified (deletion).
 	lastVerified bool
 }
@@ -54,9 +57,13 @@ func (c credentials) usable() bool { return c.conn != nil }
 // the AccessKey may itself be going away (it waits for its Buckets) and its Secret may be gone already,
 // in which case the credentials OSS last accepted are used.
 func (r *BucketReconciler) credentials(ctx context.Context, b *ossv1.Bucket, deleting bool) credentials {
-	c := credentials{accessKey: b.Spec.AccessKeyRef.Name}
+	key := accessKeyOfBucket(b)
+	c := credentials{accessKey: key.Name}
+	if key.Namespace != b.Namespace {
+		c.accessKey = key.String()
+	}
 	ak := &ossv1.AccessKey{}
-	err := r.Get(ctx, types.NamespacedName{Namespace: b.Namespace, Name: c.accessKey}, ak)
+	err := r.Get(ctx, key, ak)
 	switch {
 	case apierrors.IsNotFound(err):
 		c.missing = true
@@ -64,6 +71,19 @@ func (r *BucketReconciler) credentials(ctx context.Context, b *ossv1.Bucket, del
 	case err != nil:
 		c.err = err
 		return c
+	}
+	// An AccessKey of another namespace is used only as far as it grants the Bucket's: checked before
+	// anything else, deletions included.
+	if key.Namespace != b.Namespace {
+		nsLabels, err := namespaceLabels(ctx, r.Client, b.Namespace)
+		if err != nil {
+			c.err = err
+			return c
+		}
+		if !grants(ak, b.Namespace, nsLabels) {
+			c.notGranted = b.Namespace
+			return c
+		}
 	}
 	if !isReady(ak.Status.Conditions) || ak.Status.ObservedGeneration != ak.Generation {
 		c.notReady = "not verified yet"

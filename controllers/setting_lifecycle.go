@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"sort"
 	"time"
@@ -16,6 +17,11 @@ var lifecycleSetting = facet[*ossapi.LifecycleConfiguration]{
 	name:    "lifecycle",
 	managed: func(b *ossv1.Bucket) bool { return b.Spec.Lifecycle != nil },
 	desired: func(b *ossv1.Bucket, _ string) (*ossapi.LifecycleConfiguration, error) {
+		for _, r := range b.Spec.Lifecycle.Rules {
+			if err := xmlSafeMap(r.Tags); err != nil {
+				return nil, fmt.Errorf("rule %q: %w", r.ID, err)
+			}
+		}
 		return normalizeLifecycle(lifecycleToOSS(b.Spec.Lifecycle)), nil
 	},
 	observe: func(ctx context.Context, c *Conn, b *ossv1.Bucket, _ *bucketView) (*ossapi.LifecycleConfiguration, error) {

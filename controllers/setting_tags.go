@@ -2,8 +2,11 @@ package controllers
 
 import (
 	"context"
+	"fmt"
 	"maps"
+	"slices"
 	"sort"
+	"strings"
 
 	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
 	"github.com/ossoperator/oss-operator/ossapi"
@@ -15,6 +18,9 @@ var tagsSetting = facet[map[string]string]{
 	name:    "tags",
 	managed: func(b *ossv1.Bucket) bool { return b.Spec.Tags != nil },
 	desired: func(b *ossv1.Bucket, owner string) (map[string]string, error) {
+		if err := xmlSafeMap(b.Spec.Tags); err != nil {
+			return nil, err
+		}
 		return withOwner(b.Spec.Tags, owner), nil
 	},
 	fromObservation: true,
@@ -28,6 +34,31 @@ var tagsSetting = facet[map[string]string]{
 	apply: func(ctx context.Context, c *Conn, b *ossv1.Bucket, want map[string]string) error {
 		return c.PutBucketTags(ctx, b.BucketName(), tagging(want))
 	},
+}
+
+// xmlSafeMap refuses keys and values with control characters: they go to OSS in XML, which cannot
+// carry them unchanged, so they would differ at every resync. Admission checks every other string OSS
+// receives in XML; keys of maps cannot be checked there at a cost the API server accepts.
+func xmlSafeMap(m map[string]string) error {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if !xmlSafe(k) || !xmlSafe(m[k]) {
+			return fmt.Errorf("the tag %q has a control character (a tab, a line break, ...) in its key or value: OSS receives tags in XML, which cannot carry them", strings.Map(printableRune, k))
+		}
+	}
+	return nil
+}
+
+// xmlSafe reports whether s has no control character, as admission's [[:cntrl:]] rules say.
+func xmlSafe(s string) bool {
+	return !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
+}
+
+// printableRune replaces a control character by "?" for a message.
+func printableRune(r rune) rune {
+	if r < 0x20 || r == 0x7f {
+		return '?'
+	}
+	return r
 }
 
 // withOwner is the declared tags plus the ownership tag.

@@ -10,6 +10,7 @@ type SecretReference struct {
 	// name of the Secret, in the same namespace.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="must be the name of a Secret: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
 	// +required
 	Name string `json:"name"`
 
@@ -53,6 +54,16 @@ type AccessKeySpec struct {
 	// +optional
 	Internal bool `json:"internal,omitempty"`
 
+	// allowedNamespaces selects the other namespaces whose Buckets may use this AccessKey (by
+	// spec.accessKeyRef.namespace), by their labels: for example {matchLabels: {oss.example.com/tenant:
+	// "true"}}, or {matchExpressions: [{key: kubernetes.io/metadata.name, operator: In, values: [team-a,
+	// team-b]}]}. {} selects every namespace. Absent: Buckets of its own namespace only. The Buckets use
+	// the credentials without any access to the Secret. Removing a namespace from the selection stops
+	// every write of its Buckets (Stalled, reason AccessKeyNotGranted); their deletion with
+	// deletionPolicy Delete then waits for the grant to come back, or for Retain.
+	// +optional
+	AllowedNamespaces *metav1.LabelSelector `json:"allowedNamespaces,omitempty"`
+
 	// signatureVersion is the request signature: v4 (OSS4-HMAC-SHA256, the default) or v1.
 	// +kubebuilder:validation:Enum=v4;v1
 	// +kubebuilder:default=v4
@@ -73,7 +84,8 @@ type AccessKeyStatus struct {
 	// +optional
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
 
-	// accessKeyId is the AccessKey ID found in the Secret (never the secret itself).
+	// accessKeyId is the AccessKey ID found in the Secret, shown only when it has the form of one
+	// (LTAI... or STS....), so that a Secret whose keys are swapped never shows the secret here.
 	// +optional
 	AccessKeyID string `json:"accessKeyId,omitempty"`
 
@@ -89,7 +101,7 @@ type AccessKeyStatus struct {
 }
 
 // AccessKey is a set of Alibaba Cloud credentials, kept in a Secret, with the region and endpoint the
-// operator uses them with. Buckets in the same namespace refer to it.
+// operator uses them with. Buckets of its namespace refer to it, and of the namespaces it grants.
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status

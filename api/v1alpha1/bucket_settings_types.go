@@ -27,6 +27,8 @@ type BucketSettings struct {
 
 	// tags are the bucket's tags (at most 20). `{}` removes every tag but the operator's own
 	// ossoperator.io/owner tag, which is always kept. Keys starting with ossoperator.io/ are reserved.
+	// Keys and values must not contain control characters (refused with reason InvalidSpec before
+	// anything is written: OSS receives them in XML, which cannot carry them unchanged).
 	// +kubebuilder:validation:MaxProperties=20
 	// +kubebuilder:validation:XValidation:rule="self.all(k, size(bytes(k)) >= 1 && size(bytes(k)) <= 64)",message="spec.tags keys must be 1-64 bytes"
 	// +kubebuilder:validation:XValidation:rule="self.all(k, !k.startsWith('http://') && !k.startsWith('https://') && !k.startsWith('Aliyun'))",message="spec.tags keys must not start with http://, https:// or Aliyun"
@@ -80,6 +82,7 @@ type Encryption struct {
 	// kmsKeyId is the KMS key to use, with algorithm KMS; default: the key OSS manages in KMS.
 	// +kubebuilder:validation:MaxLength=256
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="!self.matches('[[:cntrl:]]')",message="kmsKeyId must not contain control characters (tabs, line breaks, ...): OSS receives it in XML, which cannot carry them unchanged"
 	KMSKeyID string `json:"kmsKeyId,omitempty"`
 	// kmsDataEncryption is SM4 to encrypt data with SM4 under a KMS key.
 	// +kubebuilder:validation:Enum=SM4
@@ -106,6 +109,7 @@ type LifecycleRule struct {
 	// +kubebuilder:validation:MaxLength=255
 	// +kubebuilder:validation:XValidation:rule="size(bytes(self)) <= 255",message="id must be at most 255 bytes"
 	// +required
+	// +kubebuilder:validation:XValidation:rule="!self.matches('[[:cntrl:]]')",message="id must not contain control characters (tabs, line breaks, ...): OSS receives it in XML, which cannot carry them unchanged"
 	ID string `json:"id"`
 	// prefix selects objects by key prefix; empty selects every object. No control characters: XML,
 	// the lifecycle API's format, cannot carry them.
@@ -114,7 +118,7 @@ type LifecycleRule struct {
 	// +optional
 	Prefix string `json:"prefix,omitempty"`
 	// tags select objects carrying all of these tags (object tags: keys of 1-128 characters, values of
-	// at most 256).
+	// at most 256, neither with control characters).
 	// +kubebuilder:validation:MaxProperties=10
 	// +kubebuilder:validation:XValidation:rule="self.all(k, size(k) >= 1 && size(k) <= 128 && size(self[k]) <= 256)",message="tag keys must be 1-128 characters and values at most 256"
 	// +optional
@@ -181,10 +185,12 @@ type Tag struct {
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=128
 	// +required
+	// +kubebuilder:validation:XValidation:rule="!self.matches('[[:cntrl:]]')",message="key must not contain control characters (tabs, line breaks, ...): OSS receives it in XML, which cannot carry them unchanged"
 	Key string `json:"key"`
 	// value of the tag.
 	// +kubebuilder:validation:MaxLength=256
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="!self.matches('[[:cntrl:]]')",message="value must not contain control characters (tabs, line breaks, ...): OSS receives it in XML, which cannot carry them unchanged"
 	Value string `json:"value,omitempty"`
 }
 
@@ -289,6 +295,7 @@ type CORSRule struct {
 	// +kubebuilder:validation:items:MaxLength=512
 	// +kubebuilder:validation:XValidation:rule="self.all(o, size(o.split('*')) <= 2)",message="cors allowedOrigins may contain at most one * each"
 	// +required
+	// +kubebuilder:validation:XValidation:rule="self.all(x, !x.matches('[[:cntrl:]]'))",message="allowedOrigins must not contain control characters (tabs, line breaks, ...): OSS receives it in XML, which cannot carry them unchanged"
 	AllowedOrigins []string `json:"allowedOrigins"`
 	// allowedMethods: GET, PUT, POST, DELETE, HEAD.
 	// +kubebuilder:validation:MinItems=1
@@ -301,11 +308,13 @@ type CORSRule struct {
 	// +kubebuilder:validation:items:MaxLength=512
 	// +kubebuilder:validation:XValidation:rule="self.all(h, size(h.split('*')) <= 2)",message="cors allowedHeaders may contain at most one * each"
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="self.all(x, !x.matches('[[:cntrl:]]'))",message="allowedHeaders must not contain control characters (tabs, line breaks, ...): OSS receives it in XML, which cannot carry them unchanged"
 	AllowedHeaders []string `json:"allowedHeaders,omitempty"`
 	// exposeHeaders the browser may read.
 	// +kubebuilder:validation:MaxItems=64
 	// +kubebuilder:validation:items:MaxLength=512
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="self.all(x, !x.matches('[[:cntrl:]]'))",message="exposeHeaders must not contain control characters (tabs, line breaks, ...): OSS receives it in XML, which cannot carry them unchanged"
 	ExposeHeaders []string `json:"exposeHeaders,omitempty"`
 	// maxAgeSeconds a browser may cache the preflight answer.
 	// +kubebuilder:validation:Minimum=0
@@ -326,6 +335,7 @@ type Logging struct {
 	// targetPrefix of the log objects.
 	// +kubebuilder:validation:MaxLength=32
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="!self.matches('[[:cntrl:]]')",message="targetPrefix must not contain control characters (tabs, line breaks, ...): OSS receives it in XML, which cannot carry them unchanged"
 	TargetPrefix string `json:"targetPrefix,omitempty"`
 }
 
@@ -344,11 +354,13 @@ type Referer struct {
 	// +kubebuilder:validation:MaxItems=100
 	// +kubebuilder:validation:items:MaxLength=512
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="self.all(x, !x.matches('[[:cntrl:]]'))",message="allowList must not contain control characters (tabs, line breaks, ...): OSS receives it in XML, which cannot carry them unchanged"
 	AllowList []string `json:"allowList,omitempty"`
 	// blockList of referers, refused even if allowed.
 	// +kubebuilder:validation:MaxItems=100
 	// +kubebuilder:validation:items:MaxLength=512
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="self.all(x, !x.matches('[[:cntrl:]]'))",message="blockList must not contain control characters (tabs, line breaks, ...): OSS receives it in XML, which cannot carry them unchanged"
 	BlockList []string `json:"blockList,omitempty"`
 }
 
@@ -369,6 +381,7 @@ type IndexDocument struct {
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=1024
 	// +required
+	// +kubebuilder:validation:XValidation:rule="!self.matches('[[:cntrl:]]')",message="suffix must not contain control characters (tabs, line breaks, ...): OSS receives it in XML, which cannot carry them unchanged"
 	Suffix string `json:"suffix"`
 	// supportSubDir serves the index page of sub-directories too.
 	// +optional
@@ -381,6 +394,7 @@ type ErrorDocument struct {
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=1024
 	// +required
+	// +kubebuilder:validation:XValidation:rule="!self.matches('[[:cntrl:]]')",message="key must not contain control characters (tabs, line breaks, ...): OSS receives it in XML, which cannot carry them unchanged"
 	Key string `json:"key"`
 	// httpStatus answered with it: 404 (the default) or 200.
 	// +kubebuilder:validation:Enum=200;404

@@ -4,18 +4,22 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// AccessKeyReference names an AccessKey in the same namespace as the Bucket.
-// +kubebuilder:validation:XValidation:rule="!has(self.__namespace__)",message="accessKeyRef.namespace is not allowed: the AccessKey must be in the Bucket's namespace"
+// AccessKeyReference names an AccessKey: in the Bucket's namespace, or in another namespace whose
+// AccessKey grants the Bucket's (its spec.allowedNamespaces).
 type AccessKeyReference struct {
-	// name of the AccessKey, in the Bucket's namespace.
+	// name of the AccessKey.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="must be the name of an AccessKey: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
 	// +required
 	Name string `json:"name"`
 
-	// namespace must be omitted: references to other namespaces are refused, so a Bucket can only use
-	// credentials from its own namespace.
+	// namespace of the AccessKey. Default: the Bucket's. An AccessKey of another namespace is used only
+	// if its spec.allowedNamespaces selects the Bucket's namespace; until then the Bucket is Stalled with
+	// reason AccessKeyNotGranted and nothing is sent to OSS. A platform team keeps one AccessKey, and its
+	// Secret, in a namespace of its own; tenants name it and never see the Secret.
 	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",message="must be the name of a namespace: lowercase letters, digits and '-', starting and ending with a letter or digit"
 	// +optional
 	Namespace string `json:"namespace,omitempty"`
 }

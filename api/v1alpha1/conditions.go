@@ -44,8 +44,10 @@ const (
 	ReasonInUse = "InUse"
 
 	// Bucket.
-	ReasonAccessKeyNotReady      = "AccessKeyNotReady"
-	ReasonAccessKeyNotFound      = "AccessKeyNotFound"
+	ReasonAccessKeyNotReady = "AccessKeyNotReady"
+	ReasonAccessKeyNotFound = "AccessKeyNotFound"
+	// ReasonAccessKeyNotGranted: the AccessKey is in another namespace and does not grant the Bucket's.
+	ReasonAccessKeyNotGranted    = "AccessKeyNotGranted"
 	ReasonAdoptionRequired       = "AdoptionRequired"
 	ReasonOwnedByAnother         = "OwnedByAnother"
 	ReasonBucketNameUnavailable  = "BucketNameUnavailable"

@@ -51,7 +51,7 @@ import (
 
 const (
 	accountID = "1000000000000001"
-	keyID     = "bench-access-key"
+	keyID     = "LTAI-bench-access-key"
 	keySecret = "bench-secret-key"
 	region    = "cn-hangzhou"
 	// credentials names the Secret and the AccessKey of every namespace.

@@ -63,7 +63,7 @@ func TestDev(t *testing.T) {
 	banner := out.String()
 	for _, want := range []string{
 		"OSS emulator   http://127.0.0.1:",
-		"access key ID dev-access-key, secret dev-secret-key",
+		"access key ID LTAI-dev-access-key, secret dev-secret-key",
 		"kubeconfig     " + kubeconfig,
 		filepath.Join(assets, "kubectl") + " --kubeconfig " + kubeconfig + " get oss -A",
 		"wait --for=condition=Ready bucket --all -n default",

@@ -53,7 +53,7 @@ import (
 // The dev account and credentials. They are public on purpose: they only open the local emulator.
 const (
 	devAccountID       = "1000000000000001"
-	devAccessKeyID     = "dev-access-key"
+	devAccessKeyID     = "LTAI-dev-access-key"
 	devAccessKeySecret = "dev-secret-key"
 	devRegion          = "cn-hangzhou"
 	devNamespace       = "default"
