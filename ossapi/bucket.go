@@ -3,7 +3,6 @@ package ossapi
 import (
 	"context"
 	"encoding/xml"
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -88,7 +87,7 @@ type BucketSummary struct {
 // accept requires the owner: it is what a caller verifying credentials learns from the answer.
 func (l *ListBucketsResult) accept(*request) error {
 	if strings.TrimSpace(l.Owner.ID) == "" {
-		return errors.New("the answer names no owner")
+		return refuse(problemNoOwner, nil)
 	}
 	return nil
 }
@@ -195,7 +194,7 @@ type locationConstraint struct {
 // accept refuses an empty location: every bucket is in a region, and OSS always names it.
 func (l *locationConstraint) accept(*request) error {
 	if l.Location = strings.TrimSpace(l.Location); l.Location == "" {
-		return errors.New("the answer names no location")
+		return refuse(problemNoLocation, nil)
 	}
 	return nil
 }

@@ -3,7 +3,7 @@ package ossapi
 import (
 	"context"
 	"encoding/json"
-	"errors"
+	"io"
 	"net/http"
 )
 
@@ -18,20 +18,27 @@ func (c *Client) PutBucketPolicy(ctx context.Context, bucket, policy string) err
 // GetBucketPolicy returns the policy document, or "" when the bucket has none (404 NoSuchBucketPolicy).
 func (c *Client) GetBucketPolicy(ctx context.Context, bucket string) (string, error) {
 	r := bucketRequest(OpGetBucketPolicy, http.MethodGet, bucket, "policy")
-	r.decode = func(body []byte) error {
-		if !json.Valid(body) {
-			return errors.New("the policy is not a JSON document")
+	var policy []byte
+	r.decode = func(body io.Reader) error {
+		// The body stops at the operation's limit (a policy is at most 16 KiB): it can be held whole.
+		b, err := io.ReadAll(body)
+		if err != nil {
+			return err
 		}
+		if !json.Valid(b) {
+			return refuse(problemNotJSON, nil)
+		}
+		policy = b
 		return nil
 	}
-	resp, err := c.do(ctx, r)
+	_, err := c.do(ctx, r)
 	if IsCode(err, CodeNoSuchBucketPolicy) {
 		return "", nil
 	}
 	if err != nil {
 		return "", err
 	}
-	return string(resp.body), nil
+	return string(policy), nil
 }
 
 // DeleteBucketPolicy removes the bucket policy.

@@ -60,7 +60,8 @@ type Config struct {
 	// Credentials signs every request. Required.
 	Credentials CredentialsProvider
 	// HTTPClient sends the requests; default: a client with connect, TLS and idle timeouts that does
-	// not follow redirects.
+	// not follow redirects and reads at most 256 KiB of response headers. Bodies are bounded per
+	// operation whatever the client.
 	HTTPClient *http.Client
 	// Retry bounds retries; zero fields take DefaultRetryPolicy's.
 	Retry RetryPolicy
@@ -215,6 +216,9 @@ func defaultHTTPClient() *http.Client {
 			MaxIdleConns:          100,
 			MaxIdleConnsPerHost:   100,
 			ForceAttemptHTTP2:     true,
+			// Headers are bounded like bodies (limits.go): OSS sends a few KiB at most (a HEAD error's
+			// base64 x-oss-err is under 100 KiB); Go's default would read 10 MB of them.
+			MaxResponseHeaderBytes: 256 << 10,
 		},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}

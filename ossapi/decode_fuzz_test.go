@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -143,8 +144,9 @@ var fuzzedOps = func() []string {
 func opIndex(op string) uint8 { return uint8(sort.SearchStrings(fuzzedOps, op)) }
 
 // FuzzDecodeResponses answers an operation with arbitrary bytes, as a 2xx body, an error body, or base64
-// in x-oss-err (how HEAD carries errors). Decoding must never panic; a 2xx answer yields a result or a
-// *DecodeError; an error answer yields an *Error with a usable Code and the status.
+// in x-oss-err (how HEAD carries errors). Decoding must never panic; a 2xx answer yields a result, a
+// *DecodeError or (over the operation's limits) a *ResponseTooLargeError; an error answer yields an
+// *Error with a usable Code and the status. No message quotes the body.
 func FuzzDecodeResponses(f *testing.F) {
 	for _, seed := range decodeSeeds {
 		f.Add(opIndex(seed.op), 200, []byte(seed.body), false)
@@ -187,8 +189,12 @@ func FuzzDecodeResponses(f *testing.F) {
 			// a 2xx that decoded, or a "not configured" code reported as absent
 		case status < 300:
 			var de *DecodeError
-			if !errors.As(err, &de) {
-				t.Fatalf("%s: a %d answer gave %T %v, want a *DecodeError", op, status, err, err)
+			var tl *ResponseTooLargeError
+			if !errors.As(err, &de) && !errors.As(err, &tl) {
+				t.Fatalf("%s: a %d answer gave %T %v, want a *DecodeError or a *ResponseTooLargeError", op, status, err, err)
+			}
+			if msg := strings.ToLower(err.Error()); !strings.HasPrefix(msg, strings.ToLower("oss: "+op+": the "+strconv.Itoa(status)+" answer ")) || len(msg) > 256 {
+				t.Fatalf("%s: message %q is not the client's own", op, err.Error())
 			}
 		default:
 			e, ok := AsError(err)
@@ -204,6 +210,17 @@ func checkError(t *testing.T, e *Error, status int) {
 	t.Helper()
 	if strings.TrimSpace(e.Code) == "" {
 		t.Fatalf("%s: error with an empty code: %+v", e.Operation, *e)
+	}
+	for _, v := range []struct {
+		s   string
+		max int
+	}{{e.Code, maxCode}, {e.RequestID, maxRequestID}, {e.EC, maxEC}, {e.HostID, maxHostID}} {
+		if v.s != "" && token(v.s, v.max) != v.s {
+			t.Fatalf("%s: a code or ID that is not bounded printable ASCII: %+v", e.Operation, *e)
+		}
+	}
+	if e.Message != boundText(e.Message, maxErrorMessage+len("...")) {
+		t.Fatalf("%s: a message with control characters: %q", e.Operation, e.Message)
 	}
 	if e.StatusCode != status {
 		t.Fatalf("%s: status %d, want %d", e.Operation, e.StatusCode, status)

@@ -6,6 +6,10 @@
 // (errors.go) and records metrics (metrics.go). Nothing else in the project knows how a request is
 // signed or retried.
 //
+// An endpoint is whatever the configuration names, so every answer is treated as hostile: a body is
+// read as a stream up to what OSS can send for its operation (limits.go), no message quotes what a
+// server sent beyond an OSS error's bounded Message, and metric labels come from closed sets.
+//
 // Bucket requests go virtual-hosted to https://<bucket>.oss-<region>.aliyuncs.com (or the -internal
 // endpoint); a custom endpoint such as the emulator's http://127.0.0.1:PORT is addressed path-style, the
 // only form the emulator and local test servers can route. See package osstest for the emulator.

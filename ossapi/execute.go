@@ -4,15 +4,20 @@ import (
 	"bytes"
 	"context"
 	"crypto/md5"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"reflect"
+	"regexp"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -31,9 +36,6 @@ const (
 	HeaderDeleteMarker    = "x-oss-delete-marker"
 )
 
-// maxResponseBody bounds what is read of a response.
-const maxResponseBody = 32 << 20
-
 // request describes one OSS call; execute turns it into signed HTTP requests.
 type request struct {
 	op     string
@@ -44,8 +46,9 @@ type request struct {
 	header http.Header
 	body   []byte
 	// decode, if set, reads a 2xx answer's body in the attempt that received it, so that an answer
-	// it refuses is a *DecodeError and retried like a 503.
-	decode func(body []byte) error
+	// it refuses is a *DecodeError and retried like a 503. The body stops at the operation's limit
+	// (limits.go): decode must read it as a stream, not gather more than it needs.
+	decode func(body io.Reader) error
 }
 
 // bucketRequest is a call on a bucket sub-resource such as ?lifecycle.
@@ -76,12 +79,12 @@ func (r *request) setXMLBody(v any) {
 type response struct {
 	status int
 	header http.Header
-	body   []byte
 }
 
 // do sends the request, retrying as the RetryPolicy allows, and returns a 2xx response or an error:
 // *Error for an OSS error answer, *DecodeError for an answer that cannot be read or that r.decode
-// refuses, or the transport or context error.
+// refuses, *ResponseTooLargeError for a 2xx body over the operation's limit, or the transport or
+// context error.
 func (c *Client) do(ctx context.Context, r *request) (*response, error) {
 	if r.bucket != "" && !c.pathStyle && !ValidBucketName(r.bucket) {
 		return nil, fmt.Errorf("ossapi: %s: %w %q: 3-63 characters of a-z, 0-9 and -, starting and ending with a letter or digit", r.op, ErrInvalidBucketName, r.bucket)
@@ -99,11 +102,11 @@ func (c *Client) do(ctx context.Context, r *request) (*response, error) {
 		}
 		retry, delay := c.shouldRetry(ctx, err, attempt)
 		if !retry {
-			log.V(1).Info("OSS request failed", "attempt", attempt, "code", code)
+			log.V(1).Info("OSS request failed", "attempt", attempt, "code", code, "detail", detail(err))
 			return nil, err
 		}
 		c.cfg.Metrics.retried(r.op, code)
-		log.V(1).Info("OSS request will be retried", "attempt", attempt, "code", code, "delay", delay.String())
+		log.V(1).Info("OSS request will be retried", "attempt", attempt, "code", code, "detail", detail(err), "delay", delay.String())
 		if serr := c.cfg.Sleep(ctx, delay); serr != nil {
 			return nil, fmt.Errorf("ossapi: %s: %w (after %d attempts; last: %v)", r.op, serr, attempt, err)
 		}
@@ -166,40 +169,74 @@ func (c *Client) attempt(ctx context.Context, r *request) (*response, error) {
 	start := time.Now()
 	hresp, err := c.http.Do(hreq)
 	if err != nil {
+		err = c.transportFailed(ctx, r, err)
 		c.cfg.Metrics.observe(r.op, resultCode(err), time.Since(start).Seconds())
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("ossapi: %s: %w", r.op, ctx.Err())
-		}
-		return nil, &TransportError{Op: r.op, Err: redactErr(err)}
+		return nil, err
 	}
-	body, rerr := io.ReadAll(io.LimitReader(hresp.Body, maxResponseBody))
-	hresp.Body.Close()
-	resp := &response{status: hresp.StatusCode, header: hresp.Header, body: body}
+	defer hresp.Body.Close()
+	resp, err := c.read(ctx, r, hresp)
+	c.cfg.Metrics.observe(r.op, resultCode(err), time.Since(start).Seconds())
+	return resp, err
+}
 
+// read takes in an answer. An error answer becomes an *Error, from at most maxErrorBody bytes of its
+// body. A 2xx body goes to r.decode, or is drained, through a limitedBody: whatever the server sends,
+// no more than the operation's limit is read.
+func (c *Client) read(ctx context.Context, r *request, hresp *http.Response) (*response, error) {
 	if hresp.StatusCode >= 300 {
-		oerr := newError(r.op, r.bucket, hresp.StatusCode, hresp.Header, body)
-		c.cfg.Metrics.observe(r.op, oerr.Code, time.Since(start).Seconds())
+		// An error document is small and flat: bounding its bytes bounds its elements.
+		oerr := oversizedError(r.op, r.bucket, hresp.StatusCode, hresp.Header)
+		if hresp.ContentLength <= maxErrorBody {
+			// A read error leaves what came: the status is the answer, the body only details it.
+			if body, over, _ := readAtMost(hresp.Body, maxErrorBody); !over {
+				oerr = newError(r.op, r.bucket, hresp.StatusCode, hresp.Header, body)
+			}
+		}
 		if oerr.Code == CodeRequestTimeTooSkewed {
 			c.correctClock(hresp.Header.Get("Date"))
 		}
 		return nil, oerr
 	}
-	if rerr != nil {
-		c.cfg.Metrics.observe(r.op, "NetworkError", time.Since(start).Seconds())
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("ossapi: %s: %w", r.op, ctx.Err())
+	resp := &response{status: hresp.StatusCode, header: hresp.Header}
+	if r.decode == nil {
+		// No document is expected: drain what OSS would send (nothing) so the connection can be
+		// reused, and leave the rest unread. The status is the answer.
+		body := newLimitedBody(hresp.Body, noDocument.bytes)
+		_, _ = io.Copy(io.Discard, body)
+		if body.err != nil {
+			return nil, c.transportFailed(ctx, r, body.err)
 		}
-		return nil, &TransportError{Op: r.op, Err: redactErr(rerr)}
+		return resp, nil
 	}
-	if r.decode != nil {
-		if err := r.decode(body); err != nil {
-			derr := &DecodeError{Op: r.op, StatusCode: hresp.StatusCode, Err: err}
-			c.cfg.Metrics.observe(r.op, resultCode(derr), time.Since(start).Seconds())
-			return nil, derr
-		}
+	lim := answerLimit(r.op)
+	tooLarge := &ResponseTooLargeError{Op: r.op, StatusCode: hresp.StatusCode, Limit: lim.bytes}
+	if hresp.ContentLength > lim.bytes {
+		return nil, tooLarge
 	}
-	c.cfg.Metrics.observe(r.op, "OK", time.Since(start).Seconds())
-	return resp, nil
+	body := newLimitedBody(hresp.Body, lim.bytes)
+	err := r.decode(body)
+	var over *overDocumentLimit
+	switch {
+	case err == nil:
+		return resp, nil
+	case body.over:
+		return nil, tooLarge
+	case body.err != nil:
+		return nil, c.transportFailed(ctx, r, body.err)
+	case errors.As(err, &over):
+		tooLarge.Over = over.over
+		return nil, tooLarge
+	}
+	return nil, newDecodeError(r.op, hresp.StatusCode, err)
+}
+
+// transportFailed is the error of an attempt that got no answer, or one cut short: the caller's
+// context's, or a *TransportError (the attempt's own timeout among them).
+func (c *Client) transportFailed(ctx context.Context, r *request, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("ossapi: %s: %w", r.op, ctx.Err())
+	}
+	return &TransportError{Op: r.op, Err: redactErr(err)}
 }
 
 // correctClock sets the clock offset from the server's Date header after RequestTimeTooSkewed.
@@ -214,24 +251,44 @@ func (c *Client) correctClock(date string) {
 // doXML sends the request and decodes the XML answer into out, which must be a pointer to a struct
 // with an XMLName naming the document's root element.
 func (c *Client) doXML(ctx context.Context, r *request, out any) error {
-	r.decode = func(body []byte) error { return decodeXML(r, body, out) }
+	r.decode = func(body io.Reader) error { return decodeXML(r, body, out) }
 	_, err := c.do(ctx, r)
 	return err
 }
 
-// An answer is a result type that judges what xml.Unmarshal made of a 2xx body: a well-formed
-// document can still be about another bucket, or lack what makes it an answer at all. List results
-// also decode here the keys OSS URL-encoded, so a key that does not decode is retried too.
+// An answer is a result type that judges what the decoder made of a 2xx body: a well-formed document
+// can still be about another bucket, or lack what makes it an answer at all. List results also decode
+// here the keys OSS URL-encoded, so a key that does not decode is retried too. What accept refuses is
+// a refusal, whose problem is the client's words.
 type answer interface {
 	accept(r *request) error
 }
 
-// decodeXML decodes body into out, after clearing it: a retried attempt must not add to what a garbled
-// one left. The root element must be out's XMLName; an answer must then accept it.
-func decodeXML(r *request, body []byte, out any) error {
-	reflect.ValueOf(out).Elem().SetZero()
-	if err := xml.Unmarshal(body, out); err != nil {
+// decodeXML decodes the document in body into out, after clearing it: a retried attempt must not add
+// to what a garbled one left. It reads body as a stream and counts its elements, so what it holds is
+// bounded by the operation's limit. The root element must be out's XMLName; an answer must then
+// accept it.
+func decodeXML(r *request, body io.Reader, out any) error {
+	v := reflect.ValueOf(out).Elem()
+	v.SetZero()
+	d := newDocumentDecoder(body, answerLimit(r.op))
+	start, err := rootElement(d)
+	if err != nil {
 		return err
+	}
+	if want := rootName(v.Type()); want != "" && start.Name.Local != want {
+		return refuse(problemWrongDocument, fmt.Errorf("the root element is <%s>, not <%s>", start.Name.Local, want))
+	}
+	if err := d.DecodeElement(out, &start); err != nil {
+		var syntax *xml.SyntaxError
+		if errors.As(err, &syntax) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return refuse(problemNotXML, err)
+		}
+		var over *overDocumentLimit
+		if errors.Is(err, errOverLimit) || errors.As(err, &over) {
+			return err // read() says so
+		}
+		return refuse(problemBadValue, err)
 	}
 	if a, ok := out.(answer); ok {
 		return a.accept(r)
@@ -239,12 +296,59 @@ func decodeXML(r *request, body []byte, out any) error {
 	return nil
 }
 
+// errNoDocument is the cause of a body that is empty, or white space.
+var errNoDocument = errors.New("the body is empty")
+
+// rootElement reads up to the document's root element, past what may come before it (an XML
+// declaration, comments, white space), as xml.Unmarshal does.
+func rootElement(d *xml.Decoder) (xml.StartElement, error) {
+	text := false // seen text that is not white space
+	for {
+		tok, err := d.Token()
+		switch {
+		case err == io.EOF && text:
+			return xml.StartElement{}, refuse(problemNotXML, errors.New("the body holds no element"))
+		case err == io.EOF:
+			return xml.StartElement{}, refuse(problemEmpty, errNoDocument)
+		case errors.Is(err, errOverLimit), errors.As(err, new(*overDocumentLimit)):
+			return xml.StartElement{}, err // read() says so
+		case err != nil:
+			return xml.StartElement{}, refuse(problemNotXML, err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			return t, nil
+		case xml.CharData:
+			text = text || len(bytes.TrimSpace(t)) > 0
+		}
+	}
+}
+
+// rootName is the root element a result type names in its XMLName field's tag, or "".
+func rootName(t reflect.Type) string {
+	if t.Kind() != reflect.Struct {
+		return ""
+	}
+	f, ok := t.FieldByName("XMLName")
+	if !ok {
+		return ""
+	}
+	name, _, _ := strings.Cut(f.Tag.Get("xml"), ",")
+	if i := strings.LastIndexByte(name, ' '); i >= 0 {
+		name = name[i+1:] // "namespace name"
+	}
+	return name
+}
+
 // namesBucket checks that an answer names the bucket it was asked about.
 func namesBucket(r *request, named string) error {
-	if strings.TrimSpace(named) != r.bucket {
-		return fmt.Errorf("the answer names bucket %s, not %q", summarize([]byte(named)), r.bucket)
+	switch named = strings.TrimSpace(named); {
+	case named == r.bucket:
+		return nil
+	case named == "":
+		return refuse(problemNoBucket, nil)
 	}
-	return nil
+	return refuse(problemOtherBucket, fmt.Errorf("the answer names bucket %q, not %q", named, r.bucket))
 }
 
 // getSetting reads a bucket setting into out. found is false, with a nil error, when OSS answers with
@@ -258,14 +362,78 @@ func (c *Client) getSetting(ctx context.Context, r *request, out any, notConfigu
 }
 
 // TransportError is a request that got no answer from OSS: connection refused or reset, a timeout, a
-// response cut short.
+// response cut short, an answer that is not HTTP.
+//
+// Its message says what happened in the client's words (and Go's, where they quote nothing of the
+// server's): Go's own messages can quote what the server sent, such as a malformed status line or
+// header, or names in its certificate. Err keeps the cause for a debug log.
 type TransportError struct {
 	Op  string
 	Err error
 }
 
-func (e *TransportError) Error() string { return "oss: " + e.Op + ": " + e.Err.Error() }
+func (e *TransportError) Error() string { return "oss: " + e.Op + ": " + transportProblem(e.Err) }
 func (e *TransportError) Unwrap() error { return e.Err }
+
+// transportProblem says why no answer came, quoting nothing the server sent.
+func transportProblem(err error) string {
+	var (
+		netErr    net.Error
+		dnsErr    *net.DNSError
+		certErr   *tls.CertificateVerificationError
+		hostErr   x509.HostnameError
+		authErr   x509.UnknownAuthorityError
+		invalidCA x509.CertificateInvalidError
+		recordErr tls.RecordHeaderError
+	)
+	switch {
+	case err == nil:
+		return "no answer"
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		return "no answer in time"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return "the connection was reset"
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return "the connection closed before the answer was complete"
+	case errors.As(err, &dnsErr):
+		return dnsErr.Error() // names the endpoint's host, the client's own
+	case errors.As(err, &hostErr):
+		return "the endpoint's TLS certificate is not valid for " + hostErr.Host
+	case errors.As(err, &authErr):
+		return "the endpoint's TLS certificate is signed by an unknown authority"
+	case errors.As(err, &invalidCA) && invalidCA.Reason == x509.Expired:
+		return "the endpoint's TLS certificate has expired or is not yet valid"
+	case errors.As(err, &certErr), errors.As(err, &invalidCA):
+		return "the endpoint's TLS certificate cannot be verified"
+	case errors.As(err, &recordErr):
+		return "the endpoint does not speak TLS"
+	}
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		err = uerr.Err // its message quotes the URL, which is the client's
+	}
+	return boundText(quoted.ReplaceAllString(err.Error(), `"..."`), 200)
+}
+
+// quoted matches a string Go's %q wrote, which is how net/http, crypto/tls and x509 quote what a server
+// sent (a malformed status line or header, GOAWAY debug data, a certificate's names).
+var quoted = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+
+// detail is the cause of a failed attempt for a debug log, bounded and quoted: it may carry what the
+// server sent.
+func detail(err error) string {
+	var de *DecodeError
+	var te *TransportError
+	switch {
+	case errors.As(err, &de):
+		return de.Detail()
+	case errors.As(err, &te) && te.Err != nil:
+		return quoteDetail(te.Err.Error())
+	}
+	return ""
+}
 
 // redactErr drops the query string of a *url.Error's URL. Requests are signed in headers, but a
 // caller's query could still carry something that should not reach a log.
@@ -280,24 +448,39 @@ func redactErr(err error) error {
 	return err
 }
 
-// resultCode is the metrics label of an attempt's outcome.
+// Outcomes of an attempt that are not an OSS code, for logs and metrics.
+const (
+	resultOK           = "OK"
+	resultNetworkError = "NetworkError"
+	resultTimeout      = "Timeout"
+	resultCanceled     = "Canceled"
+	resultDecodeError  = "DecodeError"
+	resultTooLarge     = "TooLarge"
+)
+
+// resultCode names an attempt's outcome: OK, the OSS code (bounded and printable, see Error), or one of
+// the client's outcomes. Metrics map it onto a closed set (metrics.go).
 func resultCode(err error) string {
 	switch {
 	case err == nil:
-		return "OK"
+		return resultOK
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		var te *TransportError
 		if errors.As(err, &te) {
-			return "Timeout"
+			return resultTimeout
 		}
-		return "Canceled"
+		return resultCanceled
 	}
 	if e, ok := AsError(err); ok {
 		return e.Code
 	}
 	var de *DecodeError
-	if errors.As(err, &de) {
-		return "DecodeError"
+	var tl *ResponseTooLargeError
+	switch {
+	case errors.As(err, &de):
+		return resultDecodeError
+	case errors.As(err, &tl):
+		return resultTooLarge
 	}
-	return "NetworkError"
+	return resultNetworkError
 }

@@ -4,9 +4,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Metrics are the Prometheus collectors of OSS calls. Labels are the operation and the result code
-// ("OK", the OSS error code, "DecodeError", "NetworkError", "Timeout" or "Canceled"): never a bucket,
-// key or credential.
+// Metrics are the Prometheus collectors of OSS calls. Labels are the operation and the result code:
+// "OK", the client's outcomes ("DecodeError", "TooLarge", "NetworkError", "Timeout", "Canceled"), the
+// OSS error codes the project knows (the Code constants; "NotFound" for a 404 without one), or "other"
+// for any other code. Both come from closed sets, whatever an endpoint answers, so the number of series
+// is bounded; never a bucket, key or credential.
 type Metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -53,6 +55,7 @@ func (m *Metrics) observe(op, code string, seconds float64) {
 	if m == nil {
 		return
 	}
+	op, code = opLabel(op), codeLabel(code)
 	m.requests.WithLabelValues(op, code).Inc()
 	m.latency.WithLabelValues(op, code).Observe(seconds)
 }
@@ -61,5 +64,50 @@ func (m *Metrics) retried(op, code string) {
 	if m == nil {
 		return
 	}
-	m.retries.WithLabelValues(op, code).Inc()
+	m.retries.WithLabelValues(opLabel(op), codeLabel(code)).Inc()
+}
+
+// labelOther is the label of a code, or operation, outside the closed set.
+const labelOther = "other"
+
+// codeLabels are the result codes that are their own label. An endpoint can answer any code; only
+// these, the project's, the emulator's and OSS's throttling codes, make a series of their own.
+var codeLabels = setOf(
+	resultOK, resultNetworkError, resultTimeout, resultCanceled, resultDecodeError, resultTooLarge,
+	CodeAccessDenied, CodeSignatureDoesNotMatch, CodeInvalidAccessKeyID, CodeRequestTimeTooSkewed,
+	CodeInvalidSecurityToken, CodeSecurityTokenExpired, CodeAccessKeyIDAndSecurityTokenNotMatch,
+	CodeInvalidArgument, CodeInvalidBucketName, CodeTooManyBuckets, CodeMalformedXML, CodeInvalidDigest,
+	CodeInvalidTargetBucketForLogging, CodeInvalidEncryptionAlgorithm, CodeInvalidPolicyDocument,
+	CodeResourceGroupIDPreCheckError,
+	CodeNoSuchBucket, CodeNoSuchKey, CodeNoSuchUpload, CodeNoSuchLifecycle, CodeNoSuchCORSConfiguration,
+	CodeNoSuchBucketPolicy, CodeNoSuchWebsiteConfiguration, CodeNoSuchServerSideEncryptionRule,
+	CodeBucketAlreadyExists, CodeBucketNotEmpty, CodeMethodNotAllowed, CodeServiceUnavailable, CodeInternalError,
+	CodeTotalQpsLimitExceeded, CodeMetaOperationQpsLimitExceeded, CodeDownloadTrafficRateLimitExceeded,
+	CodeUploadTrafficRateLimitExceeded, CodeActiveRequestLimitExceeded, CodeCPULimitExceeded,
+	statusCode(404),
+)
+
+// opLabels are the operations, a closed set already; the check keeps it one.
+var opLabels = setOf(Operations...)
+
+func codeLabel(code string) string {
+	if codeLabels[code] {
+		return code
+	}
+	return labelOther
+}
+
+func opLabel(op string) string {
+	if opLabels[op] {
+		return op
+	}
+	return labelOther
+}
+
+func setOf(xs ...string) map[string]bool {
+	m := make(map[string]bool, len(xs))
+	for _, x := range xs {
+		m[x] = true
+	}
+	return m
 }

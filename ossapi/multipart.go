@@ -3,7 +3,6 @@ package ossapi
 import (
 	"context"
 	"encoding/xml"
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -32,7 +31,7 @@ func (c *Client) InitiateMultipartUpload(ctx context.Context, bucket, key string
 // accept checks that the upload has an ID, in the bucket asked for.
 func (u *InitiateMultipartUploadResult) accept(r *request) error {
 	if u.UploadID == "" {
-		return errors.New("the answer has no UploadId")
+		return refuse(problemNoUploadID, nil)
 	}
 	return namesBucket(r, u.Bucket)
 }

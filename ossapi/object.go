@@ -3,6 +3,8 @@ package ossapi
 import (
 	"context"
 	"encoding/xml"
+	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -258,12 +260,12 @@ func (c *Client) DeleteMultipleObjects(ctx context.Context, req *DeleteMultipleO
 	r := &request{op: OpDeleteMultipleObjects, method: http.MethodPost, bucket: req.Bucket, query: url.Values{"delete": {""}, "encoding-type": {"url"}}}
 	r.setXMLBody(&deleteBody{Quiet: req.Quiet, Objects: req.Objects})
 	out := &DeleteMultipleObjectsResult{}
-	r.decode = func(body []byte) error {
-		if len(body) == 0 {
-			*out = DeleteMultipleObjectsResult{}
+	r.decode = func(body io.Reader) error {
+		err := decodeXML(r, body, out)
+		if errors.Is(err, errNoDocument) {
 			return nil // quiet mode, and nothing failed
 		}
-		return decodeXML(r, body, out)
+		return err
 	}
 	if _, err := c.do(ctx, r); err != nil {
 		return nil, err
@@ -289,7 +291,7 @@ func urlDecode(encodingType string, fields []*string) error {
 	for _, p := range fields {
 		v, err := url.QueryUnescape(*p)
 		if err != nil {
-			return err
+			return refuse(problemBadKey, err)
 		}
 		*p = v
 	}

@@ -55,7 +55,8 @@ func defaultRand(n int64) int64 { return rand.Int64N(n) }
 // could not be read or was not the answer asked for (a *DecodeError); and when no answer came in time:
 // refused, reset, timed out, cut short (a *TransportError), or the caller's deadline ran out. It is
 // false for nil, for the caller's own cancellation, for every other *Error (a 4xx needs a change of
-// request, credentials or OSS state), and for errors that did not come from asking OSS, such as
+// request, credentials or OSS state), for a *ResponseTooLargeError (an endpoint that answers more than
+// OSS sends will answer so again), and for errors that did not come from asking OSS, such as
 // ErrInvalidBucketName.
 //
 // The client retries by this predicate and no other, so a caller that uses it to choose between "try
