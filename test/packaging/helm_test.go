@@ -170,23 +170,25 @@ func TestHelmNonDefault(t *testing.T) {
 		}
 	}
 
-	// A namespaced install with a fixed cluster ID grants nothing cluster-wide.
+	// A namespaced install with a fixed cluster ID grants nothing cluster-wide but the reads of
+	// namespaces (their labels decide which namespaces an AccessKey grants).
 	nsRules, _ := splitClusterScoped(rulesFile(t, "config/rbac/role.yaml"))
 	checkGrants(t, grantsOf(t, objs, ns, sa.GetName()), grants{
-		"team-a": nsRules,
-		"team-b": nsRules,
-		ns:       rulesFile(t, "config/rbac/leader_election_role.yaml"),
+		"cluster": {"/namespaces/get", "/namespaces/list", "/namespaces/watch"},
+		"team-a":  nsRules,
+		"team-b":  nsRules,
+		ns:        rulesFile(t, "config/rbac/leader_election_role.yaml"),
 	})
 	for _, u := range objs {
-		if !namespaced(t, u) && u.GetKind() != "CustomResourceDefinition" {
+		if !namespaced(t, u) && u.GetKind() != "CustomResourceDefinition" && !strings.HasSuffix(u.GetName(), "-namespaces") {
 			t.Errorf("cluster-scoped %s %s in a namespaced install", u.GetKind(), u.GetName())
 		}
 	}
 	dryRun(t, objs)
 }
 
-// TestHelmNamespacedDefaultClusterID: without --cluster-id, a namespaced install needs one cluster-wide
-// permission, the read of the kube-system namespace, and nothing else.
+// TestHelmNamespacedDefaultClusterID: a namespaced install needs cluster-wide reads of namespaces (their
+// labels, for AccessKeys granted by label; without --cluster-id, kube-system's UID), and nothing else.
 func TestHelmNamespacedDefaultClusterID(t *testing.T) {
 	const ns = "tenant-ops"
 	objs := helmTemplate(t, chart, "oss", ns, "--set", "operator.watchNamespaces={tenant-apps}", "--set", "crds.install=false")
@@ -194,7 +196,7 @@ func TestHelmNamespacedDefaultClusterID(t *testing.T) {
 		t.Errorf("%d CRDs rendered with crds.install=false", n)
 	}
 	nsRules, clusterRules := splitClusterScoped(rulesFile(t, "config/rbac/role.yaml"))
-	if !slices.Equal(clusterRules, []string{"/namespaces/get/kube-system"}) {
+	if !slices.Equal(clusterRules, []string{"/namespaces/get", "/namespaces/get/kube-system", "/namespaces/list", "/namespaces/watch"}) {
 		t.Errorf("cluster-scoped rules %q", clusterRules)
 	}
 	sa := one(t, objs, "ServiceAccount")

@@ -67,22 +67,27 @@ files/rbac/ by `make manifests`. Rules on cluster-scoped resources (the kube-sys
 derives the default --cluster-id) are split from the rest, which a namespaced install grants per watched
 namespace.
 */}}
+{{- /* The rules of files/rbac/role.yaml (generated from the code), split by scope. controller-gen
+merges resources of one API group with the same verbs into one rule, so a rule is split by resource. */}}
 {{- define "oss-operator.namespacedRules" -}}
 {{- $rules := list }}
 {{- range (.Files.Get "files/rbac/role.yaml" | fromYaml).rules }}
-{{- if not (has "namespaces" .resources) }}
-{{- $rules = append $rules . }}
+{{- $resources := without .resources "namespaces" }}
+{{- if $resources }}
+{{- $rules = append $rules (set (deepCopy .) "resources" $resources) }}
 {{- end }}
 {{- end }}
 {{- toYaml $rules }}
 {{- end }}
 
-{{- define "oss-operator.clusterIdRules" -}}
+{{- /* Reads of namespaces: their metadata, for AccessKeys granted to other namespaces by label; and,
+for the default --cluster-id only, the kube-system namespace. */}}
+{{- define "oss-operator.clusterRules" -}}
 {{- $rules := list }}
-{{- if not .Values.operator.clusterId }}
 {{- range (.Files.Get "files/rbac/role.yaml" | fromYaml).rules }}
 {{- if has "namespaces" .resources }}
-{{- $rules = append $rules . }}
+{{- if or (not .resourceNames) (not $.Values.operator.clusterId) }}
+{{- $rules = append $rules (set (deepCopy .) "resources" (list "namespaces")) }}
 {{- end }}
 {{- end }}
 {{- end }}
