@@ -41,7 +41,7 @@ func main() {
 	var (
 		metricsAddr, probeAddr, clusterID, watchNamespaces string
 		allowedEndpoints                                   string
-		leaderElectionNamespace                            string
+		leaderElectionNamespace, claimsNamespace           string
 		leaderElect, allowInsecure, secureMetrics          bool
 		printVersion                                       bool
 		resync                                             time.Duration
@@ -52,6 +52,7 @@ func main() {
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address the liveness (/healthz) and readiness (/readyz) probes bind to.")
 	flag.BoolVar(&leaderElect, "leader-elect", false, "Elect a leader, so that only one of several replicas reconciles.")
 	flag.StringVar(&leaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election Lease. Default: the operator's own namespace (required when running outside a cluster).")
+	flag.StringVar(&claimsNamespace, "claims-namespace", "", "Namespace of the Leases that make a Bucket's claim on an OSS bucket name exclusive. Default: the operator's own namespace (required when running outside a cluster).")
 	flag.DurationVar(&resync, "resync-period", 10*time.Minute, "How often each resource is observed in OSS when nothing changed in the cluster.")
 	flag.IntVar(&concurrency, "max-concurrent-reconciles", 4, "Reconciles run at once per controller.")
 	flag.StringVar(&clusterID, "cluster-id", "", "Identifies this cluster in the ownership tag of managed buckets. Default: the UID of the kube-system namespace.")
@@ -73,8 +74,8 @@ func main() {
 
 	if err := run(runOptions{
 		metricsAddr: metricsAddr, secureMetrics: secureMetrics, probeAddr: probeAddr, leaderElect: leaderElect,
-		leaderElectionNamespace: leaderElectionNamespace,
-		resync:                  resync, concurrency: concurrency, clusterID: clusterID, allowInsecure: allowInsecure,
+		leaderElectionNamespace: leaderElectionNamespace, claimsNamespace: claimsNamespace,
+		resync: resync, concurrency: concurrency, clusterID: clusterID, allowInsecure: allowInsecure,
 		namespaces: splitList(watchNamespaces), allowedEndpoints: splitList(allowedEndpoints), build: build,
 	}); err != nil {
 		log.Error(err, "manager stopped")
@@ -85,6 +86,7 @@ func main() {
 type runOptions struct {
 	metricsAddr, probeAddr, clusterID string
 	leaderElectionNamespace           string
+	claimsNamespace                   string
 	secureMetrics, leaderElect        bool
 	allowInsecure                     bool
 	resync                            time.Duration
@@ -106,6 +108,11 @@ func run(o runOptions) error {
 	if err != nil {
 		return fmt.Errorf("--allowed-endpoints: %w", err)
 	}
+	if o.claimsNamespace == "" {
+		if o.claimsNamespace, err = ownNamespace(); err != nil {
+			return fmt.Errorf("--claims-namespace: %w", err)
+		}
+	}
 	scheme := runtime.NewScheme()
 	if err := clientgoscheme.AddToScheme(scheme); err != nil {
 		return err
@@ -122,7 +129,7 @@ func run(o runOptions) error {
 			return fmt.Errorf("deriving --cluster-id from the kube-system namespace (set --cluster-id to skip): %w", err)
 		}
 	}
-	cacheOpts := cache.Options{}
+	cacheOpts := cache.Options{DefaultTransform: controllers.StripUnreadMetadata}
 	if len(o.namespaces) > 0 {
 		cacheOpts.DefaultNamespaces = map[string]cache.Config{}
 		for _, ns := range o.namespaces {
@@ -148,7 +155,7 @@ func run(o runOptions) error {
 	}
 	if err := controllers.Setup(mgr, controllers.Options{
 		ClusterID: o.clusterID, ResyncPeriod: o.resync, MaxConcurrentReconciles: o.concurrency,
-		AllowedEndpoints: endpoints, AllowInsecureEndpoints: o.allowInsecure, Metrics: metrics,
+		AllowedEndpoints: endpoints, AllowInsecureEndpoints: o.allowInsecure, Metrics: metrics, ClaimsNamespace: o.claimsNamespace,
 	}); err != nil {
 		return err
 	}
@@ -172,6 +179,16 @@ func metricsOptions(o runOptions) metricsserver.Options {
 		opts.FilterProvider = authenticatedMetrics
 	}
 	return opts
+}
+
+// ownNamespace is the namespace the operator runs in, from its service account's mount.
+func ownNamespace() (string, error) {
+	const file = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
+	ns, err := os.ReadFile(file)
+	if err != nil || strings.TrimSpace(string(ns)) == "" {
+		return "", fmt.Errorf("not running in a pod (no %s): set the flag", file)
+	}
+	return strings.TrimSpace(string(ns)), nil
 }
 
 // defaultClusterID is the UID of the kube-system namespace: stable for the life of the cluster and

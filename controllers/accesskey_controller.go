@@ -89,7 +89,9 @@ func (r *AccessKeyReconciler) Reconcile(ctx context.Context, req reconcile.Reque
 	return r.report(ctx, ak, before, out)
 }
 
-// users are the Buckets that still need the AccessKey: those that name it and have not been let go.
+// users are the Buckets that still need the AccessKey: those that name it, have a bucket to delete or
+// let go of, have not been let go, and are of a namespace it grants. Naming an AccessKey is not enough
+// to hold it: a Bucket of a namespace it does not grant could not use it anyway.
 func (r *AccessKeyReconciler) users(ctx context.Context, ak *ossv1.AccessKey) ([]string, error) {
 	list := &ossv1.BucketList{}
 	if err := r.List(ctx, list, client.MatchingFields{accessKeyRefIndex: client.ObjectKeyFromObject(ak).String()}); err != nil {
@@ -97,13 +99,23 @@ func (r *AccessKeyReconciler) users(ctx context.Context, ak *ossv1.AccessKey) ([
 	}
 	var names []string
 	for _, b := range list.Items {
-		if controllerutil.ContainsFinalizer(&b, Finalizer) {
-			name := b.Name
-			if b.Namespace != ak.Namespace {
-				name = b.Namespace + "/" + b.Name
-			}
-			names = append(names, name)
+		if !controllerutil.ContainsFinalizer(&b, Finalizer) || nothingToDelete(&b) {
+			continue
 		}
+		if b.Namespace != ak.Namespace {
+			nsLabels, err := namespaceLabels(ctx, r.Client, b.Namespace)
+			if err != nil {
+				return nil, err
+			}
+			if !grants(ak, b.Namespace, nsLabels) {
+				continue
+			}
+		}
+		name := b.Name
+		if b.Namespace != ak.Namespace {
+			name = b.Namespace + "/" + b.Name
+		}
+		names = append(names, name)
 	}
 	return names, nil
 }

@@ -107,7 +107,8 @@ func decideAccessKeyDeletion(users []string, err error) outcome {
 	if len(named) > maxUsersListed {
 		named, more = named[:maxUsersListed], fmt.Sprintf(" and %d more", len(users)-maxUsersListed)
 	}
+	// Polled as well as watched: a namespace's grant can end without a change of the Bucket.
 	return blockedOn(ossv1.ReasonInUse, fmt.Sprintf(
 		"Buckets %s%s still need these credentials to delete or let go of their OSS buckets; the AccessKey goes once they are gone (delete them, or point them at another AccessKey)",
-		strings.Join(named, ", "), more), untilChange)
+		strings.Join(named, ", "), more), poll)
 }

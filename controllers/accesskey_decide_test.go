@@ -106,7 +106,7 @@ func TestGrants(t *testing.T) {
 func TestAnAccessKeyGoesOnlyWhenNoBucketNeedsIt(t *testing.T) {
 	expectOutcome(t, decideAccessKeyDeletion(nil, nil), released, "", untilResync)
 	out := decideAccessKeyDeletion([]string{"b-7", "b-2", "b-5", "b-1", "b-4", "b-3", "b-6"}, nil)
-	expectOutcome(t, out, deletionBlocked, ossv1.ReasonInUse, untilChange, "b-1, b-2, b-3, b-4, b-5 and 2 more", "another AccessKey")
+	expectOutcome(t, out, deletionBlocked, ossv1.ReasonInUse, poll, "b-1, b-2, b-3, b-4, b-5 and 2 more", "another AccessKey")
 	if strings.Contains(out.message, "b-6") {
 		t.Errorf("the message names more than %d Buckets: %s", maxUsersListed, out.message)
 	}

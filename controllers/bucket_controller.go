@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -13,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -40,6 +42,8 @@ type BucketReconciler struct {
 	ClusterID string
 	// ResyncPeriod is how often a bucket is observed in OSS without a change in the cluster.
 	ResyncPeriod time.Duration
+	// Claims makes a Bucket's claim on an OSS bucket name exclusive in the cluster; nil claims nothing.
+	Claims *BucketClaims
 }
 
 // +kubebuilder:rbac:groups=oss.ossoperator.io,resources=buckets,verbs=get;list;watch;update;patch
@@ -73,7 +77,7 @@ func (r *BucketReconciler) Reconcile(ctx context.Context, req reconcile.Request)
 	}
 
 	// 4. Observe, decide, act.
-	out, err := r.reconcileBucket(ctx, b, before, fin)
+	out, release, err := r.reconcileBucket(ctx, b, before, fin)
 	if err == nil {
 		err = fin.wait(b)
 	}
@@ -83,19 +87,44 @@ func (r *BucketReconciler) Reconcile(ctx context.Context, req reconcile.Request)
 	}
 	out = whilePaused(b, out)
 
-	// 5. Report.
+	// 5. Report, while a claim that is no longer needed is let go.
+	var released sync.WaitGroup
+	if release {
+		// A copy: the status write below decodes its answer into b meanwhile.
+		claimed := b.DeepCopy()
+		released.Go(func() { r.releaseClaim(ctx, claimed) })
+	}
+	defer released.Wait()
 	return r.report(ctx, b, before, out)
 }
 
-// reconcileBucket observes the bucket, decides, and makes the writes the decision asks for. An error is
-// a finalizer that could not be stored before the first write.
-func (r *BucketReconciler) reconcileBucket(ctx context.Context, b *ossv1.Bucket, prev *ossv1.BucketStatus, fin *finalizerPatch) (outcome, error) {
+// releaseClaim lets go of the Bucket's claim on its bucket name. A failure only leaves the claim to a
+// Bucket that manages the bucket anyway, or that cannot have it (or is gone, and the claim is taken
+// over): it is logged, not retried.
+func (r *BucketReconciler) releaseClaim(ctx context.Context, b *ossv1.Bucket) {
+	ak := &ossv1.AccessKey{}
+	if err := r.Get(ctx, accessKeyOfBucket(b), ak); err != nil {
+		log.FromContext(ctx).Info("Letting go of the claim on the bucket name failed: its AccessKey cannot be read", "ossBucket", b.BucketName(), "error", err.Error())
+		return
+	}
+	if err := r.Claims.Release(ctx, b, ak.Status.AccountID); err != nil {
+		log.FromContext(ctx).Info("Letting go of the claim on the bucket name failed", "ossBucket", b.BucketName(), "error", err.Error())
+	}
+}
+
+// reconcileBucket observes the bucket, decides, and makes the writes the decision asks for. release says
+// the claim on the bucket name is no longer needed: the bucket carries this resource's ownership tag,
+// or cannot be its. An error is a finalizer that could not be stored before the first write.
+func (r *BucketReconciler) reconcileBucket(ctx context.Context, b *ossv1.Bucket, prev *ossv1.BucketStatus, fin *finalizerPatch) (out outcome, release bool, err error) {
 	b.Status.BucketName = b.BucketName()
 	if out, ok := decideSpec(b); !ok {
 		b.Status.Settings = carrySettings(b, prev)
-		return out, nil
+		return out, false, nil
 	}
 	obs := r.observe(ctx, b)
+	defer func() {
+		release = obs.claim != nil && obs.claim.held && (hasManaged(&b.Status, b.BucketName()) || cannotHave(out))
+	}()
 	region := ""
 	if obs.creds.usable() {
 		region = obs.creds.conn.Region()
@@ -106,15 +135,15 @@ func (r *BucketReconciler) reconcileBucket(ctx context.Context, b *ossv1.Bucket,
 	}
 	if plan.verdict != nil {
 		b.Status.Settings = carrySettings(b, prev)
-		return *plan.verdict, nil
+		return *plan.verdict, false, nil
 	}
 	if err := fin.wait(b); err != nil {
-		return outcome{}, err
+		return outcome{}, false, err
 	}
 	if plan.create {
-		return r.create(ctx, b, prev, obs.creds.conn), nil
+		return r.create(ctx, b, prev, obs.creds.conn), false, nil
 	}
-	return r.update(ctx, b, obs, plan), nil
+	return r.update(ctx, b, obs, plan), false, nil
 }
 
 // report hands the outcome to the report step.

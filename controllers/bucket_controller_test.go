@@ -234,7 +234,8 @@ var _ = Describe("Bucket", func() {
 				b.Spec.DeletionPolicy = ossv1.DeletionDelete
 			})
 			expectCondition(b, ossv1.ConditionStalled, metav1.ConditionTrue, ossv1.ReasonOwnedByAnother)
-			Expect(readyMessage(b)).To(ContainSubstring(other))
+			Expect(readyMessage(b)).To(ContainSubstring("another resource, of another namespace or cluster"))
+			Expect(readyMessage(b)).NotTo(ContainSubstring("elsewhere"), "the message names another tenant's namespace")
 			// Deleting it leaves the other resource's bucket alone.
 			Expect(k8s.Delete(ctx, b)).To(Succeed())
 			expectGone(b)

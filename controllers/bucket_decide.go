@@ -80,6 +80,9 @@ func decideBucket(b *ossv1.Bucket, prev *ossv1.BucketStatus, obs *bucketObservat
 		if paused {
 			return decided(pausedOutcome(false, fmt.Sprintf("Paused: bucket %s does not exist; it is created when the ossoperator.io/paused annotation is removed", name)))
 		}
+		if out, ok := decideClaim(b, obs); !ok {
+			return decided(out)
+		}
 		return bucketPlan{create: true}
 	case ossapi.IsCode(err, ossapi.CodeAccessDenied):
 		return decided(stalledOn(ossv1.ReasonBucketNameUnavailable, fmt.Sprintf(
@@ -100,11 +103,16 @@ func decideBucket(b *ossv1.Bucket, prev *ossv1.BucketStatus, obs *bucketObservat
 		claim = true
 	case tag != "" && tag != owner && !obs.ownerGone:
 		return decided(stalledOn(ossv1.ReasonOwnedByAnother, fmt.Sprintf(
-			"Bucket %q is managed by another resource (tag %s=%q); it is left untouched", name, ossv1.OwnershipTagKey, tag)))
+			"Bucket %q is managed by %s (its tag %s); it is left untouched", name, describeOwner(tag, b.Namespace), ossv1.OwnershipTagKey)))
 	case !b.Spec.Adopt:
 		return decided(stalledOn(ossv1.ReasonAdoptionRequired, adoptionRequired(name, tag, owner)))
 	default:
 		claim, claimEvent = true, &actionEvent{reason: ossv1.EventAdopted, action: "Adopt", message: adopted(name, tag, owner)}
+	}
+
+	// Taking a bucket not managed yet needs the claim on its name.
+	if out, ok := decideClaim(b, obs); !ok {
+		return decided(out)
 	}
 
 	// From here on the bucket is this resource's, or is about to be: what it is may be shown.
@@ -146,6 +154,32 @@ func whilePaused(b *ossv1.Bucket, out outcome) outcome {
 	p := pausedOutcome(false, fmt.Sprintf("Paused: no writes to OSS until the ossoperator.io/paused annotation is removed; meanwhile %s: %s", out.reason, out.message))
 	p.events, p.err = out.events, out.err
 	return p
+}
+
+// decideClaim says whether the Bucket holds the claim on its bucket name, which it needs before it
+// creates or takes over a bucket. The claim is made when the Bucket does not manage the bucket yet.
+func decideClaim(b *ossv1.Bucket, obs *bucketObservation) (outcome, bool) {
+	switch {
+	case obs.claim == nil && obs.claimErr == nil:
+		return outcome{}, true
+	case obs.claimErr != nil:
+		return retrying(ossv1.ReasonReconciling, "Claiming the bucket name failed, will retry: "+obs.claimErr.Error(), obs.claimErr), false
+	case obs.claim.held:
+		return outcome{}, true
+	}
+	by := "another Bucket of this cluster"
+	if obs.claim.holder != "" {
+		_, name, _ := cutNamespacedName(obs.claim.holder)
+		by = fmt.Sprintf("Bucket %q of this namespace", name)
+	}
+	return stalledOn(ossv1.ReasonBucketNameClaimed, fmt.Sprintf(
+		"Bucket name %q is claimed by %s, with the same account: one OSS bucket is managed by one Bucket. Nothing was sent to OSS; choose another spec.name, or delete the other Bucket", b.BucketName(), by)), false
+}
+
+// cannotHave says whether an outcome means the Bucket cannot have its bucket: its claim on the name
+// then goes.
+func cannotHave(out outcome) bool {
+	return out.reason == ossv1.ReasonOwnedByAnother || out.reason == ossv1.ReasonBucketNameUnavailable
 }
 
 // decideCreating is what the status says while the bucket is created: it is written before PutBucket,
@@ -327,20 +361,31 @@ func uncheckedSettings(b *ossv1.Bucket, prev *ossv1.BucketStatus, message string
 	return out
 }
 
+// describeOwner names the owner a tag names for a message to this namespace: a resource of another
+// namespace or cluster is not named, to a tenant, by its namespace and name.
+func describeOwner(tag, namespace string) string {
+	if _, rest, ok := strings.Cut(tag, "/"); ok {
+		if ns, name, ok := strings.Cut(rest, "/"); ok && ns == namespace && !strings.Contains(name, "/") {
+			return fmt.Sprintf("Bucket %q of this namespace", name)
+		}
+	}
+	return "another resource, of another namespace or cluster"
+}
+
 // adoptionRequired says why an existing bucket is not taken over, and how to.
 func adoptionRequired(name, tag, owner string) string {
 	switch {
 	case tag == owner:
 		return fmt.Sprintf("Bucket %q carries the ownership tag of an earlier resource of this name; set spec.adopt: true to take it over (settings the spec does not declare are left as they are)", name)
 	case tag != "":
-		return fmt.Sprintf("Bucket %q carries the ownership tag %q of a resource that no longer manages it; set spec.adopt: true to take it over (settings the spec does not declare are left as they are)", name, tag)
+		return fmt.Sprintf("Bucket %q carries the ownership tag of a resource that no longer manages it; set spec.adopt: true to take it over (settings the spec does not declare are left as they are)", name)
 	}
 	return fmt.Sprintf("Bucket %q already exists in this account and no resource manages it; set spec.adopt: true to take it over (settings the spec does not declare are left as they are)", name)
 }
 
 func adopted(name, tag, owner string) string {
 	if tag != "" && tag != owner {
-		return fmt.Sprintf("Adopted existing bucket %s (it was tagged for %s, which no longer manages it)", name, tag)
+		return fmt.Sprintf("Adopted existing bucket %s (it was tagged for a resource that no longer manages it)", name)
 	}
 	return fmt.Sprintf("Adopted existing bucket %s", name)
 }

@@ -121,12 +121,14 @@ func TestDecideBucket(t *testing.T) {
 		{name: "tags unreadable: backoff", bucket: bucket(managed), obs: func() *bucketObservation { o := existing(nil); o.tagsErr = errThrottled; return o }(),
 			state: progressing, reason: ossv1.ReasonOSSUnavailable, wait: backoff},
 		{name: "another live resource's", bucket: bucket(adopt), obs: existing(map[string]string{ossv1.OwnershipTagKey: "c1/team-b/x"}),
-			state: stalled, reason: ossv1.ReasonOwnedByAnother, messageHas: []string{"c1/team-b/x"}},
+			state: stalled, reason: ossv1.ReasonOwnedByAnother, messageHas: []string{"another resource, of another namespace or cluster"}},
+		{name: "another live resource of this namespace: named", bucket: bucket(adopt), obs: existing(map[string]string{ossv1.OwnershipTagKey: "c1/team-a/other-bucket"}),
+			state: stalled, reason: ossv1.ReasonOwnedByAnother, messageHas: []string{`Bucket "other-bucket" of this namespace`}},
 		{name: "a gone resource's, no adopt", bucket: bucket(), obs: func() *bucketObservation {
 			o := existing(map[string]string{ossv1.OwnershipTagKey: "c1/team-b/x"})
 			o.ownerGone = true
 			return o
-		}(), state: stalled, reason: ossv1.ReasonAdoptionRequired, messageHas: []string{"spec.adopt: true", "c1/team-b/x"}},
+		}(), state: stalled, reason: ossv1.ReasonAdoptionRequired, messageHas: []string{"spec.adopt: true", "no longer manages it"}},
 		{name: "a gone resource's, adopt", bucket: bucket(adopt), obs: func() *bucketObservation {
 			o := existing(map[string]string{ossv1.OwnershipTagKey: "c1/team-b/x"})
 			o.ownerGone = true

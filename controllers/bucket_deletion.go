@@ -7,9 +7,18 @@ import (
 	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
 )
 
-// reconcileDeletion applies the deletionPolicy: observe, decide, then delete the bucket or remove its
-// ownership tag.
+// reconcileDeletion applies the deletionPolicy (observe, decide, then delete the bucket or remove its
+// ownership tag), and lets go of a claim on the bucket name.
 func (r *BucketReconciler) reconcileDeletion(ctx context.Context, b *ossv1.Bucket) outcome {
+	out := r.applyDeletionPolicy(ctx, b)
+	// A Bucket that did not manage its bucket yet may hold the claim on its name: it goes with it.
+	if out.state == released && r.Claims != nil && !hasManaged(&b.Status, b.BucketName()) {
+		r.releaseClaim(ctx, b)
+	}
+	return out
+}
+
+func (r *BucketReconciler) applyDeletionPolicy(ctx context.Context, b *ossv1.Bucket) outcome {
 	if nothingToDelete(b) {
 		return releasedOutcome()
 	}
@@ -18,14 +27,12 @@ func (r *BucketReconciler) reconcileDeletion(ctx context.Context, b *ossv1.Bucke
 	}
 	obs := r.observeDeletion(ctx, b)
 	plan := decideDeletion(b, obs, ownerTagValue(r.ClusterID, b), time.Now())
-	var err error
+	out := plan.verdict
 	switch {
 	case plan.deleteBucket:
-		err = obs.creds.conn.DeleteBucket(ctx, b.BucketName())
+		out = concludeDeletion(b, plan, obs.creds.conn.DeleteBucket(ctx, b.BucketName()), time.Now())
 	case plan.removeTag:
-		err = obs.creds.conn.DeleteBucketTags(ctx, b.BucketName(), ossv1.OwnershipTagKey)
-	default:
-		return plan.verdict
+		out = concludeDeletion(b, plan, obs.creds.conn.DeleteBucketTags(ctx, b.BucketName(), ossv1.OwnershipTagKey), time.Now())
 	}
-	return concludeDeletion(b, plan, err, time.Now())
+	return out
 }

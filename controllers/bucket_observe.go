@@ -32,6 +32,10 @@ type bucketObservation struct {
 	// contents is what a bucket being deleted holds.
 	contents    bucketContents
 	contentsErr error
+	// claim is this Bucket's claim on the bucket name, made while the bucket is read when the Bucket
+	// does not manage it yet; nil when not made. claimErr is the failure to make it.
+	claim    *claim
+	claimErr error
 }
 
 // credentials are a Bucket's AccessKey and the client made from it, or why there is none.
@@ -47,6 +51,8 @@ type credentials struct {
 	unusable   error
 	err        error
 	conn       *Conn
+	// account is the AccessKey's account ID, as its verification found it.
+	account string
 	// lastVerified: the Secret is gone and the client uses the credentials last verified (deletion).
 	lastVerified bool
 }
@@ -94,6 +100,7 @@ func (r *BucketReconciler) credentials(ctx context.Context, b *ossv1.Bucket, del
 			return c
 		}
 	}
+	c.account = ak.Status.AccountID
 	conn, err := r.Clients.Client(ctx, ak, b.Spec.Region)
 	if err != nil && deleting {
 		if last, ok := r.Clients.LastVerified(ak, b.Spec.Region); ok {
@@ -112,12 +119,24 @@ func (r *BucketReconciler) credentials(ctx context.Context, b *ossv1.Bucket, del
 // observe reads the bucket. A bucket this resource is known to manage is expected to exist and to be
 // tagged as its own: its info, tags and settings are read at once, one round trip. Any other bucket is
 // read step by step, and its settings only when it could become this resource's.
+//
+// The claim on the bucket name, a write to the cluster, not to OSS, goes out at the same time, like the
+// finalizer: it only has to be held before the first write to OSS.
 func (r *BucketReconciler) observe(ctx context.Context, b *ossv1.Bucket) *bucketObservation {
 	obs := &bucketObservation{creds: r.credentials(ctx, b, false)}
 	if !obs.creds.usable() {
 		return obs
 	}
 	conn, name := obs.creds.conn, b.BucketName()
+	if r.Claims != nil && !hasManaged(&b.Status, name) {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			c, err := r.Claims.Claim(ctx, b, obs.creds.account)
+			obs.claim, obs.claimErr = &c, err
+		}()
+		defer func() { <-done }()
+	}
 	if hasManaged(&b.Status, name) || creationPending(&b.Status, name) {
 		infoReady, tagsReady := make(chan struct{}), make(chan struct{})
 		view := &bucketView{infoReady: infoReady, tagsReady: tagsReady}

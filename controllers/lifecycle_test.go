@@ -181,10 +181,10 @@ var _ = Describe("Bucket lifecycle", func() {
 			Expect(acct.oss.PutBucketTags(ctx, name, tagging(map[string]string{ossv1.OwnershipTagKey: gone}))).To(Succeed())
 			b := createBucket(ns, "new-owner", func(b *ossv1.Bucket) { b.Spec.Name = name })
 			expectCondition(b, ossv1.ConditionStalled, metav1.ConditionTrue, ossv1.ReasonAdoptionRequired)
-			Expect(readyMessage(b)).To(ContainSubstring(gone))
+			Expect(readyMessage(b)).To(ContainSubstring("a resource that no longer manages it"))
 			update(b, func(b *ossv1.Bucket) { b.Spec.Adopt = true })
 			expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
-			expectEventNote(b, ossv1.EventAdopted, gone)
+			expectEventNote(b, ossv1.EventAdopted, "a resource that no longer manages it")
 			got, _ := bucketState(name)
 			Expect(got.Tags).To(HaveKeyWithValue(ossv1.OwnershipTagKey, ownerTag(ns, "new-owner")))
 

@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"errors"
 	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/controller"
@@ -15,14 +16,20 @@ type Options struct {
 	ResyncPeriod            time.Duration
 	MaxConcurrentReconciles int
 	AllowedEndpoints        EndpointPolicy
-	AllowInsecureEndpoints  bool
-	Metrics                 *ossapi.Metrics
+	// ClaimsNamespace holds the Leases that make a claim on a bucket name exclusive: the operator's own
+	// namespace.
+	ClaimsNamespace        string
+	AllowInsecureEndpoints bool
+	Metrics                *ossapi.Metrics
 	// ConfigureOSS, if set, adjusts every OSS client's configuration (tests shorten retries).
 	ConfigureOSS func(*ossapi.Config)
 }
 
 // Setup registers the AccessKey and Bucket controllers with the manager.
 func Setup(mgr manager.Manager, o Options) error {
+	if o.ClaimsNamespace == "" {
+		return errors.New("controllers: Options.ClaimsNamespace is required (the operator's namespace, for the claims on bucket names)")
+	}
 	clients := &OSSClients{
 		Reader:                 mgr.GetAPIReader(),
 		Metadata:               mgr.GetCache(),
@@ -40,5 +47,6 @@ func Setup(mgr manager.Manager, o Options) error {
 	return (&BucketReconciler{
 		Client: mgr.GetClient(), Clients: clients, Recorder: mgr.GetEventRecorder("oss-operator"),
 		ClusterID: o.ClusterID, ResyncPeriod: o.ResyncPeriod,
+		Claims: &BucketClaims{Client: mgr.GetClient(), Leases: mgr.GetAPIReader(), Namespace: o.ClaimsNamespace},
 	}).SetupWithManager(mgr, copts)
 }

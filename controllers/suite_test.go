@@ -22,6 +22,7 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
@@ -108,6 +109,7 @@ var _ = BeforeSuite(func() {
 
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:  scheme,
+		Cache:   cache.Options{DefaultTransform: controllers.StripUnreadMetadata},
 		Metrics: metricsserver.Options{BindAddress: "0"},
 		Client:  client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}}}},
 	})
@@ -116,7 +118,7 @@ var _ = BeforeSuite(func() {
 	Expect(metrics.Register(ctrlmetrics.Registry)).To(Succeed())
 	Expect(controllers.Setup(mgr, controllers.Options{
 		ClusterID: clusterID, ResyncPeriod: time.Hour, MaxConcurrentReconciles: 4,
-		AllowedEndpoints: emulatorOnly(), AllowInsecureEndpoints: true, Metrics: metrics,
+		AllowedEndpoints: emulatorOnly(), AllowInsecureEndpoints: true, Metrics: metrics, ClaimsNamespace: "default",
 		ConfigureOSS: func(c *ossapi.Config) {
 			c.Retry = ossapi.RetryPolicy{MaxAttempts: 2, BaseDelay: 5 * time.Millisecond, MaxDelay: 20 * time.Millisecond}
 			c.Timeout = 5 * time.Second
@@ -205,8 +207,9 @@ var acct account
 
 // account is an emulated account of its own for one test, so that call counts are that test's alone.
 type account struct {
-	id  string
-	oss *ossapi.Client
+	id          string
+	oss         *ossapi.Client
+	key, secret string
 }
 
 // newAccountAccessKey creates an account, a Secret with its key and an AccessKey "creds" in ns, and
@@ -218,7 +221,15 @@ func newAccountAccessKey(ns string) account {
 	createSecret(ns, "creds", map[string]string{"accessKeyId": key, "accessKeySecret": secret})
 	ak := createAccessKey(ns, "creds", "creds")
 	expectCondition(ak, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
-	return account{id: id, oss: newOSSClient(key, secret)}
+	return account{id: id, oss: newOSSClient(key, secret), key: key, secret: secret}
+}
+
+// accessKeyIn creates a Secret with the account's key and an AccessKey "creds" in ns, and waits for it.
+func (a account) accessKeyIn(ns string) {
+	GinkgoHelper()
+	createSecret(ns, "creds", map[string]string{"accessKeyId": a.key, "accessKeySecret": a.secret})
+	ak := createAccessKey(ns, "creds", "creds")
+	expectCondition(ak, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
 }
 
 // calls are the account's calls by operation since the last ResetCounters, without zeros.

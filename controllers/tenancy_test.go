@@ -1,19 +1,25 @@
 package controllers_test
 
 import (
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
 	"github.com/ossoperator/oss-operator/ossapi"
+	"github.com/ossoperator/oss-operator/ossapi/osstest"
 )
 
 // One operator, many tenants: a platform team keeps the key in a namespace of its own and grants it to
@@ -112,4 +118,103 @@ func tenantClient(ns string) client.Client {
 	c, err := client.New(cfg, client.Options{Scheme: k8s.Scheme()})
 	Expect(err).NotTo(HaveOccurred())
 	return c
+}
+
+// OSS has no conditional create: two Buckets naming one OSS bucket, created at once with one account,
+// would both succeed. The claim on the name makes one of them the bucket's, every time.
+var _ = Describe("One OSS bucket, one Bucket", func() {
+	It("gives the bucket to one of two Buckets created at once, and nothing of the other reaches OSS, 20 times out of 20", func() {
+		nsA, nsB := newNamespace(), newNamespace()
+		acct = newAccountAccessKey(nsA)
+		acct.accessKeyIn(nsB)
+		for trial := range 20 {
+			name := unique("contested")
+			mine := newBucket(nsA, "mine", func(b *ossv1.Bucket) {
+				b.Name = fmt.Sprintf("mine-%d", trial)
+				b.Spec.Name = name
+				b.Spec.Tags = map[string]string{"team": "a"}
+			})
+			theirs := newBucket(nsB, "theirs", func(b *ossv1.Bucket) {
+				b.Name = fmt.Sprintf("theirs-%d", trial)
+				b.Spec.Name = name
+				b.Spec.Tags = map[string]string{"team": "b"}
+				// What the loser declares must never reach the bucket: an expire-everything rule.
+				b.Spec.Lifecycle = &ossv1.Lifecycle{Rules: []ossv1.LifecycleRule{{ID: "expire-all", Expiration: &ossv1.LifecycleExpiration{Days: ptr.To[int32](1)}}}}
+			})
+			Expect(k8s.Create(ctx, mine)).To(Succeed())
+			Expect(k8s.Create(ctx, theirs)).To(Succeed())
+
+			var winner, loser *ossv1.Bucket
+			Eventually(func(g Gomega) {
+				for _, b := range []*ossv1.Bucket{mine, theirs} {
+					g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(b), b)).To(Succeed())
+				}
+				// The loser is refused by the claim, or, when it looked after the winner had tagged the
+				// bucket, by the tag.
+				switch {
+				case isReady(mine) && refused(theirs):
+					winner, loser = mine, theirs
+				case isReady(theirs) && refused(mine):
+					winner, loser = theirs, mine
+				}
+				g.Expect(winner).NotTo(BeNil(), "trial %d: mine %v, theirs %v", trial, conditionsOf(mine), conditionsOf(theirs))
+			}).Should(Succeed())
+			Expect(readyMessage(loser)).NotTo(ContainSubstring(winner.Namespace), "the message names another tenant's namespace")
+			Expect(emu.SucceededOn(name, ossapi.OpPutBucket)).To(Equal(1), "trial %d", trial)
+			got, _ := bucketState(name)
+			Expect(got.Tags).To(HaveKeyWithValue("team", winner.Spec.Tags["team"]), "trial %d", trial)
+			Expect(got.Tags).To(HaveKeyWithValue(ossv1.OwnershipTagKey, ownerTag(winner.Namespace, winner.Name)))
+			if winner == mine {
+				Expect(got.Lifecycle).To(BeNil(), "trial %d: the loser's lifecycle reached the winner's bucket", trial)
+			}
+		}
+		expectNoClaims(nsA, nsB)
+	})
+
+	It("lets a claim left by a Bucket deleted in the middle of its creation go to the next one", func() {
+		ns := newNamespace()
+		acct = newAccountAccessKey(ns)
+		name := unique("handover")
+		// The first one's creation never finishes: its PutBucket is refused for a while.
+		remove := emu.InjectFault(osstest.Fault{Operation: ossapi.OpPutBucket, AccountID: acct.id, Status: 503, Code: "TotalQpsLimitExceeded"})
+		first := createBucket(ns, "first", func(b *ossv1.Bucket) { b.Spec.Name = name })
+		expectCondition(first, ossv1.ConditionReconciling, metav1.ConditionTrue, ossv1.ReasonOSSUnavailable)
+		second := createBucket(ns, "second", func(b *ossv1.Bucket) { b.Spec.Name = name })
+		expectCondition(second, ossv1.ConditionStalled, metav1.ConditionTrue, ossv1.ReasonBucketNameClaimed)
+		Expect(readyMessage(second)).To(ContainSubstring(`Bucket "first" of this namespace`))
+		Expect(k8s.Delete(ctx, first)).To(Succeed())
+		expectGone(first)
+		remove()
+		refresh(second)
+		expectCondition(second, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+		expectNoClaims(ns)
+	})
+})
+
+func isReady(b *ossv1.Bucket) bool {
+	c := conditionOf(b, ossv1.ConditionReady)
+	return c != nil && c.Status == metav1.ConditionTrue
+}
+
+func refused(b *ossv1.Bucket) bool {
+	c := conditionOf(b, ossv1.ConditionStalled)
+	return c != nil && (c.Reason == ossv1.ReasonBucketNameClaimed || c.Reason == ossv1.ReasonOwnedByAnother)
+}
+
+// expectNoClaims: a claim on a bucket name, by a Bucket of these namespaces, lasts until the bucket is
+// tagged (or the Bucket gone), not longer.
+func expectNoClaims(namespaces ...string) {
+	GinkgoHelper()
+	Eventually(func() []string {
+		leases := &coordinationv1.LeaseList{}
+		Expect(k8s.List(ctx, leases, client.InNamespace("default"))).To(Succeed())
+		var names []string
+		for _, l := range leases.Items {
+			ns, _, _ := strings.Cut(l.Annotations["oss.ossoperator.io/holder"], "/")
+			if strings.HasPrefix(l.Name, "oss-bucket-") && slices.Contains(namespaces, ns) {
+				names = append(names, l.Name+" held for "+l.Annotations["oss.ossoperator.io/holder"])
+			}
+		}
+		return names
+	}).Should(BeEmpty())
 }

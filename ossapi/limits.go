@@ -7,7 +7,8 @@ import (
 	"io"
 )
 
-// How much of an answer the client reads. An endpoint is whatever a tenant names, so every body is
+// How much of an answer the client reads. An endpoint may be a tenant's choice (among those the
+// operator allows) or something between the operator and OSS, so every body is
 // bounded by what OSS can send for the operation, not by what the server sends: a body over its limit
 // is not read (a 2xx is a *ResponseTooLargeError, an error answer an *Error named after its status).
 // Each limit is OSS's documented maximum for the document with a margin; the figures come from the

@@ -39,7 +39,8 @@ const (
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.versioning) || has(self.versioning)",message="spec.versioning cannot be removed once set, because OSS cannot turn versioning back off: set it to Suspended",fieldPath=".versioning",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.acl) || self.acl == 'private' || (has(self.publicAccessBlock) && !self.publicAccessBlock)",message="a public spec.acl needs Block Public Access off, which OSS turns on for new buckets: add spec.publicAccessBlock: false, or use acl: private",fieldPath=".acl",reason=FieldValueInvalid
 type BucketSpec struct {
-	// accessKeyRef names the AccessKey, in the same namespace, whose credentials manage the bucket.
+	// accessKeyRef names the AccessKey whose credentials manage the bucket: of the Bucket's namespace, or
+	// of another namespace that it grants.
 	// +required
 	AccessKeyRef AccessKeyReference `json:"accessKeyRef"`
 
@@ -181,7 +182,7 @@ type SettingStatus struct {
 }
 
 // Bucket is an Alibaba Cloud OSS bucket, created, adopted, observed and deleted by the operator with
-// the credentials of an AccessKey in the same namespace.
+// the credentials of an AccessKey of its namespace, or of another namespace that grants it.
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status

@@ -47,10 +47,13 @@ const (
 	ReasonAccessKeyNotReady = "AccessKeyNotReady"
 	ReasonAccessKeyNotFound = "AccessKeyNotFound"
 	// ReasonAccessKeyNotGranted: the AccessKey is in another namespace and does not grant the Bucket's.
-	ReasonAccessKeyNotGranted    = "AccessKeyNotGranted"
-	ReasonAdoptionRequired       = "AdoptionRequired"
-	ReasonOwnedByAnother         = "OwnedByAnother"
-	ReasonBucketNameUnavailable  = "BucketNameUnavailable"
+	ReasonAccessKeyNotGranted   = "AccessKeyNotGranted"
+	ReasonAdoptionRequired      = "AdoptionRequired"
+	ReasonOwnedByAnother        = "OwnedByAnother"
+	ReasonBucketNameUnavailable = "BucketNameUnavailable"
+	// ReasonBucketNameClaimed: another Bucket of this cluster claimed the same OSS bucket name, with the
+	// same account, first.
+	ReasonBucketNameClaimed      = "BucketNameClaimed"
 	ReasonImmutableFieldMismatch = "ImmutableFieldMismatch"
 	ReasonTooManyBuckets         = "TooManyBuckets"
 	ReasonOSSRejected            = "OSSRejected"

@@ -57,6 +57,7 @@ func startOperator(binary, kubeconfig, logPath string) (*operator, error) {
 		"--metrics-bind-address", "127.0.0.1:" + metricsPort,
 		"--health-probe-bind-address", "127.0.0.1:" + probePort,
 		"--allowed-endpoints", "127.0.0.1", // the emulator
+		"--claims-namespace", "default",
 		"--allow-insecure-endpoints",
 		"--cluster-id", "bench",
 	}

@@ -36,6 +36,7 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -304,6 +305,7 @@ func newManager(cfg *rest.Config, scheme *runtime.Scheme, resync time.Duration, 
 	}
 	mgr, err := manager.New(cfg, manager.Options{
 		Scheme:  scheme,
+		Cache:   cache.Options{DefaultTransform: controllers.StripUnreadMetadata},
 		Metrics: metricsserver.Options{BindAddress: "0"},
 		// As in main.go: Secrets are read from the API server, never cached.
 		Client: client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}}}},
@@ -313,7 +315,7 @@ func newManager(cfg *rest.Config, scheme *runtime.Scheme, resync time.Duration, 
 	}
 	if err := controllers.Setup(mgr, controllers.Options{
 		ClusterID: "dev", ResyncPeriod: resync, MaxConcurrentReconciles: 4,
-		AllowedEndpoints: endpoints, AllowInsecureEndpoints: true,
+		AllowedEndpoints: endpoints, AllowInsecureEndpoints: true, ClaimsNamespace: "default",
 	}); err != nil {
 		return nil, err
 	}

@@ -24,6 +24,7 @@ import (
 	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -322,6 +323,7 @@ func (h *harness) endpoints() controllers.EndpointPolicy {
 
 func (h *harness) startOperator() {
 	mgr, err := ctrl.NewManager(h.cfg, ctrl.Options{
+		Cache:      cache.Options{DefaultTransform: controllers.StripUnreadMetadata},
 		Scheme:     h.scheme,
 		Metrics:    metricsserver.Options{BindAddress: "0"},
 		Client:     client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}}}},
@@ -329,7 +331,7 @@ func (h *harness) startOperator() {
 	})
 	must(h.t, err)
 	must(h.t, controllers.Setup(mgr, controllers.Options{
-		ClusterID: clusterID, ResyncPeriod: 10 * time.Minute, MaxConcurrentReconciles: 4, AllowInsecureEndpoints: true, AllowedEndpoints: h.endpoints(),
+		ClusterID: clusterID, ResyncPeriod: 10 * time.Minute, MaxConcurrentReconciles: 4, AllowInsecureEndpoints: true, AllowedEndpoints: h.endpoints(), ClaimsNamespace: "default",
 	}))
 	ctx, cancel := context.WithCancel(h.ctx)
 	done := make(chan error, 1)

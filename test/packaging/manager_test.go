@@ -74,7 +74,7 @@ func exerciseManager(t *testing.T, objs []*unstructured.Unstructured, apps, unwa
 	emu := osstest.NewServer(osstest.WithAccount(osstest.Account{ID: "1000000000000042", DisplayName: "packaging",
 		Keys: []osstest.Key{{AccessKeyID: testKeyID, AccessKeySecret: testSecret}}}))
 	t.Cleanup(emu.Close)
-	logs := runManager(t, saCfg, managerArgs(dep.Spec.Template.Spec.Containers[0].Args, "0"))
+	logs := runManager(t, saCfg, managerArgs(dep.Spec.Template.Spec.Containers[0].Args, "0", sa.GetNamespace()))
 
 	// A Secret, an AccessKey and a Bucket, as in the README's quickstart.
 	bucket := fmt.Sprintf("packaging-%d", time.Now().UnixNano()%1_000_000_000)
@@ -223,11 +223,13 @@ func exerciseManager(t *testing.T, objs []*unstructured.Unstructured, apps, unwa
 	}
 }
 
-// managerArgs are the install's flags, but for what only works in a pod: no leader election (the manager
-// finds its namespace from the pod's service account mount), probes on a free local port, metrics on
-// metricsAddr ("0": none), and the emulator as the one allowed endpoint.
-func managerArgs(installed []string, metricsAddr string) []string {
-	args := []string{"--allowed-endpoints=127.0.0.1", "--allow-insecure-endpoints"} // the emulator, over plain HTTP
+// managerArgs are the install's flags, but for what only works in a pod: no leader election, and the
+// claims' namespace given (the manager finds its namespace from the pod's service account mount:
+// namespace, the install's), probes on a free local port, metrics on metricsAddr ("0": none), and the
+// emulator as the one allowed endpoint.
+func managerArgs(installed []string, metricsAddr, namespace string) []string {
+	args := []string{"--allowed-endpoints=127.0.0.1", "--allow-insecure-endpoints", // the emulator, over plain HTTP
+		"--claims-namespace=" + namespace}
 	for _, a := range installed {
 		switch name, _, _ := strings.Cut(a, "="); name {
 		case "--leader-elect":
@@ -292,6 +294,14 @@ func goBuild(out string, flags ...string) error {
 // runManager builds the manager (once) and runs it with cfg's identity until the test ends.
 func runManager(t *testing.T, cfg *rest.Config, args []string) *syncBuffer {
 	t.Helper()
+	_, logs := startManager(t, cfg, args)
+	return logs
+}
+
+// startManager is runManager that also returns the manager's process ID, for what only the process
+// shows (its memory, in /proc).
+func startManager(t *testing.T, cfg *rest.Config, args []string) (int, *syncBuffer) {
+	t.Helper()
 	bin := manager(t)
 
 	kc := clientcmdapi.NewConfig()
@@ -327,7 +337,7 @@ func runManager(t *testing.T, cfg *rest.Config, args []string) *syncBuffer {
 			t.Logf("manager %q logs:\n%s", args, logs.String())
 		}
 	})
-	return logs
+	return cmd.Process.Pid, logs
 }
 
 // eventually polls cond until it holds, failing after 45 s with its last explanation, or at once when

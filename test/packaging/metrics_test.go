@@ -62,7 +62,7 @@ func exerciseSecureMetrics(t *testing.T, objs []*unstructured.Unstructured, apps
 		t.Fatalf("the manager runs without --metrics-secure: %q", installed)
 	}
 	addr := freeAddr(t)
-	args := managerArgs(installed, addr)
+	args := managerArgs(installed, addr, sa.GetNamespace())
 	if extraArg != "" {
 		args = append(args, extraArg)
 	}

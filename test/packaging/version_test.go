@@ -53,7 +53,7 @@ func TestManagerVersion(t *testing.T) {
 		}
 		ns := newNamespace(t, "version")
 		logs := runManager(t, restCfg, []string{"--metrics-bind-address=0", "--health-probe-bind-address=127.0.0.1:0",
-			"--cluster-id=packaging", "--watch-namespaces=" + ns})
+			"--cluster-id=packaging", "--watch-namespaces=" + ns, "--claims-namespace=" + ns})
 		eventually(t, logs, `the "starting manager" log line with the version`, func() (bool, string) {
 			for l := range strings.SplitSeq(logs.String(), "\n") {
 				var entry map[string]any
