@@ -77,7 +77,7 @@ func (r *BucketReconciler) Reconcile(ctx context.Context, req reconcile.Request)
 	}
 
 	// 4. Observe, decide, act.
-	out, release, err := r.reconcileBucket(ctx, b, before, fin)
+	out, held, err := r.reconcileBucket(ctx, b, before, fin)
 	if err == nil {
 		err = fin.wait(b)
 	}
@@ -89,18 +89,21 @@ func (r *BucketReconciler) Reconcile(ctx context.Context, req reconcile.Request)
 
 	// 5. Report, while a claim that is no longer needed is let go.
 	var released sync.WaitGroup
-	if release {
-		// A copy: the status write below decodes its answer into b meanwhile.
-		claimed := b.DeepCopy()
-		released.Go(func() { r.releaseClaim(ctx, claimed) })
+	if held != nil {
+		name := b.BucketName()
+		released.Go(func() {
+			if err := r.Claims.Let(ctx, *held); err != nil {
+				log.FromContext(ctx).Info("Letting go of the claim on the bucket name failed", "ossBucket", name, "error", err.Error())
+			}
+		})
 	}
 	defer released.Wait()
 	return r.report(ctx, b, before, out)
 }
 
-// releaseClaim lets go of the Bucket's claim on its bucket name. A failure only leaves the claim to a
-// Bucket that manages the bucket anyway, or that cannot have it (or is gone, and the claim is taken
-// over): it is logged, not retried.
+// releaseClaim lets go of the claim on its bucket name a Bucket may hold, when it is deleted. A failure
+// and those of Let only leave the claim to a Bucket that manages the bucket anyway, or that cannot have
+// it, or that is gone (the claim is then taken over): they are logged, not retried.
 func (r *BucketReconciler) releaseClaim(ctx context.Context, b *ossv1.Bucket) {
 	ak := &ossv1.AccessKey{}
 	if err := r.Get(ctx, accessKeyOfBucket(b), ak); err != nil {
@@ -112,18 +115,20 @@ func (r *BucketReconciler) releaseClaim(ctx context.Context, b *ossv1.Bucket) {
 	}
 }
 
-// reconcileBucket observes the bucket, decides, and makes the writes the decision asks for. release says
-// the claim on the bucket name is no longer needed: the bucket carries this resource's ownership tag,
-// or cannot be its. An error is a finalizer that could not be stored before the first write.
-func (r *BucketReconciler) reconcileBucket(ctx context.Context, b *ossv1.Bucket, prev *ossv1.BucketStatus, fin *finalizerPatch) (out outcome, release bool, err error) {
+// reconcileBucket observes the bucket, decides, and makes the writes the decision asks for. release is
+// a claim on the bucket name no longer needed: the bucket carries this resource's ownership tag, or
+// cannot be its. An error is a finalizer that could not be stored before the first write.
+func (r *BucketReconciler) reconcileBucket(ctx context.Context, b *ossv1.Bucket, prev *ossv1.BucketStatus, fin *finalizerPatch) (out outcome, release *claim, err error) {
 	b.Status.BucketName = b.BucketName()
 	if out, ok := decideSpec(b); !ok {
 		b.Status.Settings = carrySettings(b, prev)
-		return out, false, nil
+		return out, nil, nil
 	}
 	obs := r.observe(ctx, b)
 	defer func() {
-		release = obs.claim != nil && obs.claim.held && (hasManaged(&b.Status, b.BucketName()) || cannotHave(out))
+		if obs.claim != nil && obs.claim.held && (hasManaged(&b.Status, b.BucketName()) || cannotHave(out)) {
+			release = obs.claim
+		}
 	}()
 	region := ""
 	if obs.creds.usable() {
@@ -135,15 +140,15 @@ func (r *BucketReconciler) reconcileBucket(ctx context.Context, b *ossv1.Bucket,
 	}
 	if plan.verdict != nil {
 		b.Status.Settings = carrySettings(b, prev)
-		return *plan.verdict, false, nil
+		return *plan.verdict, nil, nil
 	}
 	if err := fin.wait(b); err != nil {
-		return outcome{}, false, err
+		return outcome{}, nil, err
 	}
 	if plan.create {
-		return r.create(ctx, b, prev, obs.creds.conn), false, nil
+		return r.create(ctx, b, prev, obs.creds.conn), nil, nil
 	}
-	return r.update(ctx, b, obs, plan), false, nil
+	return r.update(ctx, b, obs, plan), nil, nil
 }
 
 // report hands the outcome to the report step.

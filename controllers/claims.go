@@ -44,9 +44,11 @@ type BucketClaims struct {
 
 // claim is what a Bucket found when it claimed its bucket name.
 type claim struct {
-	// held: this Bucket holds the claim. Otherwise holder names the Bucket that does, when it is of
-	// the same namespace ("" when of another: never named to a tenant).
+	// held: this Bucket holds the claim, the Lease lease. Otherwise holder names the Bucket that does,
+	// when it is of the same namespace ("" when of another: never named to a tenant).
 	held   bool
+	lease  types.NamespacedName
+	uid    types.UID
 	holder string
 }
 
@@ -69,7 +71,7 @@ func (c *BucketClaims) Claim(ctx context.Context, b *ossv1.Bucket, account strin
 	err := c.Client.Create(ctx, lease)
 	switch {
 	case err == nil:
-		return claim{held: true}, nil
+		return claim{held: true, lease: key, uid: lease.UID}, nil
 	case !apierrors.IsAlreadyExists(err):
 		return claim{}, err
 	}
@@ -78,7 +80,7 @@ func (c *BucketClaims) Claim(ctx context.Context, b *ossv1.Bucket, account strin
 		return claim{}, err
 	}
 	if existing.Spec.HolderIdentity != nil && *existing.Spec.HolderIdentity == holder {
-		return claim{held: true}, nil
+		return claim{held: true, lease: key, uid: existing.UID}, nil
 	}
 	alive, sameNamespace, err := c.holderAlive(ctx, existing, b)
 	if err != nil {
@@ -98,7 +100,17 @@ func (c *BucketClaims) Claim(ctx context.Context, b *ossv1.Bucket, account strin
 	if err := c.Client.Update(ctx, existing); err != nil {
 		return claim{}, err
 	}
-	return claim{held: true}, nil
+	return claim{held: true, lease: key, uid: existing.UID}, nil
+}
+
+// Let lets go of a claim held, in one request: the Lease is deleted if it is still the one held.
+func (c *BucketClaims) Let(ctx context.Context, held claim) error {
+	lease := &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Namespace: held.lease.Namespace, Name: held.lease.Name}}
+	err := c.Client.Delete(ctx, lease, client.Preconditions{UID: &held.uid})
+	if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
+		return nil
+	}
+	return err
 }
 
 // holderAlive says whether the Bucket holding a claim still exists and still names the bucket.
@@ -118,7 +130,7 @@ func (c *BucketClaims) holderAlive(ctx context.Context, lease *coordinationv1.Le
 	return string(other.UID) == *lease.Spec.HolderIdentity && other.BucketName() == b.BucketName(), ns == b.Namespace, nil
 }
 
-// Release lets go of b's claim, if it holds one.
+// Release lets go of b's claim, if it holds one, when the claim held is not known (a Bucket deleted).
 func (c *BucketClaims) Release(ctx context.Context, b *ossv1.Bucket, account string) error {
 	lease := &coordinationv1.Lease{}
 	err := c.Leases.Get(ctx, types.NamespacedName{Namespace: c.Namespace, Name: leaseName(account, b.BucketName())}, lease)
