@@ -29,6 +29,8 @@ const (
 	Finalizer = "oss.ossoperator.io/finalizer"
 	// accessKeyRefIndex indexes Buckets by the AccessKey they name, as "<namespace>/<name>".
 	accessKeyRefIndex = "spec.accessKeyRef"
+	// logTargetIndex indexes Buckets by the OSS bucket they send their access logs to.
+	logTargetIndex = "spec.logging.targetBucket"
 )
 
 // BucketReconciler creates, adopts, observes and deletes OSS buckets. Each reconcile observes (reads
@@ -235,13 +237,55 @@ func (r *BucketReconciler) SetupWithManager(mgr manager.Manager, opts ctrl.Optio
 	}); err != nil {
 		return err
 	}
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &ossv1.Bucket{}, logTargetIndex, func(o client.Object) []string {
+		if l := o.(*ossv1.Bucket).Spec.Logging; l != nil && l.TargetBucket != "" {
+			return []string{l.TargetBucket}
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
 	return builder.ControllerManagedBy(mgr).
 		Named("bucket").
 		WithOptions(opts).
 		For(&ossv1.Bucket{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		Watches(&ossv1.AccessKey{}, handler.EnqueueRequestsFromMapFunc(bucketsNaming(r.Client)), builder.WithPredicates(accessKeyReadinessChanged{})).
 		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(bucketsUsingOthersKeys(r.Client)), builder.OnlyMetadata, builder.WithPredicates(labelsChanged{})).
+		Watches(&ossv1.Bucket{}, handler.EnqueueRequestsFromMapFunc(bucketsLoggingInto(r.Client)), builder.WithPredicates(becameReady{})).
 		Complete(r)
+}
+
+// bucketsLoggingInto maps a Bucket to the Buckets whose access logs go to its OSS bucket: a log target
+// that comes by itself is waited for, and a Bucket of this cluster says when it has come.
+func bucketsLoggingInto(c client.Reader) func(ctx context.Context, o client.Object) []reconcile.Request {
+	return func(ctx context.Context, o client.Object) []reconcile.Request {
+		b, ok := o.(*ossv1.Bucket)
+		if !ok {
+			return nil
+		}
+		list := &ossv1.BucketList{}
+		if err := c.List(ctx, list, client.MatchingFields{logTargetIndex: b.BucketName()}); err != nil {
+			log.FromContext(ctx).Error(err, "listing the Buckets that log into a bucket", "ossBucket", b.BucketName())
+			return nil
+		}
+		reqs := make([]reconcile.Request, 0, len(list.Items))
+		for _, l := range list.Items {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&l)})
+		}
+		return reqs
+	}
+}
+
+// becameReady passes the update of a Bucket that has just become Ready.
+type becameReady struct{ predicate.Funcs }
+
+func (becameReady) Create(event.CreateEvent) bool   { return false }
+func (becameReady) Delete(event.DeleteEvent) bool   { return false }
+func (becameReady) Generic(event.GenericEvent) bool { return false }
+func (becameReady) Update(e event.UpdateEvent) bool {
+	o, ok1 := e.ObjectOld.(*ossv1.Bucket)
+	n, ok2 := e.ObjectNew.(*ossv1.Bucket)
+	return ok1 && ok2 && !isReady(o.Status.Conditions) && isReady(n.Status.Conditions)
 }
 
 // accessKeyReadinessChanged passes AccessKey events that can change what its Buckets do: creation,

@@ -321,6 +321,7 @@ func concludeBucket(b *ossv1.Bucket, plan bucketPlan, claimErr error, location s
 	case waitingFor != "":
 		out = waiting(ossv1.ReasonLogTargetNotFound, fmt.Sprintf(
 			"Waiting for the log target bucket %q named by spec.logging.targetBucket to exist; the other settings are applied", waitingFor), poll)
+		// Also watched: a Bucket of this cluster that becomes Ready brings back those logging into it.
 	case len(pending) > 0:
 		out = pausedOutcome(false, "Paused: these settings differ from the spec and are not corrected until the ossoperator.io/paused annotation is removed: "+strings.Join(pending, ", "))
 	case isPaused(b):

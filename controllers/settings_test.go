@@ -333,4 +333,19 @@ var _ = Describe("Bucket settings that depend on another bucket", func() {
 		createBucket(ns, target)
 		expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
 	})
+
+	It("looks again as soon as a Bucket of that name becomes Ready, not at the next poll", func() {
+		ns := newNamespace()
+		acct = newAccountAccessKey(ns)
+		target := unique("soon-logs")
+		b := createBucket(ns, unique("logged"), func(b *ossv1.Bucket) { b.Spec.Logging = &ossv1.Logging{TargetBucket: target} })
+		expectCondition(b, ossv1.ConditionReconciling, metav1.ConditionTrue, ossv1.ReasonLogTargetNotFound)
+		t := createBucket(ns, target)
+		expectCondition(t, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+		// The next poll is 10 s (the floor of a poll) after the wait began; the watch comes well before it.
+		Eventually(func() bool {
+			Expect(k8s.Get(ctx, client.ObjectKeyFromObject(b), b)).To(Succeed())
+			return isReady(b)
+		}).WithTimeout(5*time.Second).Should(BeTrue(), "the logging Bucket was not looked at again when its target became Ready")
+	})
 })
