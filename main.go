@@ -55,7 +55,7 @@ func main() {
 	flag.StringVar(&claimsNamespace, "claims-namespace", "", "Namespace of the Leases that make a Bucket's claim on an OSS bucket name exclusive. Default: the operator's own namespace (required when running outside a cluster).")
 	flag.DurationVar(&resync, "resync-period", 10*time.Minute, "How often each resource is observed in OSS when nothing changed in the cluster.")
 	flag.IntVar(&concurrency, "max-concurrent-reconciles", 4, "Reconciles run at once per controller.")
-	flag.StringVar(&clusterID, "cluster-id", "", "Identifies this cluster in the ownership tag of managed buckets. Default: the UID of the kube-system namespace.")
+	flag.StringVar(&clusterID, "cluster-id", "", "Identifies this cluster, as a digest, in the ownership tag of managed buckets: keep it stable and unique to the cluster. Default: the UID of the kube-system namespace.")
 	flag.StringVar(&allowedEndpoints, "allowed-endpoints", strings.Join(controllers.DefaultAllowedEndpoints, ","),
 		"Comma-separated host patterns an AccessKey's spec.endpoint may name (\"*\" within one DNS label, an optional :port). Default: Alibaba Cloud's OSS endpoints of every region.")
 	flag.BoolVar(&allowInsecure, "allow-insecure-endpoints", false, "Allow http:// AccessKey endpoints among the allowed ones (a local OSS emulator). Never in production.")

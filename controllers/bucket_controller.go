@@ -136,7 +136,7 @@ func (r *BucketReconciler) reconcileBucket(ctx context.Context, b *ossv1.Bucket,
 	if obs.creds.usable() {
 		region = obs.creds.conn.Region()
 	}
-	plan := decideBucket(b, prev, obs, ownerTagValue(r.ClusterID, b), region)
+	plan := decideBucket(b, prev, obs, region)
 	if plan.identity {
 		recordIdentity(&b.Status, obs.info)
 	}
@@ -148,7 +148,7 @@ func (r *BucketReconciler) reconcileBucket(ctx context.Context, b *ossv1.Bucket,
 		return outcome{}, nil, err
 	}
 	if plan.create {
-		return r.create(ctx, b, prev, obs.creds.conn), nil, nil
+		return r.create(ctx, b, prev, obs.creds.conn, obs.owner.tag), nil, nil
 	}
 	return r.update(ctx, b, obs, plan), nil, nil
 }
@@ -234,6 +234,11 @@ func (p *finalizerPatch) wait(b *ossv1.Bucket) error {
 func (r *BucketReconciler) SetupWithManager(mgr manager.Manager, opts ctrl.Options) error {
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &ossv1.Bucket{}, accessKeyRefIndex, func(o client.Object) []string {
 		return []string{accessKeyOfBucket(o.(*ossv1.Bucket)).String()}
+	}); err != nil {
+		return err
+	}
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &ossv1.Bucket{}, uidIndex, func(o client.Object) []string {
+		return []string{string(o.GetUID())}
 	}); err != nil {
 		return err
 	}

@@ -1,12 +1,16 @@
 package controllers_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -19,7 +23,19 @@ import (
 // bucketState reads the emulated bucket.
 func bucketState(name string) (osstest.BucketSnapshot, bool) { return emu.Bucket(name) }
 
-func ownerTag(ns, name string) string { return clusterID + "/" + ns + "/" + name }
+// ownerTag is the ownership tag of Bucket ns/name, as docs/security.md describes it: a digest of the
+// cluster ID, the namespace's UID and the Bucket's.
+func ownerTag(ns, name string) string {
+	GinkgoHelper()
+	b, n := &ossv1.Bucket{}, &corev1.Namespace{}
+	Expect(k8s.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, b)).To(Succeed())
+	Expect(k8s.Get(ctx, types.NamespacedName{Name: ns}, n)).To(Succeed())
+	sum := sha256.Sum256([]byte("oss-operator cluster " + clusterID))
+	return hex.EncodeToString(sum[:8]) + "/" + string(n.UID) + "/" + string(b.UID)
+}
+
+// legacyOwnerTag is the ownership tag earlier versions wrote for Bucket ns/name.
+func legacyOwnerTag(ns, name string) string { return clusterID + "/" + ns + "/" + name }
 
 var _ = Describe("Bucket", func() {
 	var ns string

@@ -11,7 +11,7 @@ import (
 // create creates the bucket and brings it to the spec. The status is written first, with reason
 // Creating and status.createdBucket, so that a restart, a failure or a deletion between PutBucket and
 // the ownership tag still knows the bucket is this resource's.
-func (r *BucketReconciler) create(ctx context.Context, b *ossv1.Bucket, prev *ossv1.BucketStatus, conn *Conn) outcome {
+func (r *BucketReconciler) create(ctx context.Context, b *ossv1.Bucket, prev *ossv1.BucketStatus, conn *Conn, owner string) outcome {
 	name := b.BucketName()
 	if !creationPending(&b.Status, name) {
 		// A bucket this resource had is gone: the new one is recorded once it is read back.
@@ -38,14 +38,14 @@ func (r *BucketReconciler) create(ctx context.Context, b *ossv1.Bucket, prev *os
 		b.Status.Settings = carrySettings(b, prev)
 		return out
 	}
-	return r.settleNew(ctx, b, prev, conn)
+	return r.settleNew(ctx, b, prev, conn, owner)
 }
 
 // settleNew finishes a bucket created in this reconcile. The ownership tag (with the declared tags),
 // the read-back for the status and the settings are sent at once: the settings are compared with what
 // OSS gives a new bucket, and those that GetBucketInfo reports wait for its answer.
-func (r *BucketReconciler) settleNew(ctx context.Context, b *ossv1.Bucket, prev *ossv1.BucketStatus, conn *Conn) outcome {
-	name, owner := b.BucketName(), ownerTagValue(r.ClusterID, b)
+func (r *BucketReconciler) settleNew(ctx context.Context, b *ossv1.Bucket, prev *ossv1.BucketStatus, conn *Conn, owner string) outcome {
+	name := b.BucketName()
 	infoReady := make(chan struct{})
 	view := &bucketView{fresh: true, infoReady: infoReady, tags: withOwner(b.Spec.Tags, owner)}
 	var tagErr error

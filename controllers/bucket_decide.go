@@ -69,11 +69,14 @@ func decideCredentials(c credentials) (outcome, bool) {
 }
 
 // decideBucket decides what to do with a bucket that is not being deleted, from what was observed.
-// owner is this resource's ownership tag value; region the region its client is for.
-func decideBucket(b *ossv1.Bucket, prev *ossv1.BucketStatus, obs *bucketObservation, owner, region string) bucketPlan {
-	name, paused := b.BucketName(), isPaused(b)
+// region is the region its client is for.
+func decideBucket(b *ossv1.Bucket, prev *ossv1.BucketStatus, obs *bucketObservation, region string) bucketPlan {
+	name, paused, owner := b.BucketName(), isPaused(b), obs.owner.tag
 	if out, ok := decideCredentials(obs.creds); !ok {
 		return decided(out)
+	}
+	if obs.ownerErr != nil {
+		return decided(retrying(ossv1.ReasonReconciling, "Making the ownership tag failed, will retry: "+obs.ownerErr.Error(), obs.ownerErr))
 	}
 	switch err := obs.infoErr; {
 	case ossapi.IsCode(err, ossapi.CodeNoSuchBucket):
@@ -95,19 +98,23 @@ func decideBucket(b *ossv1.Bucket, prev *ossv1.BucketStatus, obs *bucketObservat
 	}
 
 	// Ownership: this resource's by tag, its own creation not tagged yet, adoptable, or another's.
-	tag := obs.tags[ossv1.OwnershipTagKey]
-	claim, claimEvent := false, (*actionEvent)(nil)
+	rel, had := obs.owner.relation, hasManaged(prev, name) || creationPending(prev, name)
+	claim, claimEvent, migrate := false, (*actionEvent)(nil), false
 	switch {
-	case tag == owner && (hasManaged(prev, name) || creationPending(prev, name)):
-	case tag == "" && creationPending(prev, name):
+	case rel == taggedThis && had:
+	case rel == taggedThisName && had:
+		// Tagged by an earlier version, with this resource's namespace and name: the tag is rewritten in
+		// the present form, and that is no drift.
+		claim, migrate = true, true
+	case rel == untagged && creationPending(prev, name):
 		claim = true
-	case tag != "" && tag != owner && !obs.ownerGone:
+	case rel == taggedAnother:
 		return decided(stalledOn(ossv1.ReasonOwnedByAnother, fmt.Sprintf(
-			"Bucket %q is managed by %s (its tag %s); it is left untouched", name, describeOwner(tag, b.Namespace), ossv1.OwnershipTagKey)))
+			"Bucket %q is managed by %s (its tag %s); it is left untouched", name, describeOwner(obs.owner.neighbour), ossv1.OwnershipTagKey)))
 	case !b.Spec.Adopt:
-		return decided(stalledOn(ossv1.ReasonAdoptionRequired, adoptionRequired(name, tag, owner)))
+		return decided(stalledOn(ossv1.ReasonAdoptionRequired, adoptionRequired(name, rel)))
 	default:
-		claim, claimEvent = true, &actionEvent{reason: ossv1.EventAdopted, action: "Adopt", message: adopted(name, tag, owner)}
+		claim, claimEvent = true, &actionEvent{reason: ossv1.EventAdopted, action: "Adopt", message: adopted(name, rel)}
 	}
 
 	// Taking a bucket not managed yet needs the claim on its name.
@@ -133,7 +140,8 @@ func decideBucket(b *ossv1.Bucket, prev *ossv1.BucketStatus, obs *bucketObservat
 	if claim {
 		// The declared tags go with the ownership tag: one write, after which the tags setting is in sync.
 		plan.claim = withOwner(otherTags(obs.tags), owner)
-		if b.Spec.Tags != nil {
+		if b.Spec.Tags != nil && !migrate {
+			// A migration only rewrites the ownership tag: the tags setting then says what else differs.
 			plan.claim = withOwner(b.Spec.Tags, owner)
 		}
 		values = maps.Clone(values)
@@ -364,28 +372,26 @@ func uncheckedSettings(b *ossv1.Bucket, prev *ossv1.BucketStatus, message string
 
 // describeOwner names the owner a tag names for a message to this namespace: a resource of another
 // namespace or cluster is not named, to a tenant, by its namespace and name.
-func describeOwner(tag, namespace string) string {
-	if _, rest, ok := strings.Cut(tag, "/"); ok {
-		if ns, name, ok := strings.Cut(rest, "/"); ok && ns == namespace && !strings.Contains(name, "/") {
-			return fmt.Sprintf("Bucket %q of this namespace", name)
-		}
+func describeOwner(neighbour string) string {
+	if neighbour != "" {
+		return fmt.Sprintf("Bucket %q of this namespace", neighbour)
 	}
 	return "another resource, of another namespace or cluster"
 }
 
 // adoptionRequired says why an existing bucket is not taken over, and how to.
-func adoptionRequired(name, tag, owner string) string {
-	switch {
-	case tag == owner:
+func adoptionRequired(name string, rel ownerRelation) string {
+	switch rel {
+	case taggedThis, taggedThisName:
 		return fmt.Sprintf("Bucket %q carries the ownership tag of an earlier resource of this name; set spec.adopt: true to take it over (settings the spec does not declare are left as they are)", name)
-	case tag != "":
+	case taggedGone:
 		return fmt.Sprintf("Bucket %q carries the ownership tag of a resource that no longer manages it; set spec.adopt: true to take it over (settings the spec does not declare are left as they are)", name)
 	}
 	return fmt.Sprintf("Bucket %q already exists in this account and no resource manages it; set spec.adopt: true to take it over (settings the spec does not declare are left as they are)", name)
 }
 
-func adopted(name, tag, owner string) string {
-	if tag != "" && tag != owner {
+func adopted(name string, rel ownerRelation) string {
+	if rel == taggedGone {
 		return fmt.Sprintf("Adopted existing bucket %s (it was tagged for a resource that no longer manages it)", name)
 	}
 	return fmt.Sprintf("Adopted existing bucket %s", name)
@@ -447,7 +453,7 @@ func patient(b *ossv1.Bucket, now time.Time) bool {
 
 // decideDeletion applies the deletionPolicy to what was observed. A bucket that is gone, or is not
 // this resource's, never blocks the deletion; a non-empty bucket is never emptied.
-func decideDeletion(b *ossv1.Bucket, obs *bucketObservation, owner string, now time.Time) deletionPlan {
+func decideDeletion(b *ossv1.Bucket, obs *bucketObservation, now time.Time) deletionPlan {
 	name := b.BucketName()
 	retain := b.Spec.DeletionPolicy != ossv1.DeletionDelete
 	if out, ok := decideCredentials(obs.creds); !ok {
@@ -472,8 +478,13 @@ func decideDeletion(b *ossv1.Bucket, obs *bucketObservation, owner string, now t
 			name, out.message, how), poll)}
 	}
 
+	if obs.ownerErr != nil {
+		blocked := blockedOn(ossv1.ReasonReconciling, "Making the ownership tag failed, will retry: "+obs.ownerErr.Error(), backoff)
+		blocked.err = obs.ownerErr
+		return deletionPlan{verdict: blocked}
+	}
+	ours := obs.owner.ours(&b.Status, name)
 	if retain {
-		tag := obs.tags[ossv1.OwnershipTagKey]
 		switch {
 		case ossapi.IsCode(obs.tagsErr, ossapi.CodeNoSuchBucket):
 			return deletionPlan{verdict: releasedOutcome(releasedEvent(name, "no longer exists in OSS"))}
@@ -482,7 +493,7 @@ func decideDeletion(b *ossv1.Bucket, obs *bucketObservation, owner string, now t
 		case obs.tagsErr != nil:
 			return deletionPlan{verdict: releasedOutcome(actionEvent{reason: ossv1.EventReleased, action: "Delete", warning: true, message: fmt.Sprintf(
 				"Bucket %s left in OSS (deletionPolicy Retain); its ownership tag could not be read or removed: %s. A new Bucket takes it over with spec.adopt: true", name, describe(obs.tagsErr))})}
-		case tag == owner:
+		case ours:
 			return deletionPlan{removeTag: true}
 		}
 		return deletionPlan{verdict: releasedOutcome(releasedEvent(name, "left in OSS (deletionPolicy Retain)"))}
@@ -498,9 +509,8 @@ func decideDeletion(b *ossv1.Bucket, obs *bucketObservation, owner string, now t
 	case obs.tagsErr != nil:
 		return deletionPlan{verdict: deletionFailure("Reading the tags of bucket "+name, obs.tagsErr)}
 	}
-	tag := obs.tags[ossv1.OwnershipTagKey]
-	if tag != owner && !(tag == "" && creationPending(&b.Status, name)) {
-		return deletionPlan{verdict: releasedOutcome(releasedEvent(name, fmt.Sprintf("is not managed by this resource (tag %s=%q); left in OSS", ossv1.OwnershipTagKey, tag)))}
+	if !ours && !(obs.owner.relation == untagged && creationPending(&b.Status, name)) {
+		return deletionPlan{verdict: releasedOutcome(releasedEvent(name, fmt.Sprintf("is not managed by this resource (its tag %s is not this resource's); left in OSS", ossv1.OwnershipTagKey)))}
 	}
 	if obs.contentsErr != nil {
 		return deletionPlan{verdict: deletionFailure("Listing the contents of bucket "+name, obs.contentsErr)}

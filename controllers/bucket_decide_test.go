@@ -18,8 +18,12 @@ import (
 
 const (
 	testBucket = "team-logs"
-	testOwner  = "c1/team-a/team-logs"
+	// testLegacyOwner is this Bucket's ownership tag as earlier versions wrote it.
+	testLegacyOwner = "c1/team-a/team-logs"
 )
+
+// testOwner is this Bucket's ownership tag.
+var testOwner = ownerTag("c1", "a1e0f7e4-0000-4000-8000-00000000000a", "b0c4e7e4-0000-4000-8000-00000000000b")
 
 func ossErr(status int, code string) error {
 	return &ossapi.Error{Operation: "Op", Bucket: testBucket, StatusCode: status, Code: code, Message: "message of " + code}
@@ -68,16 +72,38 @@ func deletedAgo(d time.Duration) func(*ossv1.Bucket) {
 	}
 }
 
-// existing is an observation of a bucket of this account in cn-hangzhou, tagged with tags.
+// existing is an observation of a bucket of this account in cn-hangzhou, tagged with tags. Its
+// ownership tag is related to the Bucket as observe does without a lookup: any tag but this Bucket's
+// (in either form) is a live resource's; gone and neighbour say otherwise.
 func existing(tags map[string]string) *bucketObservation {
+	b := bucket()
+	rel, _ := relateOwn("c1", b, testOwner, tags[ossv1.OwnershipTagKey])
 	return &bucketObservation{
 		creds: credentials{accessKey: "creds", conn: &Conn{}},
 		info:  &ossapi.BucketInfo{Name: testBucket, Location: "oss-cn-hangzhou", StorageClass: ossapi.StorageStandard, DataRedundancyType: ossapi.RedundancyLRS},
 		tags:  tags, settings: map[string]settingValue{},
+		owner: ownership{tag: testOwner, relation: rel},
 	}
 }
 
 func ours() map[string]string { return map[string]string{ossv1.OwnershipTagKey: testOwner} }
+
+// legacyOurs is this Bucket's tag as earlier versions wrote it.
+func legacyOurs() map[string]string { return map[string]string{ossv1.OwnershipTagKey: testLegacyOwner} }
+
+// another is the tag of another resource.
+func another() map[string]string {
+	return map[string]string{ossv1.OwnershipTagKey: ownerTag("c1", "a1e0f7e4-0000-4000-8000-00000000000c", "b0c4e7e4-0000-4000-8000-00000000000d")}
+}
+
+// gone makes the observed tag one left behind by a resource that no longer manages the bucket.
+func gone(o *bucketObservation) *bucketObservation { o.owner.relation = taggedGone; return o }
+
+// neighbour makes the observed tag that of a Bucket of this namespace.
+func neighbour(name string, o *bucketObservation) *bucketObservation {
+	o.owner.neighbour = name
+	return o
+}
 
 func TestDecideBucket(t *testing.T) {
 	tests := []struct {
@@ -120,20 +146,16 @@ func TestDecideBucket(t *testing.T) {
 			state: stalled, reason: ossv1.ReasonOSSRejected, messageHas: []string{"SomethingNewInOSS"}},
 		{name: "tags unreadable: backoff", bucket: bucket(managed), obs: func() *bucketObservation { o := existing(nil); o.tagsErr = errThrottled; return o }(),
 			state: progressing, reason: ossv1.ReasonOSSUnavailable, wait: backoff},
-		{name: "another live resource's", bucket: bucket(adopt), obs: existing(map[string]string{ossv1.OwnershipTagKey: "c1/team-b/x"}),
+		{name: "another live resource's", bucket: bucket(adopt), obs: existing(another()),
 			state: stalled, reason: ossv1.ReasonOwnedByAnother, messageHas: []string{"another resource, of another namespace or cluster"}},
-		{name: "another live resource of this namespace: named", bucket: bucket(adopt), obs: existing(map[string]string{ossv1.OwnershipTagKey: "c1/team-a/other-bucket"}),
+		{name: "another live resource of this namespace: named", bucket: bucket(adopt), obs: neighbour("other-bucket", existing(another())),
 			state: stalled, reason: ossv1.ReasonOwnedByAnother, messageHas: []string{`Bucket "other-bucket" of this namespace`}},
-		{name: "a gone resource's, no adopt", bucket: bucket(), obs: func() *bucketObservation {
-			o := existing(map[string]string{ossv1.OwnershipTagKey: "c1/team-b/x"})
-			o.ownerGone = true
-			return o
-		}(), state: stalled, reason: ossv1.ReasonAdoptionRequired, messageHas: []string{"spec.adopt: true", "no longer manages it"}},
-		{name: "a gone resource's, adopt", bucket: bucket(adopt), obs: func() *bucketObservation {
-			o := existing(map[string]string{ossv1.OwnershipTagKey: "c1/team-b/x"})
-			o.ownerGone = true
-			return o
-		}(), claim: true, claimEvent: ossv1.EventAdopted, identityInStat: true},
+		{name: "a tag of another cluster or of earlier versions naming another resource: never parsed into a name", bucket: bucket(adopt),
+			obs:   existing(map[string]string{ossv1.OwnershipTagKey: "c1/team-b/secret-project"}),
+			state: stalled, reason: ossv1.ReasonOwnedByAnother, messageHas: []string{"another resource, of another namespace or cluster"}},
+		{name: "a gone resource's, no adopt", bucket: bucket(), obs: gone(existing(another())),
+			state: stalled, reason: ossv1.ReasonAdoptionRequired, messageHas: []string{"spec.adopt: true", "no longer manages it"}},
+		{name: "a gone resource's, adopt", bucket: bucket(adopt), obs: gone(existing(another())), claim: true, claimEvent: ossv1.EventAdopted, identityInStat: true},
 		{name: "untagged, no adopt", bucket: bucket(), obs: existing(nil), state: stalled, reason: ossv1.ReasonAdoptionRequired, messageHas: []string{"spec.adopt: true"}},
 		{name: "untagged, adopt", bucket: bucket(adopt), obs: existing(nil), claim: true, claimEvent: ossv1.EventAdopted, identityInStat: true},
 		{name: "untagged, created by this resource: tagged without an adoption", bucket: bucket(creating), obs: existing(nil), claim: true, identityInStat: true},
@@ -141,6 +163,15 @@ func TestDecideBucket(t *testing.T) {
 			state: stalled, reason: ossv1.ReasonAdoptionRequired, messageHas: []string{"earlier resource of this name"}},
 		{name: "tagged with this name by an earlier resource, adopt: evented", bucket: bucket(adopt), obs: existing(ours()), claim: true, claimEvent: ossv1.EventAdopted, identityInStat: true},
 		{name: "ours", bucket: bucket(managed), obs: existing(ours()), identityInStat: true},
+		{name: "ours, tagged by an earlier version: the tag is rewritten, no Event", bucket: bucket(managed), obs: existing(legacyOurs()), claim: true, identityInStat: true},
+		{name: "tagged by an earlier version with this name, a new resource (re-created namespace): adoption required", bucket: bucket(), obs: existing(legacyOurs()),
+			state: stalled, reason: ossv1.ReasonAdoptionRequired, messageHas: []string{"earlier resource of this name"}},
+		{name: "tagged by an earlier version with this name, a new resource, adopt: evented", bucket: bucket(adopt), obs: existing(legacyOurs()), claim: true, claimEvent: ossv1.EventAdopted, identityInStat: true},
+		{name: "making the ownership tag failed: retried", bucket: bucket(managed), obs: func() *bucketObservation {
+			o := existing(ours())
+			o.ownerErr = errors.New("namespace unreadable")
+			return o
+		}(), state: progressing, reason: ossv1.ReasonReconciling, wait: backoff},
 		{name: "ours, created, read back failed before: still ours", bucket: bucket(creating), obs: existing(ours()), identityInStat: true},
 		{name: "created and recorded long ago, now untagged: someone else's, taken over only with adopt", bucket: bucket(managed, creating), obs: existing(nil),
 			state: stalled, reason: ossv1.ReasonAdoptionRequired, messageHas: []string{"spec.adopt: true"}},
@@ -151,13 +182,13 @@ func TestDecideBucket(t *testing.T) {
 		{name: "region differs", bucket: bucket(managed), obs: func() *bucketObservation { o := existing(ours()); o.info.Location = "oss-cn-beijing"; return o }(),
 			state: stalled, reason: ossv1.ReasonImmutableFieldMismatch, messageHas: []string{"cn-beijing", "set spec.region: cn-beijing"}, identityInStat: true},
 		{name: "another resource's bucket's class is not shown", bucket: bucket(func(b *ossv1.Bucket) { b.Spec.StorageClass = "IA" }),
-			obs: existing(map[string]string{ossv1.OwnershipTagKey: "c1/team-b/x"}), state: stalled, reason: ossv1.ReasonOwnedByAnother},
+			obs: existing(another()), state: stalled, reason: ossv1.ReasonOwnedByAnother},
 		{name: "adoption while paused waits", bucket: bucket(adopt, pause), obs: existing(nil), state: paused, reason: ossv1.ReasonPaused, messageHas: []string{"taken over"}, identityInStat: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			prev := tc.bucket.Status.DeepCopy()
-			plan := decideBucket(tc.bucket, prev, tc.obs, testOwner, "cn-hangzhou")
+			plan := decideBucket(tc.bucket, prev, tc.obs, "cn-hangzhou")
 			if plan.identity != tc.identityInStat {
 				t.Errorf("identity shown = %v, want %v", plan.identity, tc.identityInStat)
 			}
@@ -500,8 +531,19 @@ func TestDecideDeletion(t *testing.T) {
 			state: released, event: ossv1.EventReleased},
 		{name: "Delete, denied reading its own bucket: never left behind for that", bucket: bucket(managed, deleteIt), obs: func() *bucketObservation { o := existing(ours()); o.infoErr = errDenied; return o }(),
 			state: deletionBlocked, reason: ossv1.ReasonOSSRejected, wait: poll, messageHas: []string{"AccessDenied", "spec.deletionPolicy: Retain"}},
-		{name: "Delete, another resource's: left", bucket: bucket(managed, deleteIt), obs: existing(map[string]string{ossv1.OwnershipTagKey: "c1/x/y"}),
+		{name: "Delete, another resource's: left", bucket: bucket(managed, deleteIt), obs: existing(another()),
 			state: released, event: ossv1.EventReleased},
+		{name: "Delete, ours, tagged by an earlier version: deleted", bucket: bucket(managed, deleteIt), obs: existing(legacyOurs()), deleteBucket: true},
+		{name: "Delete, tagged by an earlier version with this name, never had by this resource: left", bucket: bucket(deleteIt), obs: existing(legacyOurs()),
+			state: released, event: ossv1.EventReleased},
+		{name: "Retain, ours, tagged by an earlier version: the tag is removed", bucket: bucket(managed), obs: existing(legacyOurs()), removeTag: true},
+		{name: "Retain, tagged by an earlier version with this name, never had by this resource: the tag stays", bucket: bucket(), obs: existing(legacyOurs()),
+			state: released, event: ossv1.EventReleased},
+		{name: "Retain, the ownership tag cannot be made for now: retried", bucket: bucket(managed), obs: func() *bucketObservation {
+			o := existing(ours())
+			o.ownerErr = errors.New("namespace unreadable")
+			return o
+		}(), state: deletionBlocked, reason: ossv1.ReasonReconciling, wait: backoff},
 		{name: "Delete, ours and empty: deleted", bucket: bucket(managed, deleteIt), obs: existing(ours()), deleteBucket: true},
 		{name: "Delete, created but not tagged yet: still ours", bucket: bucket(creating, deleteIt), obs: existing(nil), deleteBucket: true},
 		{name: "Delete, untagged and not created here: left", bucket: bucket(managed, deleteIt), obs: existing(nil), state: released, event: ossv1.EventReleased},
@@ -519,7 +561,7 @@ func TestDecideDeletion(t *testing.T) {
 			if tc.bucket.DeletionTimestamp == nil {
 				deletedAgo(0)(tc.bucket)
 			}
-			plan := decideDeletion(tc.bucket, tc.obs, testOwner, now)
+			plan := decideDeletion(tc.bucket, tc.obs, now)
 			if plan.deleteBucket != tc.deleteBucket || plan.removeTag != tc.removeTag {
 				t.Fatalf("deleteBucket %v removeTag %v, want %v %v (verdict %s %s)", plan.deleteBucket, plan.removeTag, tc.deleteBucket, tc.removeTag, plan.verdict.state, plan.verdict.message)
 			}

@@ -26,7 +26,7 @@ func (r *BucketReconciler) applyDeletionPolicy(ctx context.Context, b *ossv1.Buc
 		return decidePausedDeletion(b)
 	}
 	obs := r.observeDeletion(ctx, b)
-	plan := decideDeletion(b, obs, ownerTagValue(r.ClusterID, b), time.Now())
+	plan := decideDeletion(b, obs, time.Now())
 	out := plan.verdict
 	switch {
 	case plan.deleteBucket:

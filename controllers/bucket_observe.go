@@ -7,7 +7,6 @@ import (
 	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/types"
 
 	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
 	"github.com/ossoperator/oss-operator/ossapi"
@@ -24,9 +23,10 @@ type bucketObservation struct {
 	// tags are the bucket's tags (nil: untagged).
 	tags    map[string]string
 	tagsErr error
-	// ownerGone: the ownership tag names a resource of this cluster that no longer exists, or that
-	// manages another bucket: a tag left behind.
-	ownerGone bool
+	// owner is this Bucket's ownership tag and what the bucket's says of it (read with the tags);
+	// ownerErr the failure to make the tag (its namespace could not be read).
+	owner    ownership
+	ownerErr error
 	// settings are the managed settings' values, read when the bucket could be this resource's.
 	settings map[string]settingValue
 	// contents is what a bucket being deleted holds.
@@ -127,6 +127,9 @@ func (r *BucketReconciler) observe(ctx context.Context, b *ossv1.Bucket) *bucket
 	if !obs.creds.usable() {
 		return obs
 	}
+	if obs.owner.tag, obs.ownerErr = r.ownerTagOf(ctx, b); obs.ownerErr != nil {
+		return obs
+	}
 	conn, name := obs.creds.conn, b.BucketName()
 	if r.Claims != nil && !hasManaged(&b.Status, name) {
 		done := make(chan struct{})
@@ -151,7 +154,7 @@ func (r *BucketReconciler) observe(ctx context.Context, b *ossv1.Bucket) *bucket
 		wg.Wait()
 		obs.info, obs.infoErr, obs.tags, obs.tagsErr = view.info, view.infoErr, view.tags, view.tagsErr
 		if obs.infoErr == nil && obs.tagsErr == nil {
-			obs.ownerGone = r.ownerGone(ctx, b, obs.tags[ossv1.OwnershipTagKey])
+			obs.owner.relation, obs.owner.neighbour = r.relate(ctx, b, obs.owner.tag, obs.tags[ossv1.OwnershipTagKey])
 		}
 		return obs
 	}
@@ -162,9 +165,8 @@ func (r *BucketReconciler) observe(ctx context.Context, b *ossv1.Bucket) *bucket
 	if obs.tags, obs.tagsErr = readTags(ctx, conn, name); obs.tagsErr != nil {
 		return obs
 	}
-	owner := obs.tags[ossv1.OwnershipTagKey]
-	obs.ownerGone = r.ownerGone(ctx, b, owner)
-	if owner == "" || owner == ownerTagValue(r.ClusterID, b) || obs.ownerGone {
+	obs.owner.relation, obs.owner.neighbour = r.relate(ctx, b, obs.owner.tag, obs.tags[ossv1.OwnershipTagKey])
+	if obs.owner.relation != taggedAnother {
 		obs.settings = readSettings(ctx, conn, b, &bucketView{info: obs.info, tags: obs.tags})
 	}
 	return obs
@@ -177,6 +179,9 @@ func (r *BucketReconciler) observeDeletion(ctx context.Context, b *ossv1.Bucket)
 	if !obs.creds.usable() {
 		return obs
 	}
+	if obs.owner.tag, obs.ownerErr = r.ownerTagOf(ctx, b); obs.ownerErr != nil {
+		return obs
+	}
 	conn, name := obs.creds.conn, b.BucketName()
 	var wg sync.WaitGroup
 	if b.Spec.DeletionPolicy == ossv1.DeletionDelete {
@@ -185,6 +190,8 @@ func (r *BucketReconciler) observeDeletion(ctx context.Context, b *ossv1.Bucket)
 	}
 	obs.tags, obs.tagsErr = readTags(ctx, conn, name)
 	wg.Wait()
+	// Only whether the tag is this resource's counts: another's is not looked up.
+	obs.owner.relation, _ = relateOwn(r.ClusterID, b, obs.owner.tag, obs.tags[ossv1.OwnershipTagKey])
 	return obs
 }
 
@@ -195,33 +202,6 @@ func readTags(ctx context.Context, conn *Conn, name string) (map[string]string, 
 		return nil, err
 	}
 	return t.Map(), nil
-}
-
-// ownerGone says whether an ownership tag that is not this resource's was left behind: it names a
-// Bucket of this cluster that no longer exists, or that manages another OSS bucket. A tag of another
-// cluster, or one whose resource cannot be looked up (not watched, a long name stored as a digest),
-// counts as alive.
-func (r *BucketReconciler) ownerGone(ctx context.Context, b *ossv1.Bucket, owner string) bool {
-	if owner == "" || owner == ownerTagValue(r.ClusterID, b) {
-		return false
-	}
-	rest, ok := strings.CutPrefix(owner, r.ClusterID+"/")
-	if !ok {
-		return false
-	}
-	ns, name, ok := strings.Cut(rest, "/")
-	if !ok || strings.Contains(name, "/") || strings.Contains(name, "~") {
-		return false
-	}
-	other := &ossv1.Bucket{}
-	err := r.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, other)
-	switch {
-	case apierrors.IsNotFound(err):
-		return true
-	case err != nil:
-		return false
-	}
-	return other.BucketName() != b.BucketName()
 }
 
 // bucketContents counts what keeps a bucket from being deleted: current objects, old versions, delete

@@ -3,7 +3,6 @@ package controllers
 import (
 	"context"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
@@ -46,8 +45,7 @@ func grants(ak *ossv1.AccessKey, namespace string, nsLabels map[string]string) b
 
 // namespaceLabels are the labels of a namespace, from the metadata cache.
 func namespaceLabels(ctx context.Context, c client.Reader, name string) (map[string]string, error) {
-	ns := &metav1.PartialObjectMetadata{}
-	ns.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Namespace"))
+	ns := namespaceMeta()
 	if err := c.Get(ctx, types.NamespacedName{Name: name}, ns); err != nil {
 		return nil, err
 	}

@@ -1,31 +1,84 @@
 package controllers
 
 import (
+	"maps"
 	"strings"
 	"testing"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
 )
 
-func TestOwnerTagValueFitsOSSLimitsAndStaysUnique(t *testing.T) {
+// The ownership tag names the Bucket by UIDs, fits OSS's limit, and says nothing of the cluster ID or
+// of names to whoever reads it in OSS.
+func TestOwnerTagNamesUIDsAndDisclosesNothing(t *testing.T) {
+	const cluster = "0c7e0b6a-5d0e-4f5e-9a59-3b2a1c4d5e6f"
+	ns, uid := types.UID("11111111-2222-4333-8444-555555555555"), types.UID("66666666-7777-4888-8999-aaaaaaaaaaaa")
+	tag := ownerTag(cluster, ns, uid)
+	if len(tag) > maxTagValue {
+		t.Errorf("%q is longer than %d bytes", tag, maxTagValue)
+	}
+	if strings.Contains(tag, cluster) || strings.Contains(tag, cluster[:8]) {
+		t.Errorf("%q discloses the cluster ID", tag)
+	}
+	if gotNS, gotUID, ok := parseOwnerTag(cluster, tag); !ok || gotNS != ns || gotUID != uid {
+		t.Errorf("parse(%q) = %q %q %v", tag, gotNS, gotUID, ok)
+	}
+	if _, _, ok := parseOwnerTag("another-cluster", tag); ok {
+		t.Errorf("another cluster's operator takes %q for one of its own", tag)
+	}
+	if ownerTag(cluster, ns, "66666666-7777-4888-8999-aaaaaaaaaaab") == tag || ownerTag(cluster, "11111111-2222-4333-8444-555555555556", uid) == tag {
+		t.Error("two resources share an ownership tag")
+	}
+	for _, legacy := range []string{cluster + "/team-a/logs", "c1/team-a/logs/x", ""} {
+		if _, _, ok := parseOwnerTag(cluster, legacy); ok {
+			t.Errorf("%q taken for a tag naming UIDs", legacy)
+		}
+	}
+}
+
+// Tags of earlier versions are still recognised, long names included (a prefix and a digest).
+func TestLegacyOwnerTagIsRecognisedAsEarlierVersionsWroteIt(t *testing.T) {
 	short := &ossv1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "logs"}}
-	if got := ownerTagValue("c1", short); got != "c1/team-a/logs" {
+	if got := legacyOwnerTag("c1", short); got != "c1/team-a/logs" {
 		t.Errorf("short value = %q", got)
 	}
 	long1 := &ossv1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: strings.Repeat("n", 63), Name: strings.Repeat("x", 200) + "1"}}
 	long2 := &ossv1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: strings.Repeat("n", 63), Name: strings.Repeat("x", 200) + "2"}}
-	v1, v2 := ownerTagValue("0c7e0b6a-5d0e-4f5e-9a59-3b2a1c4d5e6f", long1), ownerTagValue("0c7e0b6a-5d0e-4f5e-9a59-3b2a1c4d5e6f", long2)
-	if len(v1) > maxTagValue || len(v2) > maxTagValue {
-		t.Errorf("values longer than %d bytes: %d, %d", maxTagValue, len(v1), len(v2))
+	v1, v2 := legacyOwnerTag("0c7e0b6a-5d0e-4f5e-9a59-3b2a1c4d5e6f", long1), legacyOwnerTag("0c7e0b6a-5d0e-4f5e-9a59-3b2a1c4d5e6f", long2)
+	if len(v1) > maxTagValue || len(v2) > maxTagValue || v1 == v2 {
+		t.Errorf("legacy values %q and %q: over %d bytes, or equal", v1, v2, maxTagValue)
 	}
-	if v1 == v2 {
-		t.Errorf("two resources share the owner value %q", v1)
+	if rel, ok := relateOwn("0c7e0b6a-5d0e-4f5e-9a59-3b2a1c4d5e6f", long1, "mine", v1); !ok || rel != taggedThisName {
+		t.Errorf("a long legacy tag of this Bucket is related as %d, %v", rel, ok)
 	}
-	if v1 != ownerTagValue("0c7e0b6a-5d0e-4f5e-9a59-3b2a1c4d5e6f", long1) {
-		t.Errorf("the value is not stable")
+}
+
+// A migration rewrites the ownership tag alone: the other tags found stay, and the tags setting then
+// says (and corrects, with its Event) what else differs from the spec.
+func TestMigrationRewritesOnlyTheOwnershipTag(t *testing.T) {
+	b := bucket(managed, func(b *ossv1.Bucket) { b.Spec.Tags = map[string]string{"team": "data"} })
+	obs := existing(map[string]string{ossv1.OwnershipTagKey: testLegacyOwner, "team": "by-hand"})
+	obs.settings = map[string]settingValue{tagsSetting.name: {got: obs.tags}}
+	plan := decideBucket(b, b.Status.DeepCopy(), obs, "cn-hangzhou")
+	if plan.verdict != nil || plan.claimEvent != nil {
+		t.Fatalf("verdict %v, event %v; want a silent rewrite", plan.verdict, plan.claimEvent)
+	}
+	want := map[string]string{ossv1.OwnershipTagKey: testOwner, "team": "by-hand"}
+	if !maps.Equal(plan.claim, want) {
+		t.Errorf("rewritten tags %v, want %v", plan.claim, want)
+	}
+	var tags *settingPlan
+	for i := range plan.settings {
+		if plan.settings[i].name == tagsSetting.name {
+			tags = &plan.settings[i]
+		}
+	}
+	if tags == nil || !tags.write {
+		t.Errorf("the tags setting does not correct team=by-hand: %+v", tags)
 	}
 }
 

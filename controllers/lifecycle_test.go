@@ -162,16 +162,41 @@ var _ = Describe("Bucket lifecycle", func() {
 			expectEvent(again, ossv1.EventAdopted)
 		})
 
-		It("requires adopt for a bucket whose tag was left by a resource of the same name", func() {
+		It("requires adopt for a bucket whose tag, as earlier versions wrote it, was left by a resource of the same name", func() {
 			name := unique("leftover")
 			Expect(acct.oss.PutBucket(ctx, &ossapi.PutBucketRequest{Bucket: name})).To(Succeed())
-			Expect(acct.oss.PutBucketTags(ctx, name, tagging(map[string]string{ossv1.OwnershipTagKey: ownerTag(ns, name)}))).To(Succeed())
+			Expect(acct.oss.PutBucketTags(ctx, name, tagging(map[string]string{ossv1.OwnershipTagKey: legacyOwnerTag(ns, name)}))).To(Succeed())
 			b := createBucket(ns, name)
 			expectCondition(b, ossv1.ConditionStalled, metav1.ConditionTrue, ossv1.ReasonAdoptionRequired)
 			Expect(readyMessage(b)).To(ContainSubstring("earlier resource of this name"))
 			update(b, func(b *ossv1.Bucket) { b.Spec.Adopt = true })
 			expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
 			expectEvent(b, ossv1.EventAdopted)
+		})
+
+		It("keeps a bucket tagged by an earlier version with its Bucket: the tag is rewritten, and that is no drift", func() {
+			name := unique("migrated")
+			b := createBucket(ns, name, func(b *ossv1.Bucket) { b.Spec.Tags = map[string]string{"team": "data"} })
+			expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+			// As the operator's earlier versions left it: "<cluster ID>/<namespace>/<name>".
+			Expect(acct.oss.PutBucketTags(ctx, name, tagging(map[string]string{"team": "data", ossv1.OwnershipTagKey: legacyOwnerTag(ns, name)}))).To(Succeed())
+			drift := driftMetric("tags")
+			refresh(b)
+			Eventually(func() map[string]string {
+				got, _ := bucketState(name)
+				return got.Tags
+			}).Should(Equal(map[string]string{"team": "data", ossv1.OwnershipTagKey: ownerTag(ns, name)}))
+			expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+			for _, e := range eventsFor(b) {
+				Expect(e.Reason).NotTo(BeElementOf(ossv1.EventDriftCorrected, ossv1.EventAdopted), "the migration reported: %s", e.Note)
+			}
+			Expect(driftMetric("tags")).To(Equal(drift))
+
+			By("and its deletion with Retain removes the tag it now carries")
+			Expect(k8s.Delete(ctx, b)).To(Succeed())
+			expectGone(b)
+			got, _ := bucketState(name)
+			Expect(got.Tags).To(Equal(map[string]string{"team": "data"}))
 		})
 
 		It("lets a bucket tagged for a resource that is gone be adopted, never one of a live resource", func() {
@@ -273,6 +298,59 @@ var _ = Describe("Namespace deletion", func() {
 		got, ok := bucketState(kept)
 		Expect(ok).To(BeTrue(), "the Retain bucket is kept")
 		Expect(got.Tags).NotTo(HaveKey(ossv1.OwnershipTagKey), "and let go of")
+	})
+
+	It("gives a namespace made again under the same name none of the old one's buckets without adopt", func() {
+		ns := newNamespace()
+		acct = newAccountAccessKey(ns)
+		name := unique("heir")
+		b := createBucket(ns, name, func(b *ossv1.Bucket) { b.Spec.Tags = map[string]string{"owner": "first"} })
+		expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+		firstTag, firstStatus := ownerTag(ns, name), b.Status.DeepCopy()
+
+		// OSS refuses to remove the ownership tag as the namespace goes: the bucket keeps it.
+		remove := emu.InjectFault(osstest.Fault{Operation: ossapi.OpDeleteBucketTags, AccountID: acct.id, Status: 403, Code: "AccessDenied", Message: "denied"})
+		Expect(k8s.Delete(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})).To(Succeed())
+		Eventually(func() bool {
+			return apierrors.IsNotFound(k8s.Get(ctx, client.ObjectKey{Name: ns}, &corev1.Namespace{}))
+		}).WithTimeout(time.Minute).WithPolling(250*time.Millisecond).Should(BeTrue(), "namespace %s is still there", ns)
+		remove()
+		got, _ := bucketState(name)
+		Expect(got.Tags).To(Equal(map[string]string{"owner": "first", ossv1.OwnershipTagKey: firstTag}))
+
+		By("the namespace, its credentials and the Bucket, made again with the same names")
+		Expect(k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})).To(Succeed())
+		acct.accessKeyIn(ns)
+		emu.ResetCounters()
+		again := createBucket(ns, name, func(b *ossv1.Bucket) { b.Spec.Tags = map[string]string{"owner": "heir"} })
+		expectCondition(again, ossv1.ConditionStalled, metav1.ConditionTrue, ossv1.ReasonAdoptionRequired)
+		Expect(readyMessage(again)).To(ContainSubstring("no longer manages it"))
+		Expect(acct.writes()).To(BeEmpty(), "nothing is written to the bucket before adopt")
+		got, _ = bucketState(name)
+		Expect(got.Tags).To(Equal(map[string]string{"owner": "first", ossv1.OwnershipTagKey: firstTag}))
+
+		By("even with the old Bucket's status restored into the new one, as a backup tool may do")
+		Eventually(func() error {
+			if err := k8s.Get(ctx, client.ObjectKeyFromObject(again), again); err != nil {
+				return err
+			}
+			again.Status.BucketName, again.Status.CreationTime, again.Status.CreatedBucket = firstStatus.BucketName, firstStatus.CreationTime, firstStatus.CreatedBucket
+			return k8s.Status().Update(ctx, again)
+		}).Should(Succeed())
+		setAnnotation(again, ossv1.AnnotationRefresh, "after-restore")
+		Eventually(func(g Gomega) {
+			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(again), again)).To(Succeed())
+			g.Expect(again.Status.LastHandledRefresh).To(Equal("after-restore"))
+		}).Should(Succeed())
+		expectCondition(again, ossv1.ConditionStalled, metav1.ConditionTrue, ossv1.ReasonAdoptionRequired)
+		Expect(acct.writes()).To(BeEmpty(), "nothing is written to the bucket before adopt")
+
+		update(again, func(b *ossv1.Bucket) { b.Spec.Adopt = true })
+		expectCondition(again, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+		expectEventNote(again, ossv1.EventAdopted, "a resource that no longer manages it")
+		got, _ = bucketState(name)
+		Expect(got.Tags).To(Equal(map[string]string{"owner": "heir", ossv1.OwnershipTagKey: ownerTag(ns, name)}))
+		Expect(ownerTag(ns, name)).NotTo(Equal(firstTag))
 	})
 })
 

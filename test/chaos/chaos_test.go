@@ -2,6 +2,8 @@ package chaos
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +21,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/util/retry"
@@ -180,6 +183,8 @@ type wanted struct {
 	object     bool // holds an object the operator must never delete
 	// retainedOnDelete is true when the policy was Retain when the resource was deleted.
 	retainedOnDelete bool
+	// uid is the Bucket's, for its ownership tag.
+	uid types.UID
 }
 
 func (w *wanted) key() client.ObjectKey { return client.ObjectKey{Namespace: w.ns, Name: w.name} }
@@ -370,7 +375,7 @@ func (h *harness) apply(w *wanted) {
 		return h.k8s.Update(h.ctx, b)
 	})
 	must(h.t, err)
-	w.generation = b.Generation
+	w.generation, w.uid = b.Generation, b.UID
 }
 
 func (h *harness) delete(w *wanted) {
@@ -500,6 +505,15 @@ func (h *harness) poll(phase string, check func() (done bool, pending map[string
 	h.t.Fatalf("%s: not converged after %s (last error: %v); pending:\n  %s", phase, h.p.phase, lastErr, strings.Join(lines, "\n  "))
 }
 
+// ownerTag is the ownership tag of w's Bucket, as docs/security.md describes it.
+func (h *harness) ownerTag(w *wanted) string {
+	h.t.Helper()
+	ns := &corev1.Namespace{}
+	must(h.t, h.k8s.Get(h.ctx, client.ObjectKey{Name: w.ns}, ns))
+	sum := sha256.Sum256([]byte("oss-operator cluster " + clusterID))
+	return hex.EncodeToString(sum[:8]) + "/" + string(ns.UID) + "/" + string(w.uid)
+}
+
 // expectOSSMatches compares the emulated account with what the test asked: the bucket of every live
 // resource holds its settings and the ownership tag; a deleted resource's bucket is gone unless it was
 // retained; no other bucket exists.
@@ -525,7 +539,7 @@ func (h *harness) expectOSSMatches() {
 		}
 		if !w.deleted || !w.retainedOnDelete {
 			// A retained bucket is let go of: its ownership tag is removed.
-			wantTags[ossv1.OwnershipTagKey] = clusterID + "/" + w.ns + "/" + w.name
+			wantTags[ossv1.OwnershipTagKey] = h.ownerTag(w)
 		}
 		if !maps.Equal(b.Tags, wantTags) {
 			h.t.Errorf("bucket %s: tags %v, want %v", w.name, b.Tags, wantTags)
