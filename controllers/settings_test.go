@@ -190,8 +190,12 @@ var _ = Describe("Bucket settings", func() {
 		})
 		expectEventNote(b, ossv1.EventUpdated, "spec.lifecycle")
 		expectEventNote(b, ossv1.EventUpdated, "spec.tags")
+		// The Events are sent before the status is written: the Ready of this generation may follow them.
+		Eventually(func(g Gomega) {
+			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(b), b)).To(Succeed())
+			g.Expect(b.Status.ObservedGeneration).To(Equal(b.Generation))
+		}).Should(Succeed())
 		expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
-		Expect(b.Status.ObservedGeneration).To(Equal(b.Generation))
 		got, _ := bucketState(name)
 		Expect(got.Tags).To(HaveKeyWithValue("team", "analytics"))
 		Expect(*got.Lifecycle.Rules[0].Expiration.Days).To(Equal(7))
