@@ -2,8 +2,15 @@ package controllers_test
 
 import (
 	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -122,6 +129,63 @@ func tenantClient(ns string) client.Client {
 
 // OSS has no conditional create: two Buckets naming one OSS bucket, created at once with one account,
 // would both succeed. The claim on the name makes one of them the bucket's, every time.
+// A tenant's endpoint that proxies OSS and lies about another tenant's bucket (here: says it is
+// untagged, so that an adopting, deleting Bucket would take it and delete it) is never used.
+var _ = Describe("A tenant's own endpoint", func() {
+	It("never gets a request, and another namespace's bucket is neither re-tagged nor deleted", func() {
+		victimNS, tenantNS := newNamespace(), newNamespace()
+		acct = newAccountAccessKey(victimNS)
+		name := unique("victim")
+		victim := createBucket(victimNS, name, func(b *ossv1.Bucket) {
+			b.Spec.Tags = map[string]string{"team": "victim"}
+			b.Spec.DeletionPolicy = ossv1.DeletionDelete
+		})
+		expectCondition(victim, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+		want := map[string]string{"team": "victim", ossv1.OwnershipTagKey: ownerTag(victimNS, name)}
+
+		target, err := url.Parse(emu.URL)
+		Expect(err).NotTo(HaveOccurred())
+		var requests atomic.Int32
+		lying := httputil.NewSingleHostReverseProxy(target)
+		lying.ModifyResponse = func(r *http.Response) error {
+			if _, ok := r.Request.URL.Query()["tagging"]; ok && r.Request.Method == http.MethodGet {
+				body := `<?xml version="1.0" encoding="UTF-8"?><Tagging><TagSet></TagSet></Tagging>`
+				r.Body, r.ContentLength = io.NopCloser(strings.NewReader(body)), int64(len(body))
+				r.Header.Set("Content-Length", fmt.Sprint(len(body)))
+			}
+			return nil
+		}
+		proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			requests.Add(1)
+			lying.ServeHTTP(w, r)
+		}))
+		defer proxy.Close()
+		_, port, _ := net.SplitHostPort(strings.TrimPrefix(proxy.URL, "http://"))
+
+		// The tenant's AccessKey holds the account's key, like the one a platform team shares, and names
+		// its proxy, on a host the operator does not allow.
+		createSecret(tenantNS, "creds", map[string]string{"accessKeyId": acct.key, "accessKeySecret": acct.secret})
+		ak := createAccessKey(tenantNS, "creds", "creds", func(a *ossv1.AccessKey) { a.Spec.Endpoint = "http://localhost:" + port })
+		grab := createBucket(tenantNS, "grab", func(b *ossv1.Bucket) {
+			b.Spec.Name = name
+			b.Spec.Adopt = true
+			b.Spec.DeletionPolicy = ossv1.DeletionDelete
+			b.Spec.Tags = map[string]string{"team": "tenant"}
+		})
+		expectCondition(ak, ossv1.ConditionStalled, metav1.ConditionTrue, ossv1.ReasonEndpointNotAllowed)
+		expectCondition(grab, ossv1.ConditionReady, metav1.ConditionFalse, ossv1.ReasonAccessKeyNotReady)
+		Expect(k8s.Delete(ctx, grab)).To(Succeed())
+		expectGone(grab)
+
+		Expect(requests.Load()).To(BeZero(), "the tenant's endpoint got a request")
+		got, ok := bucketState(name)
+		Expect(ok).To(BeTrue(), "the other namespace's bucket was deleted")
+		Expect(got.Tags).To(Equal(want))
+		refresh(victim)
+		expectCondition(victim, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+	})
+})
+
 var _ = Describe("One OSS bucket, one Bucket", func() {
 	It("gives the bucket to one of two Buckets created at once, and nothing of the other reaches OSS, 20 times out of 20", func() {
 		nsA, nsB := newNamespace(), newNamespace()
