@@ -148,7 +148,7 @@ func (r *BucketReconciler) reconcileBucket(ctx context.Context, b *ossv1.Bucket,
 		return outcome{}, nil, err
 	}
 	if plan.create {
-		return r.create(ctx, b, prev, obs.creds.conn, obs.owner.tag), nil, nil
+		return r.create(ctx, b, prev, obs.creds.conn), nil, nil
 	}
 	return r.update(ctx, b, obs, plan), nil, nil
 }

@@ -11,7 +11,7 @@ import (
 // create creates the bucket and brings it to the spec. The status is written first, with reason
 // Creating and status.createdBucket, so that a restart, a failure or a deletion between PutBucket and
 // the ownership tag still knows the bucket is this resource's.
-func (r *BucketReconciler) create(ctx context.Context, b *ossv1.Bucket, prev *ossv1.BucketStatus, conn *Conn, owner string) outcome {
+func (r *BucketReconciler) create(ctx context.Context, b *ossv1.Bucket, prev *ossv1.BucketStatus, conn *Conn) outcome {
 	name := b.BucketName()
 	if !creationPending(&b.Status, name) {
 		// A bucket this resource had is gone: the new one is recorded once it is read back.
@@ -25,12 +25,20 @@ func (r *BucketReconciler) create(ctx context.Context, b *ossv1.Bucket, prev *os
 	// No ACL: a new bucket is private, which Block Public Access (on by default) requires; a public
 	// spec.acl is applied afterwards, where a refusal is reported against the ACL alone. And PutBucket
 	// on a bucket the account already owns (made by someone else since GetBucketInfo) succeeds and
-	// would overwrite its ACL.
+	// would overwrite its ACL. The ownership tag is made meanwhile (its namespace's UID is read).
+	var owner string
+	var ownerErr error
+	ownerMade := make(chan struct{})
+	go func() {
+		defer close(ownerMade)
+		owner, ownerErr = r.ownerTagOf(ctx, b)
+	}()
 	err := conn.PutBucket(ctx, &ossapi.PutBucketRequest{
 		Bucket: name, ResourceGroupID: b.Spec.ResourceGroupID,
 		StorageClass: ossapi.StorageClass(b.Spec.StorageClass), RedundancyType: ossapi.RedundancyType(b.Spec.RedundancyType),
 	})
-	out, created, forget := decideCreate(b, err)
+	<-ownerMade
+	out, created, forget := decideCreate(b, err, ownerErr)
 	if !created {
 		if forget {
 			b.Status.CreatedBucket = ""

@@ -75,9 +75,6 @@ func decideBucket(b *ossv1.Bucket, prev *ossv1.BucketStatus, obs *bucketObservat
 	if out, ok := decideCredentials(obs.creds); !ok {
 		return decided(out)
 	}
-	if obs.ownerErr != nil {
-		return decided(retrying(ossv1.ReasonReconciling, "Making the ownership tag failed, will retry: "+obs.ownerErr.Error(), obs.ownerErr))
-	}
 	switch err := obs.infoErr; {
 	case ossapi.IsCode(err, ossapi.CodeNoSuchBucket):
 		if paused {
@@ -97,11 +94,19 @@ func decideBucket(b *ossv1.Bucket, prev *ossv1.BucketStatus, obs *bucketObservat
 		return decided(ossFailure("Reading the tags of bucket "+name, obs.tagsErr))
 	}
 
+	if obs.ownerErr != nil {
+		return decided(retrying(ossv1.ReasonReconciling, "Making the ownership tag failed, will retry: "+obs.ownerErr.Error(), obs.ownerErr))
+	}
+
 	// Ownership: this resource's by tag, its own creation not tagged yet, adoptable, or another's.
 	rel, had := obs.owner.relation, hasManaged(prev, name) || creationPending(prev, name)
 	claim, claimEvent, migrate := false, (*actionEvent)(nil), false
 	switch {
-	case rel == taggedThis && had:
+	case rel == taggedThis:
+		// Its UID: this very resource's, whatever its status says.
+	case rel == taggedThisName && had && paused:
+		// Tagged by an earlier version: rewritten once resumed; meanwhile the tag found stands.
+		owner = obs.tags[ossv1.OwnershipTagKey]
 	case rel == taggedThisName && had:
 		// Tagged by an earlier version, with this resource's namespace and name: the tag is rewritten in
 		// the present form, and that is no drift.
@@ -196,11 +201,16 @@ func decideCreating(b *ossv1.Bucket, region string) outcome {
 	return waiting(ossv1.ReasonCreating, fmt.Sprintf("Creating bucket %s in %s", b.BucketName(), region), untilChange)
 }
 
-// decideCreate decides from PutBucket's answer. created is false when it failed; forget is true when
-// the bucket was certainly not created by this resource (status.createdBucket is cleared).
-func decideCreate(b *ossv1.Bucket, err error) (out outcome, created, forget bool) {
+// decideCreate decides from PutBucket's answer, and whether the ownership tag could be made (ownerErr:
+// its namespace could not be read). created is false when the new bucket is not settled now (PutBucket
+// failed, or the tag cannot be made); forget is true when the bucket was certainly not created by this
+// resource (status.createdBucket is cleared).
+func decideCreate(b *ossv1.Bucket, err, ownerErr error) (out outcome, created, forget bool) {
 	name := b.BucketName()
 	switch {
+	case err == nil && ownerErr != nil:
+		// The next reconcile finds the bucket untagged and, as status.createdBucket names it, tags it.
+		return retrying(ossv1.ReasonReconciling, fmt.Sprintf("Created bucket %s; making its ownership tag failed, will retry: %v", name, ownerErr), ownerErr), false, false
 	case err == nil:
 		return outcome{}, true, false
 	case ossapi.IsCode(err, ossapi.CodeBucketAlreadyExists):
@@ -382,7 +392,7 @@ func describeOwner(neighbour string) string {
 // adoptionRequired says why an existing bucket is not taken over, and how to.
 func adoptionRequired(name string, rel ownerRelation) string {
 	switch rel {
-	case taggedThis, taggedThisName:
+	case taggedThisName:
 		return fmt.Sprintf("Bucket %q carries the ownership tag of an earlier resource of this name; set spec.adopt: true to take it over (settings the spec does not declare are left as they are)", name)
 	case taggedGone:
 		return fmt.Sprintf("Bucket %q carries the ownership tag of a resource that no longer manages it; set spec.adopt: true to take it over (settings the spec does not declare are left as they are)", name)
@@ -478,11 +488,6 @@ func decideDeletion(b *ossv1.Bucket, obs *bucketObservation, now time.Time) dele
 			name, out.message, how), poll)}
 	}
 
-	if obs.ownerErr != nil {
-		blocked := blockedOn(ossv1.ReasonReconciling, "Making the ownership tag failed, will retry: "+obs.ownerErr.Error(), backoff)
-		blocked.err = obs.ownerErr
-		return deletionPlan{verdict: blocked}
-	}
 	ours := obs.owner.ours(&b.Status, name)
 	if retain {
 		switch {

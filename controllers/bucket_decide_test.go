@@ -7,6 +7,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 
 	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
@@ -22,8 +23,10 @@ const (
 	testLegacyOwner = "c1/team-a/team-logs"
 )
 
-// testOwner is this Bucket's ownership tag.
-var testOwner = ownerTag("c1", "a1e0f7e4-0000-4000-8000-00000000000a", "b0c4e7e4-0000-4000-8000-00000000000b")
+// testUID is the Bucket's UID, testOwner its ownership tag.
+const testUID = types.UID("b0c4e7e4-0000-4000-8000-00000000000b")
+
+var testOwner = ownerTag("c1", "a1e0f7e4-0000-4000-8000-00000000000a", testUID)
 
 func ossErr(status int, code string) error {
 	return &ossapi.Error{Operation: "Op", Bucket: testBucket, StatusCode: status, Code: code, Message: "message of " + code}
@@ -39,7 +42,7 @@ var (
 
 // bucket is a Bucket of generation 2 named testBucket, changed by mutate.
 func bucket(mutate ...func(*ossv1.Bucket)) *ossv1.Bucket {
-	b := &ossv1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: testBucket, Generation: 2}}
+	b := &ossv1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: testBucket, Generation: 2, UID: testUID}}
 	b.Spec.AccessKeyRef.Name = "creds"
 	b.Spec.DeletionPolicy = ossv1.DeletionRetain
 	for _, m := range mutate {
@@ -77,7 +80,7 @@ func deletedAgo(d time.Duration) func(*ossv1.Bucket) {
 // (in either form) is a live resource's; gone and neighbour say otherwise.
 func existing(tags map[string]string) *bucketObservation {
 	b := bucket()
-	rel, _ := relateOwn("c1", b, testOwner, tags[ossv1.OwnershipTagKey])
+	rel, _ := relateOwn("c1", b, tags[ossv1.OwnershipTagKey])
 	return &bucketObservation{
 		creds: credentials{accessKey: "creds", conn: &Conn{}},
 		info:  &ossapi.BucketInfo{Name: testBucket, Location: "oss-cn-hangzhou", StorageClass: ossapi.StorageStandard, DataRedundancyType: ossapi.RedundancyLRS},
@@ -159,16 +162,15 @@ func TestDecideBucket(t *testing.T) {
 		{name: "untagged, no adopt", bucket: bucket(), obs: existing(nil), state: stalled, reason: ossv1.ReasonAdoptionRequired, messageHas: []string{"spec.adopt: true"}},
 		{name: "untagged, adopt", bucket: bucket(adopt), obs: existing(nil), claim: true, claimEvent: ossv1.EventAdopted, identityInStat: true},
 		{name: "untagged, created by this resource: tagged without an adoption", bucket: bucket(creating), obs: existing(nil), claim: true, identityInStat: true},
-		{name: "tagged with this name by an earlier resource: adoption required", bucket: bucket(), obs: existing(ours()),
-			state: stalled, reason: ossv1.ReasonAdoptionRequired, messageHas: []string{"earlier resource of this name"}},
-		{name: "tagged with this name by an earlier resource, adopt: evented", bucket: bucket(adopt), obs: existing(ours()), claim: true, claimEvent: ossv1.EventAdopted, identityInStat: true},
+		{name: "its own tag (its UID), its status lost: still its own, nothing rewritten", bucket: bucket(), obs: existing(ours()), identityInStat: true},
 		{name: "ours", bucket: bucket(managed), obs: existing(ours()), identityInStat: true},
+		{name: "ours, tagged by an earlier version, paused: nothing rewritten, the tag found stands", bucket: bucket(managed, pause), obs: existing(legacyOurs()), identityInStat: true},
 		{name: "ours, tagged by an earlier version: the tag is rewritten, no Event", bucket: bucket(managed), obs: existing(legacyOurs()), claim: true, identityInStat: true},
 		{name: "tagged by an earlier version with this name, a new resource (re-created namespace): adoption required", bucket: bucket(), obs: existing(legacyOurs()),
 			state: stalled, reason: ossv1.ReasonAdoptionRequired, messageHas: []string{"earlier resource of this name"}},
 		{name: "tagged by an earlier version with this name, a new resource, adopt: evented", bucket: bucket(adopt), obs: existing(legacyOurs()), claim: true, claimEvent: ossv1.EventAdopted, identityInStat: true},
-		{name: "making the ownership tag failed: retried", bucket: bucket(managed), obs: func() *bucketObservation {
-			o := existing(ours())
+		{name: "making the ownership tag to write failed: retried", bucket: bucket(adopt), obs: func() *bucketObservation {
+			o := existing(nil)
 			o.ownerErr = errors.New("namespace unreadable")
 			return o
 		}(), state: progressing, reason: ossv1.ReasonReconciling, wait: backoff},
@@ -424,13 +426,15 @@ func TestAnUpdateNamesTheSettingsAndLogsEach(t *testing.T) {
 func TestDecideCreate(t *testing.T) {
 	tests := []struct {
 		name            string
-		err             error
+		err, ownerErr   error
 		created, forget bool
 		state           state
 		reason          string
 		wait            wait
 	}{
 		{name: "created", created: true},
+		{name: "created, its ownership tag not made (namespace unreadable): retried, still recorded as its creation", ownerErr: errors.New("namespace unreadable"),
+			state: progressing, reason: ossv1.ReasonReconciling, wait: backoff},
 		{name: "made by someone else meanwhile: look again, not ours", err: ossErr(409, ossapi.CodeBucketAlreadyExists), forget: true,
 			state: progressing, reason: ossv1.ReasonCreating, wait: poll},
 		{name: "another account's name", err: errDenied, forget: true, state: stalled, reason: ossv1.ReasonBucketNameUnavailable, wait: untilResync},
@@ -440,7 +444,7 @@ func TestDecideCreate(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			out, created, forget := decideCreate(bucket(), tc.err)
+			out, created, forget := decideCreate(bucket(), tc.err, tc.ownerErr)
 			if created != tc.created || forget != tc.forget {
 				t.Errorf("created %v forget %v, want %v %v", created, forget, tc.created, tc.forget)
 			}
@@ -539,11 +543,8 @@ func TestDecideDeletion(t *testing.T) {
 		{name: "Retain, ours, tagged by an earlier version: the tag is removed", bucket: bucket(managed), obs: existing(legacyOurs()), removeTag: true},
 		{name: "Retain, tagged by an earlier version with this name, never had by this resource: the tag stays", bucket: bucket(), obs: existing(legacyOurs()),
 			state: released, event: ossv1.EventReleased},
-		{name: "Retain, the ownership tag cannot be made for now: retried", bucket: bucket(managed), obs: func() *bucketObservation {
-			o := existing(ours())
-			o.ownerErr = errors.New("namespace unreadable")
-			return o
-		}(), state: deletionBlocked, reason: ossv1.ReasonReconciling, wait: backoff},
+		{name: "Delete, created by an earlier version, tagged, not read back yet: deleted", bucket: bucket(creating, deleteIt), obs: existing(legacyOurs()), deleteBucket: true},
+		{name: "Retain, created by an earlier version, tagged, not read back yet: the tag is removed", bucket: bucket(creating), obs: existing(legacyOurs()), removeTag: true},
 		{name: "Delete, ours and empty: deleted", bucket: bucket(managed, deleteIt), obs: existing(ours()), deleteBucket: true},
 		{name: "Delete, created but not tagged yet: still ours", bucket: bucket(creating, deleteIt), obs: existing(nil), deleteBucket: true},
 		{name: "Delete, untagged and not created here: left", bucket: bucket(managed, deleteIt), obs: existing(nil), state: released, event: ossv1.EventReleased},

@@ -24,7 +24,7 @@ type bucketObservation struct {
 	tags    map[string]string
 	tagsErr error
 	// owner is this Bucket's ownership tag and what the bucket's says of it (read with the tags);
-	// ownerErr the failure to make the tag (its namespace could not be read).
+	// ownerErr the failure to make the tag to be written (its namespace could not be read).
 	owner    ownership
 	ownerErr error
 	// settings are the managed settings' values, read when the bucket could be this resource's.
@@ -127,9 +127,6 @@ func (r *BucketReconciler) observe(ctx context.Context, b *ossv1.Bucket) *bucket
 	if !obs.creds.usable() {
 		return obs
 	}
-	if obs.owner.tag, obs.ownerErr = r.ownerTagOf(ctx, b); obs.ownerErr != nil {
-		return obs
-	}
 	conn, name := obs.creds.conn, b.BucketName()
 	if r.Claims != nil && !hasManaged(&b.Status, name) {
 		done := make(chan struct{})
@@ -154,7 +151,7 @@ func (r *BucketReconciler) observe(ctx context.Context, b *ossv1.Bucket) *bucket
 		wg.Wait()
 		obs.info, obs.infoErr, obs.tags, obs.tagsErr = view.info, view.infoErr, view.tags, view.tagsErr
 		if obs.infoErr == nil && obs.tagsErr == nil {
-			obs.owner.relation, obs.owner.neighbour = r.relate(ctx, b, obs.owner.tag, obs.tags[ossv1.OwnershipTagKey])
+			r.observeOwner(ctx, b, obs)
 		}
 		return obs
 	}
@@ -165,11 +162,25 @@ func (r *BucketReconciler) observe(ctx context.Context, b *ossv1.Bucket) *bucket
 	if obs.tags, obs.tagsErr = readTags(ctx, conn, name); obs.tagsErr != nil {
 		return obs
 	}
-	obs.owner.relation, obs.owner.neighbour = r.relate(ctx, b, obs.owner.tag, obs.tags[ossv1.OwnershipTagKey])
+	r.observeOwner(ctx, b, obs)
 	if obs.owner.relation != taggedAnother {
 		obs.settings = readSettings(ctx, conn, b, &bucketView{info: obs.info, tags: obs.tags})
 	}
 	return obs
+}
+
+// observeOwner relates the tag found on the bucket to the Bucket, and makes the Bucket's own: the one
+// found, when it is its own; otherwise (unless the bucket is another's) the tag it would write.
+func (r *BucketReconciler) observeOwner(ctx context.Context, b *ossv1.Bucket, obs *bucketObservation) {
+	found := obs.tags[ossv1.OwnershipTagKey]
+	obs.owner.relation, obs.owner.neighbour = r.relate(ctx, b, found)
+	switch obs.owner.relation {
+	case taggedThis:
+		obs.owner.tag = found
+	case taggedAnother:
+	default:
+		obs.owner.tag, obs.ownerErr = r.ownerTagOf(ctx, b)
+	}
 }
 
 // observeDeletion reads what deleting the bucket needs: for Retain its tags only; for Delete also its
@@ -177,9 +188,6 @@ func (r *BucketReconciler) observe(ctx context.Context, b *ossv1.Bucket) *bucket
 func (r *BucketReconciler) observeDeletion(ctx context.Context, b *ossv1.Bucket) *bucketObservation {
 	obs := &bucketObservation{creds: r.credentials(ctx, b, true)}
 	if !obs.creds.usable() {
-		return obs
-	}
-	if obs.owner.tag, obs.ownerErr = r.ownerTagOf(ctx, b); obs.ownerErr != nil {
 		return obs
 	}
 	conn, name := obs.creds.conn, b.BucketName()
@@ -191,7 +199,7 @@ func (r *BucketReconciler) observeDeletion(ctx context.Context, b *ossv1.Bucket)
 	obs.tags, obs.tagsErr = readTags(ctx, conn, name)
 	wg.Wait()
 	// Only whether the tag is this resource's counts: another's is not looked up.
-	obs.owner.relation, _ = relateOwn(r.ClusterID, b, obs.owner.tag, obs.tags[ossv1.OwnershipTagKey])
+	obs.owner.relation, _ = relateOwn(r.ClusterID, b, obs.tags[ossv1.OwnershipTagKey])
 	return obs
 }
 

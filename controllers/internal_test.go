@@ -52,7 +52,7 @@ func TestLegacyOwnerTagIsRecognisedAsEarlierVersionsWroteIt(t *testing.T) {
 	if len(v1) > maxTagValue || len(v2) > maxTagValue || v1 == v2 {
 		t.Errorf("legacy values %q and %q: over %d bytes, or equal", v1, v2, maxTagValue)
 	}
-	if rel, ok := relateOwn("0c7e0b6a-5d0e-4f5e-9a59-3b2a1c4d5e6f", long1, "mine", v1); !ok || rel != taggedThisName {
+	if rel, ok := relateOwn("0c7e0b6a-5d0e-4f5e-9a59-3b2a1c4d5e6f", long1, v1); !ok || rel != taggedThisName {
 		t.Errorf("a long legacy tag of this Bucket is related as %d, %v", rel, ok)
 	}
 }

@@ -62,9 +62,9 @@ type ownership struct {
 }
 
 // ours says whether the bucket is this Bucket's by its tag: its own tag, or that of earlier versions
-// with the status to show it had the bucket.
+// with the status to show it had the bucket or was creating it.
 func (o ownership) ours(st *ossv1.BucketStatus, name string) bool {
-	return o.relation == taggedThis || (o.relation == taggedThisName && hasManaged(st, name))
+	return o.relation == taggedThis || (o.relation == taggedThisName && (hasManaged(st, name) || creationPending(st, name)))
 }
 
 // clusterDigest stands for the cluster ID in the tag: stable, distinct for distinct IDs, and not the ID.
@@ -107,38 +107,46 @@ func legacyOwnerTag(clusterID string, b *ossv1.Bucket) string {
 	return v[:maxTagValue-len(digest)-1] + "~" + digest
 }
 
-// ownerTagOf is the Bucket's ownership tag. Its namespace's UID comes from the cache, or from the API
-// server when the cache has not seen a namespace made a moment ago.
+// ownerTagOf makes the Bucket's ownership tag, to be written. Its namespace's UID is read from the API
+// server: a cache may not have seen a namespace made a moment ago, or may still hold one of the same
+// name deleted since. It is read only when the tag is to be written: a tag found is recognised by the
+// Bucket's UID alone.
 func (r *BucketReconciler) ownerTagOf(ctx context.Context, b *ossv1.Bucket) (string, error) {
 	ns := namespaceMeta()
-	err := r.Get(ctx, types.NamespacedName{Name: b.Namespace}, ns)
-	if apierrors.IsNotFound(err) && r.Clients != nil && r.Clients.Reader != nil {
-		err = r.Clients.Reader.Get(ctx, types.NamespacedName{Name: b.Namespace}, ns)
-	}
-	if err != nil {
+	if err := r.apiReader().Get(ctx, types.NamespacedName{Name: b.Namespace}, ns); err != nil {
 		return "", fmt.Errorf("reading namespace %s: %w", b.Namespace, err)
 	}
 	return ownerTag(r.ClusterID, ns.UID, b.UID), nil
 }
 
-// relateOwn says what the tag found on the bucket says of Bucket b, whose own tag is mine, as far as
-// that takes no lookup: no tag, this Bucket's, or one naming it by name. ok is false for any other tag.
-func relateOwn(clusterID string, b *ossv1.Bucket, mine, found string) (rel ownerRelation, ok bool) {
+// apiReader reads from the API server, not the cache.
+func (r *BucketReconciler) apiReader() client.Reader {
+	if r.Clients != nil && r.Clients.Reader != nil {
+		return r.Clients.Reader
+	}
+	return r.Client
+}
+
+// relateOwn says what the tag found on the bucket says of Bucket b as far as that takes no lookup: no
+// tag, this Bucket's (of this cluster, with its UID), or one of earlier versions naming it. ok is false
+// for any other tag.
+func relateOwn(clusterID string, b *ossv1.Bucket, found string) (rel ownerRelation, ok bool) {
 	switch found {
 	case "":
 		return untagged, true
-	case mine:
-		return taggedThis, true
 	case legacyOwnerTag(clusterID, b):
 		return taggedThisName, true
+	}
+	if _, uid, ok := parseOwnerTag(clusterID, found); ok && uid == b.UID {
+		return taggedThis, true
 	}
 	return taggedAnother, false
 }
 
-// relate says what the tag found on the bucket says of Bucket b, whose own tag is mine, and which
-// Bucket of its namespace the tag is of, if one is.
-func (r *BucketReconciler) relate(ctx context.Context, b *ossv1.Bucket, mine, found string) (ownerRelation, string) {
-	if rel, ok := relateOwn(r.ClusterID, b, mine, found); ok {
+// relate says what the tag found on the bucket says of Bucket b, and which Bucket of its namespace the
+// tag is of, if one is.
+func (r *BucketReconciler) relate(ctx context.Context, b *ossv1.Bucket, found string) (ownerRelation, string) {
+	if rel, ok := relateOwn(r.ClusterID, b, found); ok {
 		return rel, ""
 	}
 	if nsUID, uid, ok := parseOwnerTag(r.ClusterID, found); ok {
@@ -196,16 +204,19 @@ func (r *BucketReconciler) relateByName(ctx context.Context, b *ossv1.Bucket, fo
 	return taggedAnother, ""
 }
 
-// namespaceWithUID finds the name of the namespace with this UID, in the cache.
+// namespaceWithUID finds the name of the namespace with this UID: in the cache, or, when the cache has
+// none, from the API server (the cache may not have seen a namespace made a moment ago).
 func (r *BucketReconciler) namespaceWithUID(ctx context.Context, uid types.UID) (string, bool, error) {
-	list := &metav1.PartialObjectMetadataList{}
-	list.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("NamespaceList"))
-	if err := r.List(ctx, list); err != nil {
-		return "", false, err
-	}
-	for _, ns := range list.Items {
-		if ns.UID == uid {
-			return ns.Name, true, nil
+	for _, reader := range []client.Reader{r.Client, r.apiReader()} {
+		list := &metav1.PartialObjectMetadataList{}
+		list.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("NamespaceList"))
+		if err := reader.List(ctx, list); err != nil {
+			return "", false, err
+		}
+		for _, ns := range list.Items {
+			if ns.UID == uid {
+				return ns.Name, true, nil
+			}
 		}
 	}
 	return "", false, nil

@@ -35,6 +35,9 @@ func TestRelateOwnerTag(t *testing.T) {
 	neighbour := bkt("team-a", "neighbour", "2e160000-0000-4000-8000-000000000002", testBucket)
 	moved := bkt("team-a", "moved", "30e00000-0000-4000-8000-000000000003", "another-bucket")
 	other := bkt("team-b", "other", "07e00000-0000-4000-8000-000000000004", testBucket)
+	// fresh is in a namespace made a moment ago, which the API server has and the cache not yet.
+	uidFresh := types.UID("f0000000-0000-4000-8000-00000000000f")
+	fresh := bkt("fresh", "fresh", "f8e50000-0000-4000-8000-000000000005", testBucket)
 
 	scheme := runtime.NewScheme()
 	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, ossv1.AddToScheme} {
@@ -43,7 +46,7 @@ func TestRelateOwnerTag(t *testing.T) {
 		}
 	}
 	c := fake.NewClientBuilder().WithScheme(scheme).
-		WithObjects(ns("team-a", uidA), ns("team-b", uidB), ns("elsewhere", uidElsewhere), self, neighbour, moved, other).
+		WithObjects(ns("team-a", uidA), ns("team-b", uidB), ns("elsewhere", uidElsewhere), self, neighbour, moved, other, fresh).
 		WithIndex(&ossv1.Bucket{}, uidIndex, func(o client.Object) []string { return []string{string(o.GetUID())} }).
 		WithInterceptorFuncs(interceptor.Funcs{List: func(ctx context.Context, c client.WithWatch, list client.ObjectList, opts ...client.ListOption) error {
 			if lo := (&client.ListOptions{}).ApplyOptions(opts); lo.Namespace == "elsewhere" {
@@ -51,7 +54,8 @@ func TestRelateOwnerTag(t *testing.T) {
 			}
 			return c.List(ctx, list, opts...)
 		}}).Build()
-	r := &BucketReconciler{Client: c, ClusterID: cluster}
+	api := fake.NewClientBuilder().WithScheme(scheme).WithObjects(ns("team-a", uidA), ns("team-b", uidB), ns("elsewhere", uidElsewhere), ns("fresh", uidFresh)).Build()
+	r := &BucketReconciler{Client: c, ClusterID: cluster, Clients: &OSSClients{Reader: api}}
 	mine := ownerTag(cluster, uidA, self.UID)
 
 	tests := []struct {
@@ -61,6 +65,9 @@ func TestRelateOwnerTag(t *testing.T) {
 	}{
 		{name: "untagged", tag: "", want: untagged},
 		{name: "its own", tag: mine, want: taggedThis},
+		{name: "its own, written with the UID of a namespace since gone (a cache that lagged): its UID decides", tag: ownerTag(cluster, "deadbeef-0000-4000-8000-00000000000f", self.UID), want: taggedThis},
+		{name: "another cluster's, with its UID: not its own", tag: ownerTag("c2", uidA, self.UID), want: taggedAnother},
+		{name: "a live Bucket of a namespace the cache has not seen yet: asked of the API server", tag: ownerTag(cluster, uidFresh, fresh.UID), want: taggedAnother},
 		{name: "its own as earlier versions wrote it", tag: "c1/team-a/" + testBucket, want: taggedThisName},
 		{name: "a live Bucket of its namespace: named", tag: ownerTag(cluster, uidA, neighbour.UID), want: taggedAnother, neighbour: "neighbour"},
 		{name: "a live Bucket of another namespace: not named", tag: ownerTag(cluster, uidB, other.UID), want: taggedAnother},
@@ -77,7 +84,7 @@ func TestRelateOwnerTag(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			rel, nb := r.relate(context.Background(), self, mine, tc.tag)
+			rel, nb := r.relate(context.Background(), self, tc.tag)
 			if rel != tc.want || nb != tc.neighbour {
 				t.Errorf("relate(%q) = %d %q, want %d %q", tc.tag, rel, nb, tc.want, tc.neighbour)
 			}
