@@ -6,10 +6,13 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
+
+	"github.com/ossoperator/oss-operator/controllers"
 )
 
 const (
@@ -196,4 +199,34 @@ func TestKustomizeSamples(t *testing.T) {
 		t.Errorf("the samples lack a Bucket or an AccessKey: %d objects", len(objs))
 	}
 	dryRun(t, objs)
+}
+
+// TestKustomizeAllowedEndpoints: the allowed-endpoints component, added beside config/default, passes
+// --allowed-endpoints to the manager, with the operator's default list (which it says it is) as the value
+// to edit, in a form the manager accepts.
+func TestKustomizeAllowedEndpoints(t *testing.T) {
+	overlay := filepath.Join(t.TempDir(), "config", "endpoints")
+	if err := os.CopyFS(filepath.Dir(overlay), os.DirFS(filepath.Join(root, "config"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(overlay, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(overlay, "kustomization.yaml"),
+		[]byte("resources:\n- ../default\ncomponents:\n- ../components/allowed-endpoints\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dep := checkManager(t, decode(t, mustCommand(t, "kustomize", "build", overlay)), "")
+	var value string
+	for _, a := range dep.Spec.Template.Spec.Containers[0].Args {
+		if v, ok := strings.CutPrefix(a, "--allowed-endpoints="); ok {
+			value = v
+		}
+	}
+	if got := strings.Split(value, ","); !slices.Equal(got, controllers.DefaultAllowedEndpoints) {
+		t.Errorf("--allowed-endpoints=%q, want the operator's default %q", value, controllers.DefaultAllowedEndpoints)
+	}
+	if _, err := controllers.NewEndpointPolicy(strings.Split(value, ",")); err != nil {
+		t.Errorf("the manager refuses --allowed-endpoints=%s: %v", value, err)
+	}
 }
