@@ -78,11 +78,13 @@ func accessKeyReason(err error) string {
 		return ossv1.ReasonSignatureDoesNotMatch
 	case ossapi.CodeInvalidSecurityToken, ossapi.CodeSecurityTokenExpired, ossapi.CodeAccessKeyIDAndSecurityTokenNotMatch:
 		return ossv1.ReasonInvalidSecurityToken
-	case "":
-		return ossv1.ReasonEndpointUnreachable
 	}
-	if retryable(err) {
+	switch {
+	case retryable(err):
 		return ossv1.ReasonEndpointUnreachable
+	case ossapi.ErrorCode(err) == "":
+		// An answer, but not one OSS gives (larger than any of its own): no transient failure.
+		return ossv1.ReasonOSSRejected
 	}
 	return ossv1.ReasonAccessDenied
 }

@@ -59,6 +59,8 @@ func TestDecideAccessKey(t *testing.T) {
 			state: progressing, reason: ossv1.ReasonEndpointUnreachable, wait: backoff},
 		{name: "throttled", obs: accessKeyObservation{conn: conn(), callErr: errThrottled},
 			state: progressing, reason: ossv1.ReasonEndpointUnreachable, wait: backoff},
+		{name: "an answer larger than OSS ever sends: the endpoint answers, it is no transient failure", obs: accessKeyObservation{conn: conn(), callErr: &ossapi.ResponseTooLargeError{Op: "ListBuckets", StatusCode: 200, Limit: 1 << 20}},
+			state: stalled, reason: ossv1.ReasonOSSRejected, wait: untilResync, messageHas: "ListBuckets"},
 		{name: "keys swapped in the Secret: the secret is never shown, the swap is suspected", obs: accessKeyObservation{conn: swapped(), callErr: ossErr(403, ossapi.CodeInvalidAccessKeyID)},
 			state: stalled, reason: ossv1.ReasonInvalidAccessKeyID, wait: untilResync, messageHas: "swapped"},
 	}
