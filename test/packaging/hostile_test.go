@@ -303,7 +303,7 @@ func TestManagerMemoryUnderHostileAnswers(t *testing.T) {
 			return false, err.Error()
 		}
 		c := meta.FindStatusCondition(hostile.Status.Conditions, ossv1.ConditionStalled)
-		if c == nil || c.Status != metav1.ConditionTrue {
+		if c == nil || c.Status != metav1.ConditionTrue || c.Reason != ossv1.ReasonOSSRejected {
 			return false, fmt.Sprintf("conditions %+v", hostile.Status.Conditions)
 		}
 		if problem := checkMessage(c.Message, "more than OSS sends for this operation"); problem != "" {
