@@ -116,6 +116,10 @@ func decideBucket(b *ossv1.Bucket, prev *ossv1.BucketStatus, obs *bucketObservat
 	case rel == taggedAnother:
 		return decided(stalledOn(ossv1.ReasonOwnedByAnother, fmt.Sprintf(
 			"Bucket %q is managed by %s (its tag %s); it is left untouched", name, describeOwner(obs.owner.neighbour), ossv1.OwnershipTagKey)))
+	case claimRefused(obs):
+		// Another Bucket is creating or taking the bucket (not tagged yet): not this one's to adopt.
+		out, _ := decideClaim(b, obs)
+		return decided(out)
 	case !b.Spec.Adopt:
 		return decided(stalledOn(ossv1.ReasonAdoptionRequired, adoptionRequired(name, rel)))
 	default:
@@ -187,6 +191,11 @@ func decideClaim(b *ossv1.Bucket, obs *bucketObservation) (outcome, bool) {
 	}
 	return stalledOn(ossv1.ReasonBucketNameClaimed, fmt.Sprintf(
 		"Bucket name %q is claimed by %s, with the same account: one OSS bucket is managed by one Bucket. Nothing was sent to OSS; choose another spec.name, or delete the other Bucket", b.BucketName(), by)), false
+}
+
+// claimRefused says whether the claim on the bucket name was made and is another Bucket's.
+func claimRefused(obs *bucketObservation) bool {
+	return obs.claim != nil && obs.claimErr == nil && !obs.claim.held
 }
 
 // cannotHave says whether an outcome means the Bucket cannot have its bucket: its claim on the name

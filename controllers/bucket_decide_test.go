@@ -99,6 +99,9 @@ func another() map[string]string {
 	return map[string]string{ossv1.OwnershipTagKey: ownerTag("c1", "a1e0f7e4-0000-4000-8000-00000000000c", "b0c4e7e4-0000-4000-8000-00000000000d")}
 }
 
+// claimed records the claim on the bucket name made while observing.
+func claimed(c *claim, o *bucketObservation) *bucketObservation { o.claim = c; return o }
+
 // gone makes the observed tag one left behind by a resource that no longer manages the bucket.
 func gone(o *bucketObservation) *bucketObservation { o.owner.relation = taggedGone; return o }
 
@@ -137,6 +140,24 @@ func TestDecideBucket(t *testing.T) {
 			obs:   &bucketObservation{creds: credentials{accessKey: "creds", notReady: "SecretNotFound", unusable: errors.New("apiserver timeout")}},
 			state: progressing, reason: ossv1.ReasonAccessKeyNotReady, wait: backoff},
 		{name: "no such bucket: create", bucket: bucket(), obs: &bucketObservation{creds: credentials{conn: &Conn{}}, infoErr: errNoSuchBucket}, create: true},
+		{name: "no such bucket, the claim held: create", bucket: bucket(), obs: claimed(&claim{held: true}, &bucketObservation{creds: credentials{conn: &Conn{}}, infoErr: errNoSuchBucket}), create: true},
+		{name: "no such bucket, claimed by a Bucket of another namespace: not named, nothing sent", bucket: bucket(),
+			obs:   claimed(&claim{}, &bucketObservation{creds: credentials{conn: &Conn{}}, infoErr: errNoSuchBucket}),
+			state: stalled, reason: ossv1.ReasonBucketNameClaimed, messageHas: []string{"another Bucket of this cluster", "Nothing was sent to OSS"}},
+		{name: "no such bucket, claimed by a Bucket of this namespace: named", bucket: bucket(),
+			obs:   claimed(&claim{holder: "team-a/first"}, &bucketObservation{creds: credentials{conn: &Conn{}}, infoErr: errNoSuchBucket}),
+			state: stalled, reason: ossv1.ReasonBucketNameClaimed, messageHas: []string{`Bucket "first" of this namespace`}},
+		{name: "no such bucket, the claim failed: retried", bucket: bucket(), obs: func() *bucketObservation {
+			o := &bucketObservation{creds: credentials{conn: &Conn{}}, infoErr: errNoSuchBucket}
+			o.claimErr = errors.New("apiserver timeout")
+			return o
+		}(), state: progressing, reason: ossv1.ReasonReconciling, wait: backoff},
+		{name: "created by another Bucket a moment ago, not tagged yet: claimed, not adoptable", bucket: bucket(), obs: claimed(&claim{}, existing(nil)),
+			state: stalled, reason: ossv1.ReasonBucketNameClaimed},
+		{name: "the same, with adopt", bucket: bucket(adopt), obs: claimed(&claim{}, existing(nil)), state: stalled, reason: ossv1.ReasonBucketNameClaimed},
+		{name: "untagged, adopt, the claim held: taken over", bucket: bucket(adopt), obs: claimed(&claim{held: true}, existing(nil)), claim: true, claimEvent: ossv1.EventAdopted, identityInStat: true},
+		{name: "tagged by another live Bucket, claim refused too: the tag is what is said", bucket: bucket(adopt), obs: claimed(&claim{}, existing(another())),
+			state: stalled, reason: ossv1.ReasonOwnedByAnother},
 		{name: "no such bucket, paused: not created", bucket: bucket(pause), obs: &bucketObservation{creds: credentials{conn: &Conn{}}, infoErr: errNoSuchBucket},
 			state: paused, reason: ossv1.ReasonPaused, messageHas: []string{"does not exist"}},
 		{name: "another account's name", bucket: bucket(), obs: &bucketObservation{creds: credentials{conn: &Conn{}}, infoErr: errDenied},
