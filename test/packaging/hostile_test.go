@@ -21,7 +21,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -165,14 +164,7 @@ func TestManagerMemoryUnderHostileAnswers(t *testing.T) {
 	}
 	start := time.Now()
 	objs := kustomizeBuild(t, "config/default")
-	var identity []*unstructured.Unstructured
-	for _, u := range objs {
-		if slices.Contains([]string{"Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"}, u.GetKind()) {
-			identity = append(identity, u)
-		}
-	}
-	apply(t, identity)
-	sa := one(t, objs, "ServiceAccount")
+	sa := applyIdentity(t, objs)
 	dep := &appsv1.Deployment{}
 	into(t, one(t, objs, "Deployment"), dep)
 	apps := newNamespace(t, "hostile")

@@ -60,14 +60,7 @@ func TestManagerWithChartRBAC(t *testing.T) {
 // service account with the install's flags, and checks what a user would see in namespace apps; a
 // Bucket in unwatched (if set) must be left alone.
 func exerciseManager(t *testing.T, objs []*unstructured.Unstructured, apps, unwatched string) {
-	var identity []*unstructured.Unstructured
-	for _, u := range objs {
-		if slices.Contains([]string{"Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"}, u.GetKind()) {
-			identity = append(identity, u)
-		}
-	}
-	apply(t, identity)
-	sa := one(t, objs, "ServiceAccount")
+	sa := applyIdentity(t, objs)
 	saCfg := impersonate(sa.GetNamespace(), sa.GetName())
 	dep := checkManager(t, objs, "")
 
@@ -382,4 +375,18 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// applyIdentity applies the install's namespace, service account and RBAC, and returns the service
+// account the manager runs as.
+func applyIdentity(t *testing.T, objs []*unstructured.Unstructured) *unstructured.Unstructured {
+	t.Helper()
+	var identity []*unstructured.Unstructured
+	for _, u := range objs {
+		if slices.Contains([]string{"Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"}, u.GetKind()) {
+			identity = append(identity, u)
+		}
+	}
+	apply(t, identity)
+	return one(t, objs, "ServiceAccount")
 }
