@@ -75,13 +75,14 @@ func decideBucket(b *ossv1.Bucket, prev *ossv1.BucketStatus, obs *bucketObservat
 	if out, ok := decideCredentials(obs.creds); !ok {
 		return decided(out)
 	}
+	// A bucket not managed yet is read only with the claim on its name held.
+	if out, ok := decideClaim(b, obs); !ok {
+		return decided(out)
+	}
 	switch err := obs.infoErr; {
 	case ossapi.IsCode(err, ossapi.CodeNoSuchBucket):
 		if paused {
 			return decided(pausedOutcome(false, fmt.Sprintf("Paused: bucket %s does not exist; it is created when the ossoperator.io/paused annotation is removed", name)))
-		}
-		if out, ok := decideClaim(b, obs); !ok {
-			return decided(out)
 		}
 		return bucketPlan{create: true}
 	case ossapi.IsCode(err, ossapi.CodeAccessDenied):
@@ -116,19 +117,10 @@ func decideBucket(b *ossv1.Bucket, prev *ossv1.BucketStatus, obs *bucketObservat
 	case rel == taggedAnother:
 		return decided(stalledOn(ossv1.ReasonOwnedByAnother, fmt.Sprintf(
 			"Bucket %q is managed by %s (its tag %s); it is left untouched", name, describeOwner(obs.owner.neighbour), ossv1.OwnershipTagKey)))
-	case claimRefused(obs):
-		// Another Bucket is creating or taking the bucket (not tagged yet): not this one's to adopt.
-		out, _ := decideClaim(b, obs)
-		return decided(out)
 	case !b.Spec.Adopt:
 		return decided(stalledOn(ossv1.ReasonAdoptionRequired, adoptionRequired(name, rel)))
 	default:
 		claim, claimEvent = true, &actionEvent{reason: ossv1.EventAdopted, action: "Adopt", message: adopted(name, rel)}
-	}
-
-	// Taking a bucket not managed yet needs the claim on its name.
-	if out, ok := decideClaim(b, obs); !ok {
-		return decided(out)
 	}
 
 	// From here on the bucket is this resource's, or is about to be: what it is may be shown.
@@ -191,11 +183,6 @@ func decideClaim(b *ossv1.Bucket, obs *bucketObservation) (outcome, bool) {
 	}
 	return stalledOn(ossv1.ReasonBucketNameClaimed, fmt.Sprintf(
 		"Bucket name %q is claimed by %s, with the same account: one OSS bucket is managed by one Bucket. Nothing was sent to OSS; choose another spec.name, or delete the other Bucket", b.BucketName(), by)), false
-}
-
-// claimRefused says whether the claim on the bucket name was made and is another Bucket's.
-func claimRefused(obs *bucketObservation) bool {
-	return obs.claim != nil && obs.claimErr == nil && !obs.claim.held
 }
 
 // cannotHave says whether an outcome means the Bucket cannot have its bucket: its claim on the name

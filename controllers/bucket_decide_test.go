@@ -152,12 +152,12 @@ func TestDecideBucket(t *testing.T) {
 			o.claimErr = errors.New("apiserver timeout")
 			return o
 		}(), state: progressing, reason: ossv1.ReasonReconciling, wait: backoff},
-		{name: "created by another Bucket a moment ago, not tagged yet: claimed, not adoptable", bucket: bucket(), obs: claimed(&claim{}, existing(nil)),
+		{name: "created by another Bucket a moment ago, not tagged yet: claimed", bucket: bucket(), obs: claimed(&claim{}, existing(nil)),
 			state: stalled, reason: ossv1.ReasonBucketNameClaimed},
 		{name: "the same, with adopt", bucket: bucket(adopt), obs: claimed(&claim{}, existing(nil)), state: stalled, reason: ossv1.ReasonBucketNameClaimed},
 		{name: "untagged, adopt, the claim held: taken over", bucket: bucket(adopt), obs: claimed(&claim{held: true}, existing(nil)), claim: true, claimEvent: ossv1.EventAdopted, identityInStat: true},
-		{name: "tagged by another live Bucket, claim refused too: the tag is what is said", bucket: bucket(adopt), obs: claimed(&claim{}, existing(another())),
-			state: stalled, reason: ossv1.ReasonOwnedByAnother},
+		{name: "the claim refused: nothing read counts (observe reads nothing then)", bucket: bucket(adopt), obs: claimed(&claim{}, existing(another())),
+			state: stalled, reason: ossv1.ReasonBucketNameClaimed},
 		{name: "no such bucket, paused: not created", bucket: bucket(pause), obs: &bucketObservation{creds: credentials{conn: &Conn{}}, infoErr: errNoSuchBucket},
 			state: paused, reason: ossv1.ReasonPaused, messageHas: []string{"does not exist"}},
 		{name: "another account's name", bucket: bucket(), obs: &bucketObservation{creds: credentials{conn: &Conn{}}, infoErr: errDenied},

@@ -120,8 +120,10 @@ func (r *BucketReconciler) credentials(ctx context.Context, b *ossv1.Bucket, del
 // tagged as its own: its info, tags and settings are read at once, one round trip. Any other bucket is
 // read step by step, and its settings only when it could become this resource's.
 //
-// The claim on the bucket name, a write to the cluster, not to OSS, goes out at the same time, like the
-// finalizer: it only has to be held before the first write to OSS.
+// A Bucket that does not manage its bucket yet first claims the bucket name, and reads nothing unless
+// it holds the claim: read before, a bucket another Bucket created, tagged and let go of meanwhile would
+// look untagged, or absent. A claim is let go of only once the bucket carries its holder's tag, so what
+// is read after it is held is what the last holder left.
 func (r *BucketReconciler) observe(ctx context.Context, b *ossv1.Bucket) *bucketObservation {
 	obs := &bucketObservation{creds: r.credentials(ctx, b, false)}
 	if !obs.creds.usable() {
@@ -129,13 +131,11 @@ func (r *BucketReconciler) observe(ctx context.Context, b *ossv1.Bucket) *bucket
 	}
 	conn, name := obs.creds.conn, b.BucketName()
 	if r.Claims != nil && !hasManaged(&b.Status, name) {
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			c, err := r.Claims.Claim(ctx, b, obs.creds.account)
-			obs.claim, obs.claimErr = &c, err
-		}()
-		defer func() { <-done }()
+		c, err := r.Claims.Claim(ctx, b, obs.creds.account)
+		obs.claim, obs.claimErr = &c, err
+		if err != nil || !c.held {
+			return obs
+		}
 	}
 	if hasManaged(&b.Status, name) || creationPending(&b.Status, name) {
 		infoReady, tagsReady := make(chan struct{}), make(chan struct{})
