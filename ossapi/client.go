@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/ossoperator/oss-operator/ossapi/signer"
@@ -81,14 +80,11 @@ type Config struct {
 
 // Client calls OSS. It is safe for concurrent use.
 type Client struct {
+	executor
 	cfg       Config
 	scheme    string
 	host      string // endpoint host[:port]
 	pathStyle bool
-	retry     RetryPolicy
-	http      *http.Client
-	// clockOffset is server time minus local time in nanoseconds, learnt from RequestTimeTooSkewed.
-	clockOffset atomic.Int64
 }
 
 // DefaultUserAgent identifies the operator to OSS.
@@ -112,28 +108,15 @@ func New(cfg Config) (*Client, error) {
 	default:
 		return nil, fmt.Errorf("ossapi: Config.SignatureVersion %q is not v4 or v1", cfg.SignatureVersion)
 	}
-	c := &Client{cfg: cfg, retry: cfg.Retry.withDefaults(), http: cfg.HTTPClient}
+	c := &Client{cfg: cfg}
 	if err := c.resolveEndpoint(); err != nil {
 		return nil, err
 	}
-	if c.http == nil {
-		c.http = defaultHTTPClient()
-	}
-	if c.cfg.Timeout <= 0 {
-		c.cfg.Timeout = 30 * time.Second
-	}
-	if c.cfg.UserAgent == "" {
-		c.cfg.UserAgent = DefaultUserAgent
-	}
-	if c.cfg.Now == nil {
-		c.cfg.Now = time.Now
-	}
-	if c.cfg.Sleep == nil {
-		c.cfg.Sleep = sleepContext
-	}
-	if c.cfg.Rand == nil {
-		c.cfg.Rand = defaultRand
-	}
+	c.init(settings{
+		credentials: cfg.Credentials, httpClient: cfg.HTTPClient, retry: cfg.Retry, timeout: cfg.Timeout,
+		metrics: cfg.Metrics, userAgent: cfg.UserAgent, now: cfg.Now, sleep: cfg.Sleep, rand: cfg.Rand,
+		ops: Operations,
+	})
 	return c, nil
 }
 
@@ -172,9 +155,6 @@ func (c *Client) PathStyle() bool { return c.pathStyle }
 func (c *Client) String() string {
 	return fmt.Sprintf("ossapi.Client{endpoint: %s, region: %s, signature: %s}", c.Endpoint(), c.cfg.Region, c.cfg.SignatureVersion)
 }
-
-// ClockOffset is the correction applied to the local clock when signing, learnt from the server.
-func (c *Client) ClockOffset() time.Duration { return time.Duration(c.clockOffset.Load()) }
 
 var bucketNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$`)
 

@@ -61,9 +61,31 @@ const (
 	CodeCPULimitExceeded                 = "CpuLimitExceeded"
 )
 
+// clockSkewCodes refuse a request for its time: the client learns the server's time from the answer's
+// Date header and signs the next attempt with it.
+var clockSkewCodes = setOf(CodeRequestTimeTooSkewed)
+
+// servicePrefix begins the messages of the errors of a service's calls: "oss: ", "ram: ".
+func servicePrefix(service string) string {
+	if service == "" {
+		return "oss: "
+	}
+	return strings.ToLower(service) + ": "
+}
+
+// serviceName is the service's name in messages: OSS, RAM, STS.
+func serviceName(service string) string {
+	if service == "" {
+		return "OSS"
+	}
+	return service
+}
+
 // Error is an error answer from OSS: its HTTP status and the fields of its XML body (or, for a HEAD
-// request, of the base64 XML in the x-oss-err header). It never carries request headers, signatures or
-// the string to sign, so it is safe to log and to put into a status condition.
+// request, of the base64 XML in the x-oss-err header); or from one of the RPC APIs (RAM, STS): its
+// status and the fields of its JSON body, with Operation the Action. It never carries request
+// headers, parameters, signatures or the string to sign, so it is safe to log and to put into a status
+// condition.
 //
 // What the server sent is bounded and cleaned, since the endpoint may not be OSS: Code, RequestID, EC
 // and HostID are printable ASCII without spaces, of at most 64, 64, 32 and 255 characters (a value
@@ -71,7 +93,9 @@ const (
 // after the status); Message is OSS's text on one line, without control characters, cut at 512 bytes.
 // Nothing else of the body is kept.
 type Error struct {
-	Operation  string // ossapi operation name, e.g. PutBucket
+	// Service is the API that answered: "" for OSS, or an RPC API's name, "RAM" or "STS".
+	Service    string
+	Operation  string // ossapi operation name, e.g. PutBucket, or the RPC API's Action, e.g. CreateUser
 	Bucket     string
 	StatusCode int
 	Code       string
@@ -90,7 +114,7 @@ func (e *Error) Brief() string { return e.format(false) }
 
 func (e *Error) format(withRequestID bool) string {
 	var b strings.Builder
-	b.WriteString("oss: ")
+	b.WriteString(servicePrefix(e.Service))
 	b.WriteString(e.Operation)
 	if e.Bucket != "" {
 		fmt.Fprintf(&b, " bucket %q", e.Bucket)
@@ -150,6 +174,8 @@ func ErrorCode(err error) string {
 // element names and values may be anything the endpoint chose. Err keeps the cause as the parser or the
 // check found it, for a debug log (Detail bounds it).
 type DecodeError struct {
+	// Service is the API asked: "" for OSS, or an RPC API's name (see Error).
+	Service    string
 	Op         string
 	StatusCode int
 	// Problem completes "the answer ...": "is not well-formed XML", "is not the document asked for",
@@ -165,9 +191,9 @@ func (e *DecodeError) Error() string {
 		problem = "cannot be decoded"
 	}
 	if e.StatusCode != 0 {
-		return fmt.Sprintf("oss: %s: the %d answer %s", e.Op, e.StatusCode, problem)
+		return fmt.Sprintf("%s%s: the %d answer %s", servicePrefix(e.Service), e.Op, e.StatusCode, problem)
 	}
-	return fmt.Sprintf("oss: %s: the answer %s", e.Op, problem)
+	return fmt.Sprintf("%s%s: the answer %s", servicePrefix(e.Service), e.Op, problem)
 }
 
 func (e *DecodeError) Unwrap() error { return e.Err }

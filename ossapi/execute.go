@@ -17,6 +17,7 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -89,55 +90,29 @@ func (c *Client) do(ctx context.Context, r *request) (*response, error) {
 	if r.bucket != "" && !c.pathStyle && !ValidBucketName(r.bucket) {
 		return nil, fmt.Errorf("ossapi: %s: %w %q: 3-63 characters of a-z, 0-9 and -, starting and ending with a letter or digit", r.op, ErrInvalidBucketName, r.bucket)
 	}
-	log := logr.FromContextOrDiscard(ctx).WithValues("operation", r.op)
-	if r.bucket != "" {
-		log = log.WithValues("ossBucket", r.bucket)
+	limit := noDocument.bytes
+	if r.decode != nil {
+		limit = answerLimit(r.op).bytes
 	}
-	for attempt := 1; ; attempt++ {
-		resp, err := c.attempt(ctx, r)
-		code := resultCode(err)
-		if err == nil {
-			log.V(2).Info("OSS request done", "attempt", attempt, "status", resp.status)
-			return resp, nil
-		}
-		retry, delay := c.shouldRetry(ctx, err, attempt)
-		if !retry {
-			log.V(1).Info("OSS request failed", "attempt", attempt, "code", code, "detail", detail(err))
-			return nil, err
-		}
-		c.cfg.Metrics.retried(r.op, code)
-		log.V(1).Info("OSS request will be retried", "attempt", attempt, "code", code, "detail", detail(err), "delay", delay.String())
-		if serr := c.cfg.Sleep(ctx, delay); serr != nil {
-			return nil, fmt.Errorf("ossapi: %s: %w (after %d attempts; last: %v)", r.op, serr, attempt, err)
-		}
-	}
+	return c.run(ctx, &exchange{
+		op:     r.op,
+		bucket: r.bucket,
+		limit:  limit,
+		build: func(ctx context.Context, creds Credentials, now time.Time) (*http.Request, error) {
+			return c.newHTTPRequest(ctx, r, creds, now)
+		},
+		readError: func(status int, header http.Header, body []byte, tooLarge bool) *Error {
+			if tooLarge {
+				return oversizedError(r.op, r.bucket, status, header)
+			}
+			return newError(r.op, r.bucket, status, header, body)
+		},
+		decode: r.decode,
+	})
 }
 
-// shouldRetry decides whether attempt n, which failed with err, is followed by another, and after what
-// delay. What is worth another attempt is Retryable's alone; this adds only the attempt budget, the
-// caller's context, and the one retry that needs no backoff.
-func (c *Client) shouldRetry(ctx context.Context, err error, attempt int) (bool, time.Duration) {
-	if attempt >= c.retry.MaxAttempts || ctx.Err() != nil || !Retryable(err) {
-		return false, 0
-	}
-	if IsCode(err, CodeRequestTimeTooSkewed) {
-		return true, 0 // the attempt corrected the clock: the next is signed with the server's time
-	}
-	return true, c.retry.backoff(attempt, c.cfg.Rand)
-}
-
-// attempt signs and sends the request once.
-func (c *Client) attempt(ctx context.Context, r *request) (*response, error) {
-	creds, err := c.cfg.Credentials.Credentials(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("ossapi: %s: getting credentials: %w", r.op, err)
-	}
-	if !creds.HasKeys() {
-		return nil, fmt.Errorf("ossapi: %s: credentials have no access key ID or secret", r.op)
-	}
-	actx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
-	defer cancel()
-
+// newHTTPRequest is one attempt of r, signed with creds at now.
+func (c *Client) newHTTPRequest(ctx context.Context, r *request, creds Credentials, now time.Time) (*http.Request, error) {
 	query := r.query
 	if query == nil {
 		query = url.Values{}
@@ -147,7 +122,6 @@ func (c *Client) attempt(ctx context.Context, r *request) (*response, error) {
 		header[http.CanonicalHeaderKey(k)] = append([]string(nil), vs...)
 	}
 	sreq := &signer.Request{Method: r.method, Bucket: r.bucket, Key: r.key, Query: query, Header: header}
-	now := c.cfg.Now().Add(c.ClockOffset())
 	if c.cfg.SignatureVersion == SignatureV1 {
 		signer.SignV1(sreq, creds, now)
 	} else {
@@ -155,66 +129,222 @@ func (c *Client) attempt(ctx context.Context, r *request) (*response, error) {
 	}
 
 	u := c.URL(r.bucket, r.key, query)
-	hreq, err := http.NewRequestWithContext(actx, r.method, u.String(), bytes.NewReader(r.body))
+	hreq, err := http.NewRequestWithContext(ctx, r.method, u.String(), bytes.NewReader(r.body))
 	if err != nil {
-		return nil, fmt.Errorf("ossapi: %s: %w", r.op, err)
+		return nil, err
 	}
 	hreq.Header = header
-	hreq.Header.Set("User-Agent", c.cfg.UserAgent)
 	hreq.ContentLength = int64(len(r.body))
 	if len(r.body) == 0 {
 		hreq.Body = http.NoBody
 	}
+	return hreq, nil
+}
+
+// executor runs calls, for the OSS Client and for the RPCClient alike: each attempt is built and
+// signed anew, sent within the attempt's timeout, and its answer read within the call's bounds; an
+// attempt that failed is followed by another as long as Retryable says it may succeed and the
+// RetryPolicy allows, after a backoff with full jitter. Every attempt is counted in the metrics. The
+// clients differ only in how a call becomes an HTTP request and how its error answers read.
+type executor struct {
+	// service names the API in errors and logs: "" for OSS, "RAM", "STS".
+	service   string
+	creds     CredentialsProvider
+	http      *http.Client
+	retry     RetryPolicy
+	timeout   time.Duration
+	metrics   *Metrics
+	userAgent string
+	now       func() time.Time
+	sleep     func(ctx context.Context, d time.Duration) error
+	rand      func(n int64) int64
+	// ops are the operations with a metric label of their own: the client's closed set.
+	ops map[string]bool
+	// codes are the service's codes with a metric label of their own, besides codeLabels.
+	codes map[string]bool
+	// clockOffset is server time minus local time in nanoseconds, learnt from a refusal of the
+	// request's time (RequestTimeTooSkewed, InvalidTimeStamp.Expired).
+	clockOffset atomic.Int64
+}
+
+// settings are what an executor takes from a client's configuration; zero fields take defaults.
+type settings struct {
+	service     string
+	credentials CredentialsProvider
+	httpClient  *http.Client
+	retry       RetryPolicy
+	timeout     time.Duration
+	metrics     *Metrics
+	userAgent   string
+	now         func() time.Time
+	sleep       func(ctx context.Context, d time.Duration) error
+	rand        func(n int64) int64
+	ops         []string
+	codes       []string
+}
+
+func (x *executor) init(s settings) {
+	x.service, x.creds, x.http, x.retry, x.timeout = s.service, s.credentials, s.httpClient, s.retry.withDefaults(), s.timeout
+	x.metrics, x.userAgent, x.now, x.sleep, x.rand = s.metrics, s.userAgent, s.now, s.sleep, s.rand
+	x.ops, x.codes = setOf(s.ops...), setOf(s.codes...)
+	if x.http == nil {
+		x.http = defaultHTTPClient()
+	}
+	if x.timeout <= 0 {
+		x.timeout = 30 * time.Second
+	}
+	if x.userAgent == "" {
+		x.userAgent = DefaultUserAgent
+	}
+	if x.now == nil {
+		x.now = time.Now
+	}
+	if x.sleep == nil {
+		x.sleep = sleepContext
+	}
+	if x.rand == nil {
+		x.rand = defaultRand
+	}
+}
+
+// ClockOffset is the correction applied to the local clock when signing, learnt from the server.
+func (x *executor) ClockOffset() time.Duration { return time.Duration(x.clockOffset.Load()) }
+
+// exchange is one call as an executor runs it.
+type exchange struct {
+	op     string
+	bucket string // the bucket an OSS call is about, for errors and logs
+	// unsigned calls are sent without credentials (STS AssumeRoleWithOIDC).
+	unsigned bool
+	// limit is the most bytes read of a 2xx body: a larger one is a *ResponseTooLargeError when
+	// decode is set, and left unread otherwise.
+	limit int64
+	// build makes the HTTP request of one attempt, signed with creds (zero for an unsigned call) at
+	// now, the client's clock corrected by the offset learnt from the server. ctx bounds the attempt.
+	build func(ctx context.Context, creds Credentials, now time.Time) (*http.Request, error)
+	// readError makes the *Error of an error answer from at most maxErrorBody bytes of its body;
+	// tooLarge says the body was larger, and not read.
+	readError func(status int, header http.Header, body []byte, tooLarge bool) *Error
+	// decode, if set, reads a 2xx answer's body in the attempt that received it, so that an answer
+	// it refuses is a *DecodeError and retried like a 503. The body stops at limit (limits.go):
+	// decode must read it as a stream, not gather more than it needs.
+	decode func(body io.Reader) error
+}
+
+// run makes the call, retrying as the RetryPolicy allows, and returns a 2xx response or an error:
+// *Error for an error answer, *DecodeError for an answer that cannot be read or that decode refuses,
+// *ResponseTooLargeError for a 2xx body over the limit, or the transport or context error.
+func (x *executor) run(ctx context.Context, c *exchange) (*response, error) {
+	log := logr.FromContextOrDiscard(ctx).WithValues("operation", c.op)
+	if c.bucket != "" {
+		log = log.WithValues("ossBucket", c.bucket)
+	}
+	name := serviceName(x.service)
+	for attempt := 1; ; attempt++ {
+		resp, err := x.attempt(ctx, c)
+		code := resultCode(err)
+		if err == nil {
+			log.V(2).Info(name+" request done", "attempt", attempt, "status", resp.status)
+			return resp, nil
+		}
+		retry, delay := x.shouldRetry(ctx, err, attempt)
+		if !retry {
+			log.V(1).Info(name+" request failed", "attempt", attempt, "code", code, "detail", detail(err))
+			return nil, err
+		}
+		x.metrics.retried(x.opLabel(c.op), x.codeLabel(code))
+		log.V(1).Info(name+" request will be retried", "attempt", attempt, "code", code, "detail", detail(err), "delay", delay.String())
+		if serr := x.sleep(ctx, delay); serr != nil {
+			return nil, fmt.Errorf("ossapi: %s: %w (after %d attempts; last: %v)", c.op, serr, attempt, err)
+		}
+	}
+}
+
+// shouldRetry decides whether attempt n, which failed with err, is followed by another, and after what
+// delay. What is worth another attempt is Retryable's alone; this adds only the attempt budget, the
+// caller's context, and the one retry that needs no backoff.
+func (x *executor) shouldRetry(ctx context.Context, err error, attempt int) (bool, time.Duration) {
+	if attempt >= x.retry.MaxAttempts || ctx.Err() != nil || !Retryable(err) {
+		return false, 0
+	}
+	if e, ok := AsError(err); ok && clockSkewCodes[e.Code] {
+		return true, 0 // the attempt corrected the clock: the next is signed with the server's time
+	}
+	return true, x.retry.backoff(attempt, x.rand)
+}
+
+// attempt signs and sends the call once.
+func (x *executor) attempt(ctx context.Context, c *exchange) (*response, error) {
+	var creds Credentials
+	if !c.unsigned {
+		var err error
+		if creds, err = x.creds.Credentials(ctx); err != nil {
+			return nil, fmt.Errorf("ossapi: %s: getting credentials: %w", c.op, err)
+		}
+		if !creds.HasKeys() {
+			return nil, fmt.Errorf("ossapi: %s: credentials have no access key ID or secret", c.op)
+		}
+	}
+	actx, cancel := context.WithTimeout(ctx, x.timeout)
+	defer cancel()
+	hreq, err := c.build(actx, creds, x.now().Add(x.ClockOffset()))
+	if err != nil {
+		return nil, fmt.Errorf("ossapi: %s: %w", c.op, err)
+	}
+	hreq.Header.Set("User-Agent", x.userAgent)
 
 	start := time.Now()
-	hresp, err := c.http.Do(hreq)
+	hresp, err := x.http.Do(hreq)
 	if err != nil {
-		err = c.transportFailed(ctx, r, err)
-		c.cfg.Metrics.observe(r.op, resultCode(err), time.Since(start).Seconds())
+		err = x.transportFailed(ctx, c, err)
+		x.metrics.observe(x.opLabel(c.op), x.codeLabel(resultCode(err)), time.Since(start).Seconds())
 		return nil, err
 	}
 	defer hresp.Body.Close()
-	resp, err := c.read(ctx, r, hresp)
-	c.cfg.Metrics.observe(r.op, resultCode(err), time.Since(start).Seconds())
+	resp, err := x.read(ctx, c, hresp)
+	x.metrics.observe(x.opLabel(c.op), x.codeLabel(resultCode(err)), time.Since(start).Seconds())
 	return resp, err
 }
 
 // read takes in an answer. An error answer becomes an *Error, from at most maxErrorBody bytes of its
-// body. A 2xx body goes to r.decode, or is drained, through a limitedBody: whatever the server sends,
-// no more than the operation's limit is read.
-func (c *Client) read(ctx context.Context, r *request, hresp *http.Response) (*response, error) {
+// body. A 2xx body goes to c.decode, or is drained, through a limitedBody: whatever the server sends,
+// no more than the call's limit is read.
+func (x *executor) read(ctx context.Context, c *exchange, hresp *http.Response) (*response, error) {
 	if hresp.StatusCode >= 300 {
 		// An error document is small and flat: bounding its bytes bounds its elements.
-		oerr := oversizedError(r.op, r.bucket, hresp.StatusCode, hresp.Header)
+		var oerr *Error
 		if hresp.ContentLength <= maxErrorBody {
 			// A read error leaves what came: the status is the answer, the body only details it.
 			if body, over, _ := readAtMost(hresp.Body, maxErrorBody); !over {
-				oerr = newError(r.op, r.bucket, hresp.StatusCode, hresp.Header, body)
+				oerr = c.readError(hresp.StatusCode, hresp.Header, body, false)
 			}
 		}
-		if oerr.Code == CodeRequestTimeTooSkewed {
-			c.correctClock(hresp.Header.Get("Date"))
+		if oerr == nil {
+			oerr = c.readError(hresp.StatusCode, hresp.Header, nil, true)
+		}
+		oerr.Service = x.service
+		if clockSkewCodes[oerr.Code] {
+			x.correctClock(hresp.Header.Get("Date"))
 		}
 		return nil, oerr
 	}
 	resp := &response{status: hresp.StatusCode, header: hresp.Header}
-	if r.decode == nil {
-		// No document is expected: drain what OSS would send (nothing) so the connection can be
-		// reused, and leave the rest unread. The status is the answer.
-		body := newLimitedBody(hresp.Body, noDocument.bytes)
+	if c.decode == nil {
+		// No document is expected: drain what the server would send (nothing) so the connection
+		// can be reused, and leave the rest unread. The status is the answer.
+		body := newLimitedBody(hresp.Body, c.limit)
 		_, _ = io.Copy(io.Discard, body)
 		if body.err != nil {
-			return nil, c.transportFailed(ctx, r, body.err)
+			return nil, x.transportFailed(ctx, c, body.err)
 		}
 		return resp, nil
 	}
-	lim := answerLimit(r.op)
-	tooLarge := &ResponseTooLargeError{Op: r.op, StatusCode: hresp.StatusCode, Limit: lim.bytes}
-	if hresp.ContentLength > lim.bytes {
+	tooLarge := &ResponseTooLargeError{Service: x.service, Op: c.op, StatusCode: hresp.StatusCode, Limit: c.limit}
+	if hresp.ContentLength > c.limit {
 		return nil, tooLarge
 	}
-	body := newLimitedBody(hresp.Body, lim.bytes)
-	err := r.decode(body)
+	body := newLimitedBody(hresp.Body, c.limit)
+	err := c.decode(body)
 	var over *overDocumentLimit
 	switch {
 	case err == nil:
@@ -222,30 +352,50 @@ func (c *Client) read(ctx context.Context, r *request, hresp *http.Response) (*r
 	case body.over:
 		return nil, tooLarge
 	case body.err != nil:
-		return nil, c.transportFailed(ctx, r, body.err)
+		return nil, x.transportFailed(ctx, c, body.err)
 	case errors.As(err, &over):
 		tooLarge.Over = over.over
 		return nil, tooLarge
 	}
-	return nil, newDecodeError(r.op, hresp.StatusCode, err)
+	de := newDecodeError(c.op, hresp.StatusCode, err)
+	de.Service = x.service
+	return nil, de
 }
 
 // transportFailed is the error of an attempt that got no answer, or one cut short: the caller's
 // context's, or a *TransportError (the attempt's own timeout among them).
-func (c *Client) transportFailed(ctx context.Context, r *request, err error) error {
+func (x *executor) transportFailed(ctx context.Context, c *exchange, err error) error {
 	if ctx.Err() != nil {
-		return fmt.Errorf("ossapi: %s: %w", r.op, ctx.Err())
+		return fmt.Errorf("ossapi: %s: %w", c.op, ctx.Err())
 	}
-	return &TransportError{Op: r.op, Err: redactErr(err)}
+	return &TransportError{Service: x.service, Op: c.op, Err: redactErr(err)}
 }
 
-// correctClock sets the clock offset from the server's Date header after RequestTimeTooSkewed.
-func (c *Client) correctClock(date string) {
+// correctClock sets the clock offset from the server's Date header after it refused the request's
+// time.
+func (x *executor) correctClock(date string) {
 	server, err := http.ParseTime(date)
 	if err != nil {
 		return
 	}
-	c.clockOffset.Store(int64(server.Sub(c.cfg.Now())))
+	x.clockOffset.Store(int64(server.Sub(x.now())))
+}
+
+// opLabel is op's metric label: op if it is one of the client's operations, "other" if not.
+func (x *executor) opLabel(op string) string {
+	if x.ops[op] {
+		return op
+	}
+	return labelOther
+}
+
+// codeLabel is code's metric label: code if it is one the project knows or the client's service
+// names, "other" if not.
+func (x *executor) codeLabel(code string) string {
+	if x.codes[code] {
+		return code
+	}
+	return codeLabel(code)
 }
 
 // doXML sends the request and decodes the XML answer into out, which must be a pointer to a struct
@@ -368,11 +518,15 @@ func (c *Client) getSetting(ctx context.Context, r *request, out any, notConfigu
 // server's): Go's own messages can quote what the server sent, such as a malformed status line or
 // header, or names in its certificate. Err keeps the cause for a debug log.
 type TransportError struct {
-	Op  string
-	Err error
+	// Service is the API asked: "" for OSS, or an RPC API's name (see Error).
+	Service string
+	Op      string
+	Err     error
 }
 
-func (e *TransportError) Error() string { return "oss: " + e.Op + ": " + transportProblem(e.Err) }
+func (e *TransportError) Error() string {
+	return servicePrefix(e.Service) + e.Op + ": " + transportProblem(e.Err)
+}
 func (e *TransportError) Unwrap() error { return e.Err }
 
 // transportProblem says why no answer came, quoting nothing the server sent.

@@ -289,6 +289,8 @@ func readAtMost(r io.Reader, limit int64) (body []byte, over bool, err error) {
 // same question gets the same answer. A caller reports it as a refusal that needs a person (check the
 // endpoint), not as a transient fault to retry in a loop.
 type ResponseTooLargeError struct {
+	// Service is the API asked: "" for OSS, or an RPC API's name (see Error).
+	Service    string
 	Op         string
 	StatusCode int
 	// Limit is the operation's limit in bytes.
@@ -303,8 +305,9 @@ func (e *ResponseTooLargeError) Error() string {
 	if e.Over != "" {
 		size = "has " + e.Over
 	}
-	return fmt.Sprintf("oss: %s: the %d answer %s, more than OSS sends for this operation; it was not read (is the endpoint OSS?)",
-		e.Op, e.StatusCode, size)
+	name := serviceName(e.Service)
+	return fmt.Sprintf("%s%s: the %d answer %s, more than %s sends for this operation; it was not read (is the endpoint %s?)",
+		servicePrefix(e.Service), e.Op, e.StatusCode, size, name, name)
 }
 
 // byteSize writes n in the largest binary unit that divides it.

@@ -51,11 +51,11 @@ func (m *Metrics) Register(reg prometheus.Registerer) error {
 	return nil
 }
 
+// observe counts an attempt; op and code are labels already (executor.opLabel, executor.codeLabel).
 func (m *Metrics) observe(op, code string, seconds float64) {
 	if m == nil {
 		return
 	}
-	op, code = opLabel(op), codeLabel(code)
 	m.requests.WithLabelValues(op, code).Inc()
 	m.latency.WithLabelValues(op, code).Observe(seconds)
 }
@@ -64,7 +64,7 @@ func (m *Metrics) retried(op, code string) {
 	if m == nil {
 		return
 	}
-	m.retries.WithLabelValues(opLabel(op), codeLabel(code)).Inc()
+	m.retries.WithLabelValues(op, code).Inc()
 }
 
 // labelOther is the label of a code, or operation, outside the closed set.
