@@ -61,9 +61,30 @@ const (
 	CodeCPULimitExceeded                 = "CpuLimitExceeded"
 )
 
+// Codes the RPC APIs (RAM, STS) answer to any action. ServiceUnavailable and
+// InternalError, above, are theirs too.
+const (
+	// Throttling codes: the account, the user or the API is over its rate. Alibaba Cloud's gateway
+	// answers them with a 4xx or a 5xx status; they are Retryable whatever the status, as Alibaba
+	// Cloud's own SDK (darabonba-openapi) takes them for a ThrottlingError whatever the status.
+	CodeThrottling     = "Throttling"
+	CodeThrottlingUser = "Throttling.User"
+	CodeThrottlingAPI  = "Throttling.Api"
+	// The request's Timestamp is more than 15 minutes from the server's clock (400). Retryable: the
+	// client corrects its clock from the answer's Date, as for OSS's RequestTimeTooSkewed.
+	CodeInvalidTimeStampExpired = "InvalidTimeStamp.Expired"
+	// The request's SignatureNonce was seen before (400). Retryable: each attempt has a new nonce.
+	CodeSignatureNonceUsed = "SignatureNonceUsed"
+	// The AccessKey signing the request does not exist, or is disabled.
+	CodeInvalidAccessKeyIDNotFound = "InvalidAccessKeyId.NotFound"
+	CodeInvalidAccessKeyIDInactive = "InvalidAccessKeyId.Inactive"
+	// The request's signature is missing a parameter.
+	CodeIncompleteSignature = "IncompleteSignature"
+)
+
 // clockSkewCodes refuse a request for its time: the client learns the server's time from the answer's
 // Date header and signs the next attempt with it.
-var clockSkewCodes = setOf(CodeRequestTimeTooSkewed)
+var clockSkewCodes = setOf(CodeRequestTimeTooSkewed, CodeInvalidTimeStampExpired)
 
 // servicePrefix begins the messages of the errors of a service's calls: "oss: ", "ram: ".
 func servicePrefix(service string) string {

@@ -71,7 +71,8 @@ func (m *Metrics) retried(op, code string) {
 const labelOther = "other"
 
 // codeLabels are the result codes that are their own label. An endpoint can answer any code; only
-// these, the project's, the emulator's and OSS's throttling codes, make a series of their own.
+// these, the project's, the emulator's, OSS's throttling codes and the codes every RPC API answers,
+// make a series of their own.
 var codeLabels = setOf(
 	resultOK, resultNetworkError, resultTimeout, resultCanceled, resultDecodeError, resultTooLarge,
 	CodeAccessDenied, CodeSignatureDoesNotMatch, CodeInvalidAccessKeyID, CodeRequestTimeTooSkewed,
@@ -84,6 +85,8 @@ var codeLabels = setOf(
 	CodeBucketAlreadyExists, CodeBucketNotEmpty, CodeMethodNotAllowed, CodeServiceUnavailable, CodeInternalError,
 	CodeTotalQpsLimitExceeded, CodeMetaOperationQpsLimitExceeded, CodeDownloadTrafficRateLimitExceeded,
 	CodeUploadTrafficRateLimitExceeded, CodeActiveRequestLimitExceeded, CodeCPULimitExceeded,
+	CodeThrottling, CodeThrottlingUser, CodeThrottlingAPI, CodeInvalidTimeStampExpired, CodeSignatureNonceUsed,
+	CodeInvalidAccessKeyIDNotFound, CodeInvalidAccessKeyIDInactive, CodeIncompleteSignature,
 	statusCode(404),
 )
 

@@ -5,12 +5,13 @@ import (
 	"errors"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"time"
 )
 
 // RetryPolicy bounds how often and after what delay the client retries a call that failed with a
-// Retryable error. RequestTimeTooSkewed is retried at once, after correcting the clock offset. Each
-// attempt is signed anew.
+// Retryable error. A refusal of the request's time (RequestTimeTooSkewed, InvalidTimeStamp.Expired) is
+// retried at once, after correcting the clock offset. Each attempt is signed anew.
 type RetryPolicy struct {
 	MaxAttempts int           // attempts in all, including the first; default 3
 	BaseDelay   time.Duration // default 200ms
@@ -50,29 +51,48 @@ func (p RetryPolicy) backoff(n int, rnd func(int64) int64) time.Duration {
 
 func defaultRand(n int64) int64 { return rand.Int64N(n) }
 
-// Retryable reports whether a failed call may succeed if made again unchanged. It is true when OSS
-// answered 5xx (503 throttling included), 429, 408 or RequestTimeTooSkewed (an *Error); when its answer
-// could not be read or was not the answer asked for (a *DecodeError); and when no answer came in time:
-// refused, reset, timed out, cut short (a *TransportError), or the caller's deadline ran out. It is
-// false for nil, for the caller's own cancellation, for every other *Error (a 4xx needs a change of
-// request, credentials or OSS state), for a *ResponseTooLargeError (an endpoint that answers more than
-// OSS sends will answer so again), and for errors that did not come from asking OSS, such as
-// ErrInvalidBucketName.
+// Retryable reports whether a failed call may succeed if made again unchanged. It is true when the
+// service answered:
+//   - a 5xx status (OSS's 503 throttling codes among them), 429 or 408;
+//   - a code that says the service is briefly unavailable or the caller over its rate, whatever the
+//     status: ServiceUnavailable, InternalError, and the RPC APIs' throttling codes Throttling,
+//     Throttling.User, Throttling.Api and any other Throttling.* (the gateway of RAM and STS answers
+//     them with a 4xx as well as a 5xx);
+//   - a refusal of the request's time, RequestTimeTooSkewed (OSS) or InvalidTimeStamp.Expired (RPC
+//     APIs): the client has corrected its clock from the answer's Date;
+//   - SignatureNonceUsed (RPC APIs): every attempt carries a new nonce;
 //
-// The client retries by this predicate and no other, so a caller that uses it to choose between "try
-// again later" and "needs a person" agrees with the client by construction.
+// when its answer could not be read or was not the answer asked for (a *DecodeError); and when no
+// answer came in time: refused, reset, timed out, cut short (a *TransportError), or the caller's
+// deadline ran out. It is false for nil, for the caller's own cancellation, for every other *Error (a
+// 4xx needs a change of request, credentials or the service's state), for a *ResponseTooLargeError (an
+// endpoint that answers more than the service sends will answer so again), and for errors that did not
+// come from asking the service, such as ErrInvalidBucketName.
+//
+// The clients (Client, and those of the RPC APIs) retry by this predicate and no other, so a caller
+// that uses it to choose between "try again later" and "needs a person" agrees with them by
+// construction.
 func Retryable(err error) bool {
 	switch {
 	case err == nil, errors.Is(err, context.Canceled):
 		return false
 	case errors.Is(err, context.DeadlineExceeded):
-		return true // no verdict from OSS, only no time left to wait for one
+		return true // no verdict from the service, only no time left to wait for one
 	}
 	if e, ok := AsError(err); ok {
 		return e.StatusCode >= 500 || e.StatusCode == http.StatusTooManyRequests ||
-			e.StatusCode == http.StatusRequestTimeout || e.Code == CodeRequestTimeTooSkewed
+			e.StatusCode == http.StatusRequestTimeout || retryableCodes[e.Code] ||
+			strings.HasPrefix(e.Code, CodeThrottling+".")
 	}
 	var de *DecodeError
 	var te *TransportError
 	return errors.As(err, &de) || errors.As(err, &te)
 }
+
+// retryableCodes are the codes Retryable whatever the status they come with.
+var retryableCodes = setOf(
+	CodeServiceUnavailable, CodeInternalError,
+	CodeThrottling, CodeThrottlingUser, CodeThrottlingAPI,
+	CodeRequestTimeTooSkewed, CodeInvalidTimeStampExpired,
+	CodeSignatureNonceUsed,
+)

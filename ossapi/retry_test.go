@@ -275,6 +275,9 @@ func TestRetryable(t *testing.T) {
 	ossErr := func(status int, code string) error {
 		return &Error{Operation: OpGetBucketInfo, Bucket: "b", StatusCode: status, Code: code}
 	}
+	rpcErr := func(status int, code string) error {
+		return &Error{Service: "RAM", Operation: "CreateUser", StatusCode: status, Code: code}
+	}
 	tests := []struct {
 		name string
 		err  error
@@ -304,6 +307,31 @@ func TestRetryable(t *testing.T) {
 			context.Canceled, ossErr(503, CodeServiceUnavailable)), false},
 		{"invalid bucket name, never sent", fmt.Errorf("ossapi: GetBucketInfo: %w %q", ErrInvalidBucketName, "Upper"), false},
 		{"not from OSS", errors.New("ossapi: GetBucketInfo: credentials have no access key ID or secret"), false},
+
+		// The RPC APIs (RAM, STS) answer throttling and brief unavailability with codes, under a 4xx
+		// as often as a 5xx: the code decides.
+		{"RPC 400 Throttling", rpcErr(400, CodeThrottling), true},
+		{"RPC 400 Throttling.User", rpcErr(400, CodeThrottlingUser), true},
+		{"RPC 403 Throttling.Api", rpcErr(403, CodeThrottlingAPI), true},
+		{"RPC 429 Throttling.User", rpcErr(429, CodeThrottlingUser), true},
+		{"RPC 400 another Throttling.* code", rpcErr(400, "Throttling.Tenant"), true},
+		{"RPC 400 ServiceUnavailable", rpcErr(400, CodeServiceUnavailable), true},
+		{"RPC 503 ServiceUnavailable", rpcErr(503, CodeServiceUnavailable), true},
+		{"RPC 400 InternalError", rpcErr(400, CodeInternalError), true},
+		{"RPC 500 InternalError", rpcErr(500, CodeInternalError), true},
+		{"RPC 400 InvalidTimeStamp.Expired (the clock is corrected)", rpcErr(400, CodeInvalidTimeStampExpired), true},
+		{"RPC 400 SignatureNonceUsed (the next attempt has a new nonce)", rpcErr(400, CodeSignatureNonceUsed), true},
+		{"wrapped RPC Throttling.User", fmt.Errorf("creating the user: %w", rpcErr(400, CodeThrottlingUser)), true},
+		{"RPC 404 EntityNotExist.User", rpcErr(404, "EntityNotExist.User"), false},
+		{"RPC 409 EntityAlreadyExists.User", rpcErr(409, "EntityAlreadyExists.User"), false},
+		{"RPC 409 LimitExceeded.User.AccessKey", rpcErr(409, "LimitExceeded.User.AccessKey"), false},
+		{"RPC 403 NoPermission", rpcErr(403, "NoPermission"), false},
+		{"RPC 404 InvalidAccessKeyId.NotFound", rpcErr(404, CodeInvalidAccessKeyIDNotFound), false},
+		{"RPC 400 SignatureDoesNotMatch", rpcErr(400, CodeSignatureDoesNotMatch), false},
+		{"RPC 400 InvalidParameter", rpcErr(400, "InvalidParameter"), false},
+		{"RPC 400 a code that only starts like Throttling", rpcErr(400, "ThrottlingPolicyInvalid"), false},
+		{"RPC answer that does not decode", &DecodeError{Service: "RAM", Op: "CreateAccessKey", StatusCode: 200, Err: io.ErrUnexpectedEOF}, true},
+		{"RPC answer too large", &ResponseTooLargeError{Service: "RAM", Op: "ListPoliciesForUser", StatusCode: 200, Limit: 1 << 20}, false},
 	}
 	c, err := New(Config{Region: "cn-hangzhou", Credentials: testCreds, Retry: RetryPolicy{MaxAttempts: 3}})
 	if err != nil {
