@@ -130,16 +130,26 @@ func (c *Client) resolveEndpoint() error {
 		c.scheme, c.host = "https", host
 		return nil
 	}
-	if !strings.Contains(ep, "://") {
-		ep = "https://" + ep
-	}
-	u, err := url.Parse(ep)
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+	u, ok := parseEndpoint(ep)
+	if !ok {
 		return fmt.Errorf("ossapi: Config.Endpoint %q is not scheme://host[:port]", c.cfg.Endpoint)
 	}
 	c.scheme, c.host = u.Scheme, u.Host
 	c.pathStyle = !strings.HasSuffix(strings.ToLower(u.Hostname()), ".aliyuncs.com")
 	return nil
+}
+
+// parseEndpoint reads an endpoint, scheme://host[:port] with http or https ("https://" when no scheme
+// is given), and nothing else: no path, query or user.
+func parseEndpoint(ep string) (*url.URL, bool) {
+	if !strings.Contains(ep, "://") {
+		ep = "https://" + ep
+	}
+	u, err := url.Parse(ep)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+		return nil, false
+	}
+	return u, true
 }
 
 // Region is the client's region ID.

@@ -6,6 +6,11 @@
 // (errors.go) and records metrics (metrics.go). Nothing else in the project knows how a request is
 // signed or retried.
 //
+// The RPC-style APIs the operator calls besides OSS (RAM, STS) run on the same execute function
+// through an RPCClient (rpc.go): a call there differs only in how it becomes an HTTP request (a
+// form-encoded POST with the RPC signature) and how its answers read (JSON). Their errors are this
+// package's, with Service naming the API; packages ossapi/ram and ossapi/sts are typed clients on it.
+//
 // An endpoint is whatever the configuration names, so every answer is treated as hostile: a body is
 // read as a stream up to what OSS can send for its operation (limits.go), no message quotes what a
 // server sent beyond an OSS error's bounded Message, and metric labels come from closed sets.

@@ -277,6 +277,9 @@ func (x *executor) shouldRetry(ctx context.Context, err error, attempt int) (boo
 func (x *executor) attempt(ctx context.Context, c *exchange) (*response, error) {
 	var creds Credentials
 	if !c.unsigned {
+		if x.creds == nil {
+			return nil, fmt.Errorf("ossapi: %s: no credentials to sign with", c.op)
+		}
 		var err error
 		if creds, err = x.creds.Credentials(ctx); err != nil {
 			return nil, fmt.Errorf("ossapi: %s: getting credentials: %w", c.op, err)

@@ -4,11 +4,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Metrics are the Prometheus collectors of OSS calls. Labels are the operation and the result code:
-// "OK", the client's outcomes ("DecodeError", "TooLarge", "NetworkError", "Timeout", "Canceled"), the
-// OSS error codes the project knows (the Code constants; "NotFound" for a 404 without one), or "other"
-// for any other code. Both come from closed sets, whatever an endpoint answers, so the number of series
-// is bounded; never a bucket, key or credential.
+// Metrics are the Prometheus collectors of OSS calls, and of the RPC APIs' (RAM, STS) calls, whose
+// operation is the Action. Labels are the operation and the result code: "OK", the client's outcomes
+// ("DecodeError", "TooLarge", "NetworkError", "Timeout", "Canceled"), the error codes the project knows
+// (the Code constants, an RPC client's RPCConfig.Codes; "NotFound" for a 404 without one), or "other"
+// for any other code. Both come from closed sets (the operations are the client's, an RPC client's
+// RPCConfig.Actions), whatever an endpoint answers, so the number of series is bounded; never a
+// bucket, key, user or credential.
 type Metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -72,7 +74,7 @@ const labelOther = "other"
 
 // codeLabels are the result codes that are their own label. An endpoint can answer any code; only
 // these, the project's, the emulator's, OSS's throttling codes and the codes every RPC API answers,
-// make a series of their own.
+// make a series of their own (an RPC client adds its API's, RPCConfig.Codes).
 var codeLabels = setOf(
 	resultOK, resultNetworkError, resultTimeout, resultCanceled, resultDecodeError, resultTooLarge,
 	CodeAccessDenied, CodeSignatureDoesNotMatch, CodeInvalidAccessKeyID, CodeRequestTimeTooSkewed,
