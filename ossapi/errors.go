@@ -188,8 +188,9 @@ func ErrorCode(err error) string {
 }
 
 // DecodeError is a 2xx answer that could not be decoded, or that decoded into something other than the
-// answer asked for: malformed or truncated XML, an HTML page from something in between, another
-// document, a document about another bucket. The client retries it, like a 503.
+// answer asked for: malformed or truncated XML (or JSON, from an RPC API), an HTML page from something
+// in between, another document, a document about another bucket (or user). The client retries it,
+// like a 503.
 //
 // Its message says what kind of problem it is, in the client's words; it never quotes the answer, whose
 // element names and values may be anything the endpoint chose. Err keeps the cause as the parser or the

@@ -514,8 +514,8 @@ func (c *Client) getSetting(ctx context.Context, r *request, out any, notConfigu
 	return err == nil, err
 }
 
-// TransportError is a request that got no answer from OSS: connection refused or reset, a timeout, a
-// response cut short, an answer that is not HTTP.
+// TransportError is a request that got no answer from OSS (or the RPC API named by Service):
+// connection refused or reset, a timeout, a response cut short, an answer that is not HTTP.
 //
 // Its message says what happened in the client's words (and Go's, where they quote nothing of the
 // server's): Go's own messages can quote what the server sent, such as a malformed status line or

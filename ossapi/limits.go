@@ -282,8 +282,9 @@ func readAtMost(r io.Reader, limit int64) (body []byte, over bool, err error) {
 }
 
 // ResponseTooLargeError is a 2xx answer larger than OSS sends for its operation: a lifecycle
-// configuration of 100 MB, a listing page of a gigabyte, or of a million entries. The client stops
-// reading at the operation's limit, so the body is neither kept nor quoted.
+// configuration of 100 MB, a listing page of a gigabyte, or of a million entries; or larger than an
+// RPC API (Service) sends for its Action (RPCConfig.Actions). The client stops reading at the
+// operation's limit, so the body is neither kept nor quoted.
 //
 // It is not Retryable: an endpoint that answers so is not OSS, or not answering as OSS does, and the
 // same question gets the same answer. A caller reports it as a refusal that needs a person (check the
