@@ -47,6 +47,7 @@ type ObjectSnapshot struct {
 	IsLatest, DeleteMarker bool
 	Size                   int64
 	ETag                   string
+	Type                   string // Normal or Multipart; "" for a delete marker
 }
 
 // UploadSnapshot is an unfinished multipart upload.
@@ -95,7 +96,7 @@ func (b *bucket) snapshot() BucketSnapshot {
 		for i, v := range b.objects[k] {
 			s.Objects = append(s.Objects, ObjectSnapshot{
 				Key: v.key, VersionID: v.versionID, IsLatest: i == 0, DeleteMarker: v.deleteMarker,
-				Size: int64(len(v.data)), ETag: v.etag,
+				Size: int64(len(v.data)), ETag: v.etag, Type: v.objectType,
 			})
 		}
 	}

@@ -2,6 +2,7 @@ package osstest
 
 import (
 	"fmt"
+	"net/http"
 	"sort"
 	"time"
 
@@ -38,7 +39,11 @@ type objectVersion struct {
 	deleteMarker   bool
 	data           []byte
 	etag           string
+	crc64          uint64
+	contentMD5     string // base64, for data stored in one piece (PutObject); OSS has none for multipart objects
+	objectType     string // Normal or Multipart
 	contentType    string
+	meta           http.Header // storedHeaders and x-oss-meta-*
 	storageClass   ossapi.StorageClass
 	modified       time.Time
 }
