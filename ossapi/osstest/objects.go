@@ -523,13 +523,21 @@ func (e *Emulator) initiateMultipartUpload(c *call) (*response, *apiError) {
 	if err != nil {
 		return nil, err
 	}
+	attrs, err := attrsFrom(c.header)
+	if err != nil {
+		return nil, err
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	b, aerr := e.bucketFor(c)
 	if aerr != nil {
 		return nil, aerr
 	}
-	u := &upload{key: c.key, uploadID: e.newUploadID(), initiated: c.now.UTC().Truncate(time.Millisecond)}
+	if err := attrs.checkPublic(b); err != nil {
+		return nil, err
+	}
+	u := &upload{key: c.key, uploadID: e.newUploadID(), initiated: c.now.UTC().Truncate(time.Millisecond),
+		attrs: attrs, parts: map[int]*part{}}
 	b.uploads = append(b.uploads, u)
 	return xmlOK(&initiateXML{Bucket: b.name, Key: enc(u.key), UploadID: u.uploadID, EncodingType: encType})
 }
@@ -542,15 +550,12 @@ func (e *Emulator) abortMultipartUpload(c *call) (*response, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	for i, u := range b.uploads {
-		if u.uploadID == id && u.key == c.key {
-			b.uploads = append(b.uploads[:i:i], b.uploads[i+1:]...)
-			return noContent()
-		}
+	i, _, err := b.findUpload(c.key, id)
+	if err != nil {
+		return nil, err
 	}
-	return nil, newError(http.StatusNotFound, ossapi.CodeNoSuchUpload, ecNoSuchUpload,
-		"The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.").
-		with("UploadId", id)
+	b.removeUpload(i)
+	return noContent()
 }
 
 type uploadXML struct {

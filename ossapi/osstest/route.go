@@ -129,6 +129,9 @@ var routes = map[routeKey]route{
 	{levelObject, http.MethodHead, ""}:                    {OpHeadObject, (*Emulator).getObject},
 	{levelObject, http.MethodDelete, ""}:                  {ossapi.OpDeleteObject, (*Emulator).deleteObject},
 	{levelObject, http.MethodPost, "uploads"}:             {ossapi.OpInitiateMultipartUpload, (*Emulator).initiateMultipartUpload},
+	{levelObject, http.MethodPut, "uploadId"}:             {OpUploadPart, (*Emulator).uploadPart},
+	{levelObject, http.MethodPost, "uploadId"}:            {OpCompleteMultipartUpload, (*Emulator).completeMultipartUpload},
+	{levelObject, http.MethodGet, "uploadId"}:             {OpListParts, (*Emulator).listParts},
 	{levelObject, http.MethodDelete, "uploadId"}:          {ossapi.OpAbortMultipartUpload, (*Emulator).abortMultipartUpload},
 }
 

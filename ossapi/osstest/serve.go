@@ -70,7 +70,7 @@ const (
 func readBody(r *http.Request, op string) ([]byte, *apiError) {
 	limit := int64(maxDefaultBody)
 	switch op {
-	case ossapi.OpPutObject:
+	case ossapi.OpPutObject, OpUploadPart:
 		limit = maxObjectSize
 	case ossapi.OpDeleteMultipleObjects:
 		limit = maxDeleteBody
@@ -94,7 +94,7 @@ func readBody(r *http.Request, op string) ([]byte, *apiError) {
 
 func errTooLarge(op string, limit int64) *apiError {
 	switch op {
-	case ossapi.OpPutObject:
+	case ossapi.OpPutObject, OpUploadPart:
 		return newError(http.StatusBadRequest, codeEntityTooLarge, "",
 			"Your proposed upload exceeds the maximum allowed object size of the emulator (%d bytes).", limit)
 	case ossapi.OpDeleteMultipleObjects:

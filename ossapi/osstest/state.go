@@ -48,9 +48,21 @@ type objectVersion struct {
 	modified       time.Time
 }
 
+// upload is an unfinished multipart upload: the attributes InitiateMultipartUpload gave the object to
+// be, and the parts uploaded so far by number (a part uploaded again replaces the earlier one).
 type upload struct {
 	key, uploadID string
 	initiated     time.Time
+	attrs         objectAttrs
+	parts         map[int]*part
+}
+
+type part struct {
+	number   int
+	data     []byte
+	etag     string
+	crc64    uint64
+	modified time.Time
 }
 
 const nullVersion = "null"
