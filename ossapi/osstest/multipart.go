@@ -88,7 +88,7 @@ func partNumber(c *call) (int, *apiError) {
 // uploadPart stores a part, replacing one uploaded before with the same number. Its size is only checked
 // when the upload is completed, when it is known which part is the last.
 func (e *Emulator) uploadPart(c *call) (*response, *apiError) {
-	if c.header.Get("x-oss-copy-source") != "" {
+	if c.header.Get(headerCopySource) != "" {
 		return nil, errMethodNotAllowed("The emulator does not implement UploadPartCopy (x-oss-copy-source).")
 	}
 	n, err := partNumber(c)

@@ -70,10 +70,6 @@ func (e *Emulator) putObject(c *call) (*response, *apiError) {
 	if !validKey(c.key) {
 		return nil, errInvalidKey(c.key)
 	}
-	if c.header.Get("x-oss-copy-source") != "" {
-		// Storing the empty body of a CopyObject would pass silently where OSS copies.
-		return nil, errMethodNotAllowed("The emulator does not implement CopyObject (x-oss-copy-source).")
-	}
 	attrs, err := attrsFrom(c.header)
 	if err != nil {
 		return nil, err

@@ -10,10 +10,11 @@ import (
 	"time"
 
 	"github.com/ossoperator/oss-operator/ossapi"
+	"github.com/ossoperator/oss-operator/ossapi/osstest"
 )
 
-// Multipart rules the official SDK cannot break on purpose (it sorts the part list), checked with
-// hand-built requests.
+// Multipart and copy rules the official SDK cannot break on purpose (it sorts the part list, always
+// signs Content-MD5, writes x-oss-copy-source itself), checked with hand-built requests.
 
 // PutObject stores the standard headers and x-oss-meta-* with the object; GetObject and HeadObject
 // answer them, with the Content-MD5 of the data.
@@ -194,5 +195,72 @@ func TestForbidOverwrite(t *testing.T) {
 		if resp.StatusCode != tc.status {
 			t.Errorf("%s: CompleteMultipartUpload: %d %s", tc.bucket, resp.StatusCode, body)
 		}
+	}
+}
+
+func TestCopyObjectSemantics(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	c := newClient(t, srv.URL, aliceKey, ossapi.SignatureV4)
+	must(t, c.PutBucket(ctx, &ossapi.PutBucketRequest{Bucket: "copies"}))
+	_, err := c.PutObject(ctx, &ossapi.PutObjectRequest{Bucket: "copies", Key: "a b/\u00fc+?.txt", Body: []byte("data")})
+	must(t, err)
+	if err := srv.CreateBucket(alice.ID, "copies-beijing", "cn-beijing"); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.CreateBucket(bob.ID, "copies-bob", ""); err != nil {
+		t.Fatal(err)
+	}
+	copyFrom := func(source string, header http.Header) (*http.Response, []byte) {
+		t.Helper()
+		if header == nil {
+			header = http.Header{}
+		}
+		header.Set("X-Oss-Copy-Source", source)
+		return rawRequest{method: http.MethodPut, bucket: "copies", key: "dest", header: header}.send(t, srv, aliceKey, false, time.Now())
+	}
+	resp, body := copyFrom("/copies/"+url.PathEscape("a b/\u00fc+?.txt"), nil)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "<CopyObjectResult>") ||
+		resp.Header.Get("ETag") != `"8D777F385D3DFEC8815D20F7496026DC"` {
+		t.Fatalf("CopyObject: %d %v %s", resp.StatusCode, resp.Header, body)
+	}
+	if n := srv.Succeeded(osstest.OpCopyObject); n != 1 || srv.Calls(ossapi.OpPutObject) != 1 {
+		t.Errorf("CopyObject counted %d, PutObject %d", n, srv.Calls(ossapi.OpPutObject))
+	}
+	cases := []struct {
+		name, source string
+		header       http.Header
+		status       int
+		code         string
+	}{
+		{"no key", "/copies/", nil, http.StatusBadRequest, ossapi.CodeInvalidArgument},
+		{"no bucket", "//k", nil, http.StatusBadRequest, ossapi.CodeInvalidArgument},
+		{"bad escape", "/copies/%zz", nil, http.StatusBadRequest, ossapi.CodeInvalidArgument},
+		{"other parameter", "/copies/dest?acl", nil, http.StatusBadRequest, ossapi.CodeInvalidArgument},
+		{"another account's bucket", "/copies-bob/k", nil, http.StatusForbidden, ossapi.CodeAccessDenied},
+		{"another region", "/copies-beijing/k", nil, http.StatusBadRequest, ossapi.CodeInvalidArgument},
+		{"missing version", "/copies/dest?versionId=CAEQARiBgID00000000000000000042", nil, http.StatusNotFound, "NoSuchVersion"},
+		{"unknown storage class", "/copies/dest", http.Header{"X-Oss-Storage-Class": {"Hot"}}, http.StatusBadRequest, ossapi.CodeInvalidArgument},
+		{"public ACL while Block Public Access is on", "/copies/dest", http.Header{"X-Oss-Object-Acl": {"public-read"}},
+			http.StatusForbidden, ossapi.CodeAccessDenied},
+		{"forbidden overwrite", "/copies/" + url.PathEscape("a b/\u00fc+?.txt"), http.Header{"X-Oss-Forbid-Overwrite": {"true"}},
+			http.StatusConflict, "FileAlreadyExists"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, body := copyFrom(tc.source, tc.header)
+			if d := parseError(t, body); resp.StatusCode != tc.status || d.Code != tc.code {
+				t.Fatalf("got %d %s (%s), want %d %s", resp.StatusCode, d.Code, d.Message, tc.status, tc.code)
+			}
+		})
+	}
+	// A self-copy with x-oss-forbid-overwrite is a metadata change, not an overwrite.
+	resp, body = copyFrom("/copies/dest", http.Header{"X-Oss-Forbid-Overwrite": {"true"}, "X-Oss-Meta-K": {"v"}})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("self-copy: %d %s", resp.StatusCode, body)
+	}
+	resp, _ = rawRequest{method: http.MethodHead, bucket: "copies", key: "dest"}.send(t, srv, aliceKey, false, time.Now())
+	if resp.Header.Get("X-Oss-Meta-K") != "v" {
+		t.Errorf("HeadObject after a self-copy: %v", resp.Header)
 	}
 }

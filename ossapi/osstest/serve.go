@@ -138,7 +138,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	bucket, key := e.address(r)
 	q := r.URL.Query()
-	rt, routeErr := resolve(r.Method, bucket, key, q)
+	rt, routeErr := resolve(r.Method, bucket, key, q, r.Header)
 	who, authErr := e.authenticate(r, bucket, key, q, now)
 	if rt.op != "" {
 		e.count(rt.op, who.accountID)
