@@ -107,7 +107,7 @@ func (e *Emulator) putObject(c *call) (*response, *apiError) {
 	return r, nil
 }
 
-// getObject serves GetObject and HeadObject.
+// getObject serves GetObject and HeadObject (see readObject).
 func (e *Emulator) getObject(c *call) (*response, *apiError) {
 	versionID := c.query.Get("versionId")
 	e.mu.Lock()
@@ -143,10 +143,7 @@ func (e *Emulator) getObject(c *call) (*response, *apiError) {
 		}
 		return nil, e
 	}
-	r := newResponse(http.StatusOK)
-	writeObjectHeaders(r.header, v, b.versioning != "")
-	r.body = v.data
-	return r, nil
+	return readObject(c, v, b.versioning != "")
 }
 
 // deleteObject deletes a key (204 even when it does not exist) or one version of it.

@@ -192,7 +192,8 @@ func (e *Emulator) answer(w http.ResponseWriter, r *http.Request, id string, rt 
 // codeOK is what answer reports for a request whose operation ran and succeeded.
 const codeOK = "OK"
 
-// writeError sends an OSS error: the XML document as body, or for HEAD base64-encoded in x-oss-err.
+// writeError sends an OSS error: the XML document as body, or for HEAD base64-encoded in x-oss-err; a
+// 304 Not Modified has neither.
 func writeError(w http.ResponseWriter, r *http.Request, id string, e *apiError) (int, string) {
 	body := e.body(id, r.Host)
 	h := w.Header()
@@ -201,6 +202,10 @@ func writeError(w http.ResponseWriter, r *http.Request, id string, e *apiError) 
 	}
 	if e.ec != "" {
 		h.Set(ossapi.HeaderEC, e.ec)
+	}
+	if e.status == http.StatusNotModified { // no body, as HTTP has it
+		w.WriteHeader(e.status)
+		return e.status, e.code
 	}
 	if r.Method == http.MethodHead {
 		h.Set(ossapi.HeaderErr, base64.StdEncoding.EncodeToString(body))
