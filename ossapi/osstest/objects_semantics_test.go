@@ -51,6 +51,16 @@ func completeBody(parts ...string) []byte {
 	return []byte(b.String())
 }
 
+// maxCompleteBody lists 10000 parts with quoted ETags, the quotes escaped as encoding/xml (and so the
+// SDK) writes them.
+func maxCompleteBody() []byte {
+	var parts []string
+	for n := 1; n <= 10000; n++ {
+		parts = append(parts, fmt.Sprint(n), fmt.Sprintf("&#34;%032X&#34;", n))
+	}
+	return completeBody(parts...)
+}
+
 func TestMultipartSemantics(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t)
@@ -110,6 +120,8 @@ func TestMultipartSemantics(t *testing.T) {
 			http.StatusBadRequest, "InvalidPart"},
 		{"a part under 100 KB before the last", rawRequest{method: http.MethodPost, key: "big", query: complete,
 			body: completeBody("1", e1, "2", e2, "3", e3)}, http.StatusBadRequest, "EntityTooSmall"},
+		{"10000 parts, as the SDK writes them, are read", rawRequest{method: http.MethodPost, key: "big", query: complete,
+			body: maxCompleteBody()}, http.StatusBadRequest, "InvalidPart"},
 		{"no part", rawRequest{method: http.MethodPost, key: "big", query: complete, body: completeBody()},
 			http.StatusBadRequest, ossapi.CodeMalformedXML},
 		{"x-oss-complete-all with a body", rawRequest{method: http.MethodPost, key: "big", query: complete, body: completeBody("1", e1),

@@ -60,11 +60,13 @@ func xmlOK(v any) (*response, *apiError) {
 
 // Body size limits: OSS's where it documents one, otherwise generous bounds for an in-memory service.
 const (
-	maxObjectSize  = 64 << 20
-	maxDeleteBody  = 2 << 20
-	maxPolicyBody  = 16 << 10
-	maxCORSBody    = 16 << 10
-	maxDefaultBody = 1 << 20
+	maxObjectSize = 64 << 20
+	maxDeleteBody = 2 << 20
+	// maxCompleteBody holds the list of 10000 parts the SDK writes (about 100 bytes each).
+	maxCompleteBody = 2 << 20
+	maxPolicyBody   = 16 << 10
+	maxCORSBody     = 16 << 10
+	maxDefaultBody  = 1 << 20
 )
 
 func readBody(r *http.Request, op string) ([]byte, *apiError) {
@@ -74,6 +76,8 @@ func readBody(r *http.Request, op string) ([]byte, *apiError) {
 		limit = maxObjectSize
 	case ossapi.OpDeleteMultipleObjects:
 		limit = maxDeleteBody
+	case OpCompleteMultipartUpload:
+		limit = maxCompleteBody
 	case ossapi.OpPutBucketPolicy:
 		limit = maxPolicyBody
 	case ossapi.OpPutBucketCors:
@@ -97,7 +101,7 @@ func errTooLarge(op string, limit int64) *apiError {
 	case ossapi.OpPutObject, OpUploadPart:
 		return newError(http.StatusBadRequest, codeEntityTooLarge, "",
 			"Your proposed upload exceeds the maximum allowed object size of the emulator (%d bytes).", limit)
-	case ossapi.OpDeleteMultipleObjects:
+	case ossapi.OpDeleteMultipleObjects, OpCompleteMultipartUpload:
 		return errMalformedXML("The request body exceeds %d bytes.", limit)
 	case ossapi.OpPutBucketPolicy:
 		return newError(http.StatusBadRequest, codeInvalidPolicyDocument, ecPolicyInvalid, "The policy exceeds %d bytes.", limit)
