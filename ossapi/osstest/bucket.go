@@ -337,6 +337,9 @@ func (e *Emulator) getBucketStat(c *call) (*response, *apiError) {
 		return nil, err
 	}
 	out := bucketStatXML{MultipartUploadCount: int64(len(b.uploads)), LastModifiedTime: b.modified.Unix()}
+	for _, u := range b.uploads {
+		out.MultipartPartCount += int64(len(u.parts))
+	}
 	for _, vs := range b.objects {
 		for _, v := range vs {
 			if v.deleteMarker {

@@ -17,6 +17,10 @@
 //     versions, delete markers and unfinished multipart uploads, settings that are "not configured"
 //     answer either a 404 code or an empty 200 body per sub-resource, Block Public Access is on for new
 //     buckets, and every setting is validated before it is stored.
+//   - Objects serve what an application's SDK does for ordinary object work: PutObject, GetObject and
+//     HeadObject with the metadata the object was stored with and its CRC-64 (x-oss-hash-crc64ecma, which
+//     the SDK checks), multipart uploads (UploadPart, CompleteMultipartUpload, ListParts), CopyObject,
+//     DeleteObject and DeleteMultipleObjects, each with OSS's versioning behaviour.
 //
 // Tests can inject faults (status and code, raw bodies, delays, connection resets), read call counters
 // (by operation, by account, and by bucket with the calls that succeeded) and take deep snapshots of an

@@ -296,8 +296,8 @@ func TestSnapshot(t *testing.T) {
 	}
 	wantObjects := []osstest.ObjectSnapshot{
 		{Key: "gone", VersionID: del.VersionID, IsLatest: true, DeleteMarker: true},
-		{Key: "obj", VersionID: v2.VersionID, IsLatest: true, Size: 5, ETag: v2.ETag},
-		{Key: "obj", VersionID: v1.VersionID, Size: 3, ETag: v1.ETag},
+		{Key: "obj", VersionID: v2.VersionID, IsLatest: true, Size: 5, ETag: v2.ETag, Type: "Normal"},
+		{Key: "obj", VersionID: v1.VersionID, Size: 3, ETag: v1.ETag, Type: "Normal"},
 	}
 	if len(b.Objects) != len(wantObjects) {
 		t.Fatalf("objects %+v", b.Objects)

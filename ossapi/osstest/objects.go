@@ -3,7 +3,6 @@ package osstest
 import (
 	"crypto/md5"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/xml"
 	"hash/crc64"
 	"net/http"
@@ -61,30 +60,25 @@ func encoder(c *call) (func(string) string, string, *apiError) {
 	}
 }
 
+func errFileAlreadyExists() *apiError {
+	return newError(http.StatusConflict, codeFileAlreadyExists, "", "The object you specified already exists and can not be overwritten.")
+}
+
 // PutObject, GetObject, HeadObject, DeleteObject.
 
 func (e *Emulator) putObject(c *call) (*response, *apiError) {
 	if !validKey(c.key) {
 		return nil, errInvalidKey(c.key)
 	}
-	if c.header.Get("x-oss-copy-source") != "" {
-		// Storing the empty body of a CopyObject would pass silently where OSS copies.
-		return nil, errMethodNotAllowed("The emulator does not implement CopyObject (x-oss-copy-source).")
-	}
-	if acl := c.header.Get(headerObjectACL); acl != "" && acl != "default" && !validACL(ossapi.ACL(acl)) {
-		return nil, errInvalidArgument(headerObjectACL, acl, "no such object access control exists")
-	}
-	sc := ossapi.StorageClass(c.header.Get(headerStorageClass))
-	if sc != "" && !validStorageClass(sc) {
-		return nil, errInvalidArgument(headerStorageClass, string(sc), "Invalid storage class %q.", sc)
+	attrs, err := attrsFrom(c.header)
+	if err != nil {
+		return nil, err
 	}
 	sum := md5.Sum(c.body)
 	v := &objectVersion{
-		key: c.key, data: c.body, etag: `"` + strings.ToUpper(hex.EncodeToString(sum[:])) + `"`,
-		contentType: c.header.Get("Content-Type"), storageClass: sc, modified: c.now.UTC().Truncate(time.Millisecond),
-	}
-	if v.contentType == "" {
-		v.contentType = defaultContentType
+		key: c.key, data: c.body, etag: quotedMD5(c.body), crc64: crcOf(c.body),
+		contentMD5: base64.StdEncoding.EncodeToString(sum[:]), objectType: objectTypeNormal,
+		modified: c.now.UTC().Truncate(time.Millisecond),
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -92,29 +86,28 @@ func (e *Emulator) putObject(c *call) (*response, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	if acl := ossapi.ACL(c.header.Get(headerObjectACL)); publicACL(acl) && b.blockPublicAccess {
-		return nil, errPublicBlocked("object acl")
+	if err := attrs.checkPublic(b); err != nil {
+		return nil, err
 	}
-	if v.storageClass == "" {
-		v.storageClass = b.storageClass
-	}
-	if strings.EqualFold(c.header.Get(headerForbidOverwrite), "true") {
+	attrs.apply(v, b)
+	// x-oss-forbid-overwrite only applies in an unversioned bucket, where an overwrite loses data.
+	if strings.EqualFold(c.header.Get(headerForbidOverwrite), "true") && b.versioning == "" {
 		if cur := b.latest(c.key); cur != nil && !cur.deleteMarker {
-			return nil, newError(http.StatusConflict, codeFileAlreadyExists, "", "The object you specified already exists and can not be overwritten.")
+			return nil, errFileAlreadyExists()
 		}
 	}
 	e.putVersion(b, v)
 	r := newResponse(http.StatusOK)
 	r.header.Set("ETag", v.etag)
-	r.header.Set("Content-MD5", base64.StdEncoding.EncodeToString(sum[:]))
-	r.header.Set(headerCRC64, strconv.FormatUint(crc64.Checksum(v.data, crcTable), 10))
+	r.header.Set("Content-MD5", v.contentMD5)
+	r.header.Set(headerCRC64, strconv.FormatUint(v.crc64, 10))
 	if b.versioning != "" {
 		r.header.Set(ossapi.HeaderVersionID, v.versionID)
 	}
 	return r, nil
 }
 
-// getObject serves GetObject and HeadObject.
+// getObject serves GetObject and HeadObject (see readObject).
 func (e *Emulator) getObject(c *call) (*response, *apiError) {
 	versionID := c.query.Get("versionId")
 	e.mu.Lock()
@@ -150,19 +143,7 @@ func (e *Emulator) getObject(c *call) (*response, *apiError) {
 		}
 		return nil, e
 	}
-	r := newResponse(http.StatusOK)
-	r.header.Set("Content-Type", v.contentType)
-	r.header.Set("Content-Length", strconv.Itoa(len(v.data)))
-	r.header.Set("ETag", v.etag)
-	r.header.Set("Last-Modified", v.modified.Format(http.TimeFormat))
-	r.header.Set(headerCRC64, strconv.FormatUint(crc64.Checksum(v.data, crcTable), 10))
-	r.header.Set(headerObjectType, objectTypeNormal)
-	r.header.Set(headerStorageClass, string(v.storageClass))
-	if b.versioning != "" {
-		r.header.Set(ossapi.HeaderVersionID, v.versionID)
-	}
-	r.body = v.data
-	return r, nil
+	return readObject(c, v, b.versioning != "")
 }
 
 // deleteObject deletes a key (204 even when it does not exist) or one version of it.
@@ -371,7 +352,7 @@ func (e *Emulator) listObjects(c *call) (*response, *apiError) {
 			truncated = true
 			break
 		}
-		o := objectXML{Key: enc(k), LastModified: cur.modified.Format(isoMillis), ETag: cur.etag, Type: objectTypeNormal,
+		o := objectXML{Key: enc(k), LastModified: cur.modified.Format(isoMillis), ETag: cur.etag, Type: cur.objectType,
 			Size: int64(len(cur.data)), StorageClass: cur.storageClass}
 		if !v2 || q.Get("fetch-owner") == "true" {
 			owner := e.owner(b.owner)
@@ -504,7 +485,7 @@ keys:
 				LastModified: v.modified.Format(isoMillis), Owner: owner, deleteMarker: v.deleteMarker}
 			if !v.deleteMarker {
 				size := int64(len(v.data))
-				entry.ETag, entry.Type, entry.Size, entry.StorageClass = v.etag, objectTypeNormal, &size, v.storageClass
+				entry.ETag, entry.Type, entry.Size, entry.StorageClass = v.etag, v.objectType, &size, v.storageClass
 			}
 			out.Entries = append(out.Entries, entry)
 			lastKey, lastVersion = k, v.versionID
@@ -535,13 +516,21 @@ func (e *Emulator) initiateMultipartUpload(c *call) (*response, *apiError) {
 	if err != nil {
 		return nil, err
 	}
+	attrs, err := attrsFrom(c.header)
+	if err != nil {
+		return nil, err
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	b, aerr := e.bucketFor(c)
 	if aerr != nil {
 		return nil, aerr
 	}
-	u := &upload{key: c.key, uploadID: e.newUploadID(), initiated: c.now.UTC().Truncate(time.Millisecond)}
+	if err := attrs.checkPublic(b); err != nil {
+		return nil, err
+	}
+	u := &upload{key: c.key, uploadID: e.newUploadID(), initiated: c.now.UTC().Truncate(time.Millisecond),
+		attrs: attrs, parts: map[int]*part{}}
 	b.uploads = append(b.uploads, u)
 	return xmlOK(&initiateXML{Bucket: b.name, Key: enc(u.key), UploadID: u.uploadID, EncodingType: encType})
 }
@@ -554,15 +543,12 @@ func (e *Emulator) abortMultipartUpload(c *call) (*response, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	for i, u := range b.uploads {
-		if u.uploadID == id && u.key == c.key {
-			b.uploads = append(b.uploads[:i:i], b.uploads[i+1:]...)
-			return noContent()
-		}
+	i, _, err := b.findUpload(c.key, id)
+	if err != nil {
+		return nil, err
 	}
-	return nil, newError(http.StatusNotFound, ossapi.CodeNoSuchUpload, ecNoSuchUpload,
-		"The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.").
-		with("UploadId", id)
+	b.removeUpload(i)
+	return noContent()
 }
 
 type uploadXML struct {

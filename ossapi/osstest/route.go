@@ -62,7 +62,7 @@ const (
 type routeKey struct {
 	level  level
 	method string
-	sub    string // the selecting sub-resource, "" for none
+	sub    string // the selecting sub-resource, "" for none, or headerCopySource
 }
 
 type handler func(e *Emulator, c *call) (*response, *apiError)
@@ -128,13 +128,19 @@ var routes = map[routeKey]route{
 	{levelObject, http.MethodGet, ""}:                     {OpGetObject, (*Emulator).getObject},
 	{levelObject, http.MethodHead, ""}:                    {OpHeadObject, (*Emulator).getObject},
 	{levelObject, http.MethodDelete, ""}:                  {ossapi.OpDeleteObject, (*Emulator).deleteObject},
+	{levelObject, http.MethodPut, headerCopySource}:       {OpCopyObject, (*Emulator).copyObject},
 	{levelObject, http.MethodPost, "uploads"}:             {ossapi.OpInitiateMultipartUpload, (*Emulator).initiateMultipartUpload},
+	{levelObject, http.MethodPut, "uploadId"}:             {OpUploadPart, (*Emulator).uploadPart},
+	{levelObject, http.MethodPost, "uploadId"}:            {OpCompleteMultipartUpload, (*Emulator).completeMultipartUpload},
+	{levelObject, http.MethodGet, "uploadId"}:             {OpListParts, (*Emulator).listParts},
 	{levelObject, http.MethodDelete, "uploadId"}:          {ossapi.OpAbortMultipartUpload, (*Emulator).abortMultipartUpload},
 }
 
 // resolve finds the operation of a request. It fails with 405 MethodNotAllowed for a method that the
-// resource does not support and for sub-resources the emulator does not implement.
-func resolve(method, bucket, key string, q url.Values) (route, *apiError) {
+// resource does not support and for sub-resources the emulator does not implement. A PUT of an object
+// with the x-oss-copy-source header and no sub-resource is CopyObject, as the header is what tells it
+// from PutObject.
+func resolve(method, bucket, key string, q url.Values, header http.Header) (route, *apiError) {
 	lv := levelService
 	switch {
 	case key != "":
@@ -155,6 +161,9 @@ func resolve(method, bucket, key string, q url.Values) (route, *apiError) {
 				return route{}, errMethodNotAllowed("The emulator does not implement the %q sub-resource.", k)
 			}
 		}
+	}
+	if lv == levelObject && method == http.MethodPut && sub == "" && header.Get(headerCopySource) != "" {
+		sub = headerCopySource
 	}
 	rt, ok := routes[routeKey{lv, method, sub}]
 	if !ok {

@@ -392,8 +392,8 @@ func TestVersioningStates(t *testing.T) {
 	}
 	b, _ := srv.Bucket("states")
 	want := []osstest.ObjectSnapshot{
-		{Key: "k", VersionID: "null", IsLatest: true, Size: 1, ETag: `"A87FF679A2F3E71D9181A67B7542122C"`},
-		{Key: "k", VersionID: v3.VersionID, Size: 1, ETag: `"ECCBC87E4B5CE2FE28308FD9F2A7BAF3"`},
+		{Key: "k", VersionID: "null", IsLatest: true, Size: 1, ETag: `"A87FF679A2F3E71D9181A67B7542122C"`, Type: "Normal"},
+		{Key: "k", VersionID: v3.VersionID, Size: 1, ETag: `"ECCBC87E4B5CE2FE28308FD9F2A7BAF3"`, Type: "Normal"},
 	}
 	if fmt.Sprint(b.Objects) != fmt.Sprint(want) {
 		t.Fatalf("objects = %+v, want %+v", b.Objects, want)

@@ -60,20 +60,24 @@ func xmlOK(v any) (*response, *apiError) {
 
 // Body size limits: OSS's where it documents one, otherwise generous bounds for an in-memory service.
 const (
-	maxObjectSize  = 64 << 20
-	maxDeleteBody  = 2 << 20
-	maxPolicyBody  = 16 << 10
-	maxCORSBody    = 16 << 10
-	maxDefaultBody = 1 << 20
+	maxObjectSize = 64 << 20
+	maxDeleteBody = 2 << 20
+	// maxCompleteBody holds the list of 10000 parts the SDK writes (about 100 bytes each).
+	maxCompleteBody = 2 << 20
+	maxPolicyBody   = 16 << 10
+	maxCORSBody     = 16 << 10
+	maxDefaultBody  = 1 << 20
 )
 
 func readBody(r *http.Request, op string) ([]byte, *apiError) {
 	limit := int64(maxDefaultBody)
 	switch op {
-	case ossapi.OpPutObject:
+	case ossapi.OpPutObject, OpUploadPart:
 		limit = maxObjectSize
 	case ossapi.OpDeleteMultipleObjects:
 		limit = maxDeleteBody
+	case OpCompleteMultipartUpload:
+		limit = maxCompleteBody
 	case ossapi.OpPutBucketPolicy:
 		limit = maxPolicyBody
 	case ossapi.OpPutBucketCors:
@@ -94,10 +98,10 @@ func readBody(r *http.Request, op string) ([]byte, *apiError) {
 
 func errTooLarge(op string, limit int64) *apiError {
 	switch op {
-	case ossapi.OpPutObject:
+	case ossapi.OpPutObject, OpUploadPart:
 		return newError(http.StatusBadRequest, codeEntityTooLarge, "",
 			"Your proposed upload exceeds the maximum allowed object size of the emulator (%d bytes).", limit)
-	case ossapi.OpDeleteMultipleObjects:
+	case ossapi.OpDeleteMultipleObjects, OpCompleteMultipartUpload:
 		return errMalformedXML("The request body exceeds %d bytes.", limit)
 	case ossapi.OpPutBucketPolicy:
 		return newError(http.StatusBadRequest, codeInvalidPolicyDocument, ecPolicyInvalid, "The policy exceeds %d bytes.", limit)
@@ -138,7 +142,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	bucket, key := e.address(r)
 	q := r.URL.Query()
-	rt, routeErr := resolve(r.Method, bucket, key, q)
+	rt, routeErr := resolve(r.Method, bucket, key, q, r.Header)
 	who, authErr := e.authenticate(r, bucket, key, q, now)
 	if rt.op != "" {
 		e.count(rt.op, who.accountID)
@@ -192,7 +196,8 @@ func (e *Emulator) answer(w http.ResponseWriter, r *http.Request, id string, rt 
 // codeOK is what answer reports for a request whose operation ran and succeeded.
 const codeOK = "OK"
 
-// writeError sends an OSS error: the XML document as body, or for HEAD base64-encoded in x-oss-err.
+// writeError sends an OSS error: the XML document as body, or for HEAD base64-encoded in x-oss-err; a
+// 304 Not Modified has neither.
 func writeError(w http.ResponseWriter, r *http.Request, id string, e *apiError) (int, string) {
 	body := e.body(id, r.Host)
 	h := w.Header()
@@ -201,6 +206,10 @@ func writeError(w http.ResponseWriter, r *http.Request, id string, e *apiError) 
 	}
 	if e.ec != "" {
 		h.Set(ossapi.HeaderEC, e.ec)
+	}
+	if e.status == http.StatusNotModified { // no body, as HTTP has it
+		w.WriteHeader(e.status)
+		return e.status, e.code
 	}
 	if r.Method == http.MethodHead {
 		h.Set(ossapi.HeaderErr, base64.StdEncoding.EncodeToString(body))

@@ -47,10 +47,15 @@ type ObjectSnapshot struct {
 	IsLatest, DeleteMarker bool
 	Size                   int64
 	ETag                   string
+	Type                   string // Normal or Multipart; "" for a delete marker
 }
 
-// UploadSnapshot is an unfinished multipart upload.
-type UploadSnapshot struct{ Key, UploadID string }
+// UploadSnapshot is an unfinished multipart upload: how many parts it has so far and their total size.
+type UploadSnapshot struct {
+	Key, UploadID string
+	Parts         int
+	Size          int64
+}
 
 // Snapshot copies the buckets the account owns, with every setting, object version and upload. Changing
 // the snapshot does not change the emulator.
@@ -95,12 +100,16 @@ func (b *bucket) snapshot() BucketSnapshot {
 		for i, v := range b.objects[k] {
 			s.Objects = append(s.Objects, ObjectSnapshot{
 				Key: v.key, VersionID: v.versionID, IsLatest: i == 0, DeleteMarker: v.deleteMarker,
-				Size: int64(len(v.data)), ETag: v.etag,
+				Size: int64(len(v.data)), ETag: v.etag, Type: v.objectType,
 			})
 		}
 	}
 	for _, u := range b.uploads {
-		s.MultipartUploads = append(s.MultipartUploads, UploadSnapshot{Key: u.key, UploadID: u.uploadID})
+		us := UploadSnapshot{Key: u.key, UploadID: u.uploadID, Parts: len(u.parts)}
+		for _, p := range u.parts {
+			us.Size += int64(len(p.data))
+		}
+		s.MultipartUploads = append(s.MultipartUploads, us)
 	}
 	return s
 }

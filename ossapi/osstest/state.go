@@ -2,6 +2,7 @@ package osstest
 
 import (
 	"fmt"
+	"net/http"
 	"sort"
 	"time"
 
@@ -38,14 +39,30 @@ type objectVersion struct {
 	deleteMarker   bool
 	data           []byte
 	etag           string
+	crc64          uint64
+	contentMD5     string // base64, for data stored in one piece (PutObject); OSS has none for multipart objects
+	objectType     string // Normal or Multipart
 	contentType    string
+	meta           http.Header // storedHeaders and x-oss-meta-*
 	storageClass   ossapi.StorageClass
 	modified       time.Time
 }
 
+// upload is an unfinished multipart upload: the attributes InitiateMultipartUpload gave the object to
+// be, and the parts uploaded so far by number (a part uploaded again replaces the earlier one).
 type upload struct {
 	key, uploadID string
 	initiated     time.Time
+	attrs         objectAttrs
+	parts         map[int]*part
+}
+
+type part struct {
+	number   int
+	data     []byte
+	etag     string
+	crc64    uint64
+	modified time.Time
 }
 
 const nullVersion = "null"
