@@ -30,7 +30,8 @@ const (
 type principal struct {
 	accountID   string
 	accessKeyID string
-	scheme      string // v1, v4, v1-query, v4-query
+	ramUser     string // the RAM user whose key signed, "" for the account's own keys
+	scheme      string // v1, v4, v1-query, v4-query, rpc
 }
 
 // authenticate verifies the request's signature, in the Authorization header or the query, and returns

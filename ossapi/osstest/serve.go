@@ -160,7 +160,9 @@ func (e *Emulator) answer(w http.ResponseWriter, r *http.Request, id string, rt 
 	if routeErr != nil {
 		return writeError(w, r, id, routeErr)
 	}
-	if status, code, done := e.applyFaults(w, r, id, rt.op, who.accountID); done {
+	if status, code, done := e.applyFaults(w, r, rt.op, who.accountID, func(f *apiError) (int, string) {
+		return writeError(w, r, id, f)
+	}); done {
 		return status, code
 	}
 	body, err := readBody(r, rt.op)
