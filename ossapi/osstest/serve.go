@@ -127,7 +127,7 @@ func newRequestID() string {
 }
 
 // ServeHTTP answers one OSS request: it addresses and routes it, authenticates it, counts it, applies
-// any injected fault, checks the body and runs the operation.
+// any injected fault, checks the body, authorizes a RAM user's request and runs the operation.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now := e.now()
 	id := newRequestID()
@@ -148,7 +148,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.countOn(rt.op, bucket, code == codeOK)
 	}
 	e.log.Info("OSS request", "operation", rt.op, "method", r.Method, "bucket", bucket, "key", key,
-		"status", status, "code", code, "account", who.accountID, "accessKeyId", who.accessKeyID,
+		"status", status, "code", code, "account", who.accountID, "user", who.ramUser, "accessKeyId", who.accessKeyID,
 		"auth", who.scheme, "requestId", id)
 }
 
@@ -174,6 +174,9 @@ func (e *Emulator) answer(w http.ResponseWriter, r *http.Request, id string, rt 
 	}
 	c := &call{op: rt.op, method: r.Method, accountID: who.accountID, bucket: bucket, key: key,
 		query: q, header: r.Header, body: body, now: now}
+	if err := e.authorizeOSS(c, who); err != nil {
+		return writeError(w, r, id, err)
+	}
 	resp, err := rt.fn(e, c)
 	if err != nil {
 		return writeError(w, r, id, err)
