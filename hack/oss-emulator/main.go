@@ -4,8 +4,11 @@
 //	go run ./hack/oss-emulator --listen 127.0.0.1:9000 --access-key-id ID --access-key-secret SECRET
 //
 // Point a client at http://ADDR path-style, or at http://BUCKET.ADDR virtual-hosted, with region
-// cn-hangzhou (or --region). Every request must be signed with the key, V1 or V4. State lives in memory
-// and is gone when the command exits, which it does with status 0 on SIGINT or SIGTERM.
+// cn-hangzhou (or --region). Every request must be signed with the key, V1 or V4. The account's RAM API
+// (users, AccessKeys, policies; Version 2015-05-01, RPC signature) is served on its own address,
+// --ram-listen (127.0.0.1:9001 by default, "" for none); keys it issues sign OSS requests too, with the
+// rights their policies grant. State lives in memory and is gone when the command exits, which it does
+// with status 0 on SIGINT or SIGTERM.
 package main
 
 import (
@@ -43,7 +46,8 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("oss-emulator", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	listen := fs.String("listen", "127.0.0.1:9000", "TCP address to serve on (port 0 picks a free port)")
+	listen := fs.String("listen", "127.0.0.1:9000", "TCP address to serve OSS on (port 0 picks a free port)")
+	ramListen := fs.String("ram-listen", "127.0.0.1:9001", "TCP address to serve the RAM API on (port 0 picks a free port; empty: no RAM)")
 	keyID := fs.String("access-key-id", "", "AccessKey ID of the account (required)")
 	secret := fs.String("access-key-secret", "", "AccessKey secret of the account (required)")
 	token := fs.String("security-token", "", "STS security token: makes the key an STS key that must send it")
@@ -51,6 +55,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	region := fs.String("region", osstest.DefaultRegion, "region of the endpoint, e.g. cn-hangzhou")
 	bucketLimit := fs.Int("bucket-limit", 100, "buckets the account may create in the region")
 	blockPublic := fs.Bool("block-public-access-by-default", true, "new buckets have Block Public Access on")
+	policyLimit := fs.Int("policy-document-limit", 2048, "longest RAM policy document, in characters (RAM documents 2048 and, lately, 6144)")
 	verbose := fs.Bool("v", false, "log every request to stderr (never credentials or signatures)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -73,27 +78,54 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		osstest.WithBucketLimit(*bucketLimit),
 		osstest.WithBlockPublicAccessByDefault(*blockPublic),
 		osstest.WithLogger(log),
+		osstest.WithPolicyDocumentLimit(*policyLimit),
 	)
 
-	l, err := net.Listen("tcp", *listen)
-	if err != nil {
-		return err
+	type server struct {
+		l   net.Listener
+		srv *http.Server
 	}
-	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(l) }()
-	fmt.Fprintf(stdout, "oss-emulator listening on http://%s (region %s, account %s, AccessKey ID %s)\n",
-		l.Addr(), emu.Region(), *accountID, *keyID)
+	var servers []server
+	defer func() {
+		for _, s := range servers {
+			_ = s.l.Close()
+		}
+	}()
+	for _, s := range []struct {
+		addr string
+		h    http.Handler
+	}{{*listen, emu}, {*ramListen, emu.RAM()}} {
+		if s.addr == "" {
+			continue
+		}
+		l, err := net.Listen("tcp", s.addr)
+		if err != nil {
+			return err
+		}
+		servers = append(servers, server{l, &http.Server{Handler: s.h, ReadHeaderTimeout: 10 * time.Second}})
+	}
+	line := fmt.Sprintf("oss-emulator listening on http://%s (region %s, account %s, AccessKey ID %s)",
+		servers[0].l.Addr(), emu.Region(), *accountID, *keyID)
+	if len(servers) > 1 {
+		line += fmt.Sprintf(", RAM on http://%s", servers[1].l.Addr())
+	}
+	done := make(chan error, len(servers))
+	for _, s := range servers {
+		go func() { done <- s.srv.Serve(s.l) }()
+	}
+	fmt.Fprintln(stdout, line)
 
+	var err error
 	select {
-	case err := <-done:
-		return err
+	case err = <-done:
 	case <-ctx.Done():
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
-		_ = srv.Close()
+	for _, s := range servers {
+		if serr := s.srv.Shutdown(shutdown); serr != nil {
+			_ = s.srv.Close()
+		}
 	}
-	return nil
+	return err
 }

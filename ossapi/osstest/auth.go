@@ -30,7 +30,8 @@ const (
 type principal struct {
 	accountID   string
 	accessKeyID string
-	scheme      string // v1, v4, v1-query, v4-query
+	ramUser     string // the RAM user whose key signed, "" for the account's own keys
+	scheme      string // v1, v4, v1-query, v4-query, rpc
 }
 
 // authenticate verifies the request's signature, in the Authorization header or the query, and returns
@@ -70,7 +71,7 @@ func (e *Emulator) authV1Header(req *signer.Request, auth string, now time.Time)
 	if err != nil {
 		return p, err
 	}
-	p.accountID = kb.accountID
+	p.accountID, p.ramUser = kb.accountID, kb.ramUser
 	date := req.Header.Get(signer.HeaderDate)
 	t, perr := http.ParseTime(date)
 	if perr != nil {
@@ -105,7 +106,7 @@ func (e *Emulator) authV1Query(req *signer.Request, now time.Time) (principal, *
 	if err != nil {
 		return p, err
 	}
-	p.accountID = kb.accountID
+	p.accountID, p.ramUser = kb.accountID, kb.ramUser
 	if now.Unix() > expires {
 		return p, errExpired(time.Unix(expires, 0), now)
 	}
@@ -133,7 +134,7 @@ func (e *Emulator) authV4Header(req *signer.Request, auth string, now time.Time)
 	if err != nil {
 		return p, err
 	}
-	p.accountID = kb.accountID
+	p.accountID, p.ramUser = kb.accountID, kb.ramUser
 	// SDKv1 sends no x-oss-date and signs the Date header verbatim.
 	datetime := req.Header.Get(signer.HeaderOSSDate)
 	var t time.Time
@@ -187,7 +188,7 @@ func (e *Emulator) authV4Query(req *signer.Request, now time.Time) (principal, *
 	if err != nil {
 		return p, err
 	}
-	p.accountID = kb.accountID
+	p.accountID, p.ramUser = kb.accountID, kb.ramUser
 	if now.After(t.Add(time.Duration(expires) * time.Second)) {
 		return p, errExpired(t.Add(time.Duration(expires)*time.Second), now)
 	}
@@ -229,15 +230,27 @@ func (e *Emulator) verifyV4(req *signer.Request, a signer.V4Authorization, datet
 	return nil
 }
 
+// lookupKey finds a key. A deleted RAM key is unknown like any other; an Inactive one is refused as OSS
+// refuses a disabled key: 403 InvalidAccessKeyId, "The OSS Access Key Id you provided is disabled."
+// (OSS's documented message; the same the emulator answers for an expired long-term key).
 func (e *Emulator) lookupKey(akid string) (keyBinding, *apiError) {
 	e.mu.Lock()
 	kb, ok := e.keys[akid]
+	inactive := ok && kb.ramKey != nil && kb.ramKey.status != RAMKeyActive
 	e.mu.Unlock()
 	if !ok {
 		return kb, newError(http.StatusForbidden, ossapi.CodeInvalidAccessKeyID, ecInvalidAccessKeyID,
 			"The OSS Access Key Id you provided does not exist in our records.").with("OSSAccessKeyId", akid)
 	}
+	if inactive {
+		return kb, errDisabledKey(akid)
+	}
 	return kb, nil
+}
+
+func errDisabledKey(akid string) *apiError {
+	return newError(http.StatusForbidden, ossapi.CodeInvalidAccessKeyID, "", "The OSS Access Key Id you provided is disabled.").
+		with("OSSAccessKeyId", akid)
 }
 
 // checkToken matches the security token sent with the key's: an STS key needs its own token, a long-term
@@ -262,8 +275,7 @@ func checkToken(kb keyBinding, token string, now time.Time) *apiError {
 		if k.SecurityToken != "" {
 			return newError(http.StatusForbidden, ossapi.CodeSecurityTokenExpired, "", "The security token you provided has expired.")
 		}
-		return newError(http.StatusForbidden, ossapi.CodeInvalidAccessKeyID, "", "The OSS Access Key Id you provided is disabled.").
-			with("OSSAccessKeyId", k.AccessKeyID)
+		return errDisabledKey(k.AccessKeyID)
 	}
 	return nil
 }

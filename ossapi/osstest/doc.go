@@ -22,6 +22,11 @@
 //     the SDK checks), multipart uploads (UploadPart, CompleteMultipartUpload, ListParts), CopyObject,
 //     DeleteObject and DeleteMultipleObjects, each with OSS's versioning behaviour.
 //
+// It also serves the account's RAM API (Emulator.RAM, Server.RAMURL): users, their AccessKeys, custom
+// and a few system policies, verified with the RPC signature (nonces and timestamps included) and answered
+// in JSON as RAM answers. Keys RAM issues sign OSS requests too, and a RAM user may do only what its
+// policies allow, with OSS's AccessDenied otherwise; an account's own keys keep every right.
+//
 // Tests can inject faults (status and code, raw bodies, delays, connection resets), read call counters
 // (by operation, by account, and by bucket with the calls that succeeded) and take deep snapshots of an
 // account's buckets. All state lives in memory behind one mutex; the emulator is safe for concurrent use.

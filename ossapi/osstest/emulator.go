@@ -54,6 +54,7 @@ type config struct {
 	now               func() time.Time
 	log               logr.Logger
 	endpointHosts     []string
+	policyDocLimit    int
 }
 
 // Option configures an Emulator.
@@ -84,8 +85,9 @@ func WithBlockPublicAccessByDefault(on bool) Option {
 // expiry, STS expiry) and which stamps the Date header and creation times.
 func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
 
-// WithLogger logs one line per request: operation, bucket, status, code, account, request ID. It never
-// logs the Authorization header, signatures, secrets or tokens.
+// WithLogger logs one line per request: operation, bucket, status, code, account, RAM user, request ID
+// for OSS; action, status, code, account, RAM user, request ID for RAM. It never logs the Authorization
+// header, signatures, strings to sign, secrets or tokens.
 func WithLogger(l logr.Logger) Option { return func(c *config) { c.log = l } }
 
 // WithEndpointHost names a host (host or host:port) under which Host "<bucket>.<host>" is addressed
@@ -94,6 +96,11 @@ func WithLogger(l logr.Logger) Option { return func(c *config) { c.log = l } }
 func WithEndpointHost(host string) Option {
 	return func(c *config) { c.endpointHosts = append(c.endpointHosts, strings.ToLower(host)) }
 }
+
+// WithPolicyDocumentLimit sets the longest RAM policy document CreatePolicy and CreatePolicyVersion
+// accept, in characters (default 2048, the limit of RAM's older documentation; its current
+// documentation says 6144). A longer one is 400 InvalidParameter.PolicyDocument.Length.
+func WithPolicyDocumentLimit(n int) Option { return func(c *config) { c.policyDocLimit = n } }
 
 // Emulator is an in-memory OSS service. It is an http.Handler; use NewServer to serve it on a port.
 type Emulator struct {
@@ -109,6 +116,14 @@ type Emulator struct {
 	keys     map[string]keyBinding // by AccessKey ID
 	buckets  map[string]*bucket    // global namespace
 	seq      uint64                // version and upload IDs
+	ram      map[string]*ramState  // by account ID
+	ramSeq   uint64                // RAM user IDs
+
+	policyDocumentLimit int
+
+	nonceMu      sync.Mutex
+	nonces       map[string]time.Time // RPC signature nonces by key, when first used
+	noncesPruned time.Time
 
 	faultMu sync.Mutex
 	faults  []*faultEntry
@@ -128,31 +143,39 @@ type account struct {
 	id, displayName string
 }
 
+// keyBinding is what an AccessKey ID stands for: a key of an account itself, or (ramUser set) a key
+// RAM issued to one of the account's users, whose state ramKey holds.
 type keyBinding struct {
 	accountID string
 	key       Key
+	ramUser   string
+	ramKey    *ramAccessKey
 }
 
 // New returns an emulator. It has no listener: serve it with NewServer, an http.Server, or call
 // ServeHTTP directly.
 func New(opts ...Option) *Emulator {
-	c := config{region: DefaultRegion, bucketLimit: 100, blockPublicAccess: true, now: time.Now, log: logr.Discard()}
+	c := config{region: DefaultRegion, bucketLimit: 100, blockPublicAccess: true, now: time.Now, log: logr.Discard(),
+		policyDocLimit: defaultPolicyDocumentSize}
 	for _, o := range opts {
 		o(&c)
 	}
 	e := &Emulator{
-		region:            c.region,
-		bucketLimit:       c.bucketLimit,
-		blockPublicAccess: c.blockPublicAccess,
-		now:               c.now,
-		log:               c.log,
-		endpointHosts:     c.endpointHosts,
-		accounts:          map[string]*account{},
-		keys:              map[string]keyBinding{},
-		buckets:           map[string]*bucket{},
-		rnd:               rand.New(rand.NewPCG(1, 2)),
-		counts:            map[string]map[string]int{},
-		bucketCounts:      map[bucketOp]*bucketCallCounts{},
+		region:              c.region,
+		bucketLimit:         c.bucketLimit,
+		blockPublicAccess:   c.blockPublicAccess,
+		now:                 c.now,
+		log:                 c.log,
+		endpointHosts:       c.endpointHosts,
+		accounts:            map[string]*account{},
+		keys:                map[string]keyBinding{},
+		buckets:             map[string]*bucket{},
+		ram:                 map[string]*ramState{},
+		policyDocumentLimit: c.policyDocLimit,
+		nonces:              map[string]time.Time{},
+		rnd:                 rand.New(rand.NewPCG(1, 2)),
+		counts:              map[string]map[string]int{},
+		bucketCounts:        map[bucketOp]*bucketCallCounts{},
 	}
 	for _, a := range c.accounts {
 		e.AddAccount(a)
@@ -226,37 +249,53 @@ func (e *Emulator) BucketNames() []string {
 	return names
 }
 
-// Server is an Emulator listening on a loopback port, like httptest.Server.
+// Server is an Emulator listening on two loopback ports, like httptest.Server: one for OSS, one for RAM.
 type Server struct {
-	// URL is the path-style endpoint, http://127.0.0.1:PORT.
+	// URL is the path-style OSS endpoint, http://127.0.0.1:PORT.
 	URL string
+	// RAMURL is the RAM endpoint, http://127.0.0.1:PORT (the emulator's RAM handler).
+	RAMURL string
 	*Emulator
 
-	srv  *http.Server
-	done chan struct{}
+	servers []*http.Server
+	done    chan struct{}
 }
 
-// NewServer starts an emulator on 127.0.0.1 at a free port. Close it when done.
+// NewServer starts an emulator on 127.0.0.1, OSS and RAM each at a free port. Close it when done.
 func NewServer(opts ...Option) *Server {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(fmt.Sprintf("osstest: listening on 127.0.0.1: %v", err))
+	s := &Server{Emulator: New(opts...), done: make(chan struct{})}
+	var listeners []net.Listener
+	for _, h := range []http.Handler{s.Emulator, s.Emulator.RAM()} {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			for _, l := range listeners {
+				_ = l.Close()
+			}
+			panic(fmt.Sprintf("osstest: listening on 127.0.0.1: %v", err))
+		}
+		listeners = append(listeners, l)
+		s.servers = append(s.servers, &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second})
 	}
-	s := &Server{
-		URL:      "http://" + l.Addr().String(),
-		Emulator: New(opts...),
-		done:     make(chan struct{}),
+	s.URL, s.RAMURL = "http://"+listeners[0].Addr().String(), "http://"+listeners[1].Addr().String()
+	var wg sync.WaitGroup
+	for i, srv := range s.servers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = srv.Serve(listeners[i])
+		}()
 	}
-	s.srv = &http.Server{Handler: s.Emulator, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
-		defer close(s.done)
-		_ = s.srv.Serve(l)
+		wg.Wait()
+		close(s.done)
 	}()
 	return s
 }
 
-// Close stops the server and closes every connection.
+// Close stops both listeners and closes every connection.
 func (s *Server) Close() {
-	_ = s.srv.Close()
+	for _, srv := range s.servers {
+		_ = srv.Close()
+	}
 	<-s.done
 }

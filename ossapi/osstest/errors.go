@@ -18,6 +18,7 @@ type apiError struct {
 	ec      string
 	extra   []element
 	header  http.Header // extra response headers, e.g. x-oss-delete-marker on GetObject
+	detail  any         // a nested element after HostId (AccessDeniedDetail), rendered with encoding/xml
 }
 
 type element struct{ name, value string }
@@ -107,6 +108,13 @@ func (e *apiError) body(requestID, hostID string) []byte {
 	write("Message", e.message)
 	write("RequestId", requestID)
 	write("HostId", hostID)
+	if e.detail != nil {
+		if d, err := xml.MarshalIndent(e.detail, "  ", "  "); err == nil {
+			b.WriteString("  ")
+			b.Write(d)
+			b.WriteString("\n")
+		}
+	}
 	for _, x := range e.extra {
 		write(x.name, x.value)
 	}

@@ -12,7 +12,8 @@ import (
 // Fault makes matching requests fail. It is applied after a request is authenticated and before the
 // operation runs, so a faulted request changes no state.
 //
-// A request matches when Operation is "" or its operation name (an ossapi.Op* constant), and AccountID
+// A request matches when Operation is "" or its operation name (an ossapi.Op* constant, or a RAM action
+// such as "DeleteAccessKey": RAM requests are faulted alike, with RAM's JSON error), and AccountID
 // is "" or the signing account. Of the matching requests, the first Skip pass untouched and, after them,
 // only the first Count are candidates (0: all),
 // and each candidate is faulted with Probability (0: always). The random draws come from a generator
@@ -99,7 +100,9 @@ func (e *Emulator) pickFaults(op, accountID string) (time.Duration, *Fault) {
 
 // applyFaults runs the faults for a request. done is true when the request has been answered (or its
 // connection closed) and the operation must not run.
-func (e *Emulator) applyFaults(w http.ResponseWriter, r *http.Request, id, op, accountID string) (status int, code string, done bool) {
+// writeErr sends the error document of the API the request is for (OSS XML, RAM JSON).
+func (e *Emulator) applyFaults(w http.ResponseWriter, r *http.Request, op, accountID string,
+	writeErr func(*apiError) (int, string)) (status int, code string, done bool) {
 	delay, f := e.pickFaults(op, accountID)
 	if delay > 0 {
 		t := time.NewTimer(delay)
@@ -135,7 +138,7 @@ func (e *Emulator) applyFaults(w http.ResponseWriter, r *http.Request, id, op, a
 	if msg == "" {
 		msg = "Injected fault: " + http.StatusText(f.Status)
 	}
-	s, c := writeError(w, r, id, newError(f.Status, code, "", "%s", msg))
+	s, c := writeErr(newError(f.Status, code, "", "%s", msg))
 	return s, c, true
 }
 

@@ -131,7 +131,7 @@ func newRequestID() string {
 }
 
 // ServeHTTP answers one OSS request: it addresses and routes it, authenticates it, counts it, applies
-// any injected fault, checks the body and runs the operation.
+// any injected fault, checks the body, authorizes a RAM user's request and runs the operation.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now := e.now()
 	id := newRequestID()
@@ -152,7 +152,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.countOn(rt.op, bucket, code == codeOK)
 	}
 	e.log.Info("OSS request", "operation", rt.op, "method", r.Method, "bucket", bucket, "key", key,
-		"status", status, "code", code, "account", who.accountID, "accessKeyId", who.accessKeyID,
+		"status", status, "code", code, "account", who.accountID, "user", who.ramUser, "accessKeyId", who.accessKeyID,
 		"auth", who.scheme, "requestId", id)
 }
 
@@ -164,7 +164,9 @@ func (e *Emulator) answer(w http.ResponseWriter, r *http.Request, id string, rt 
 	if routeErr != nil {
 		return writeError(w, r, id, routeErr)
 	}
-	if status, code, done := e.applyFaults(w, r, id, rt.op, who.accountID); done {
+	if status, code, done := e.applyFaults(w, r, rt.op, who.accountID, func(f *apiError) (int, string) {
+		return writeError(w, r, id, f)
+	}); done {
 		return status, code
 	}
 	body, err := readBody(r, rt.op)
@@ -176,6 +178,9 @@ func (e *Emulator) answer(w http.ResponseWriter, r *http.Request, id string, rt 
 	}
 	c := &call{op: rt.op, method: r.Method, accountID: who.accountID, bucket: bucket, key: key,
 		query: q, header: r.Header, body: body, now: now}
+	if err := e.authorizeOSS(c, who); err != nil {
+		return writeError(w, r, id, err)
+	}
 	resp, err := rt.fn(e, c)
 	if err != nil {
 		return writeError(w, r, id, err)
