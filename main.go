@@ -40,7 +40,7 @@ import (
 func main() {
 	var (
 		metricsAddr, probeAddr, clusterID, watchNamespaces string
-		allowedEndpoints                                   string
+		allowedEndpoints, ramEndpoint                      string
 		leaderElectionNamespace, claimsNamespace           string
 		leaderElect, allowInsecure, secureMetrics          bool
 		printVersion                                       bool
@@ -59,6 +59,7 @@ func main() {
 	flag.StringVar(&allowedEndpoints, "allowed-endpoints", strings.Join(controllers.DefaultAllowedEndpoints, ","),
 		"Comma-separated host patterns an AccessKey's spec.endpoint may name (\"*\" within one DNS label, an optional :port). Default: Alibaba Cloud's OSS endpoints of every region.")
 	flag.BoolVar(&allowInsecure, "allow-insecure-endpoints", false, "Allow http:// AccessKey endpoints among the allowed ones (a local OSS emulator). Never in production.")
+	flag.StringVar(&ramEndpoint, "ram-endpoint", "https://ram.aliyuncs.com", "The RAM API endpoint that issued AccessKeys (spec.issue) call. An http:// endpoint (the local emulator) needs --allow-insecure-endpoints.")
 	flag.StringVar(&watchNamespaces, "watch-namespaces", "", "Comma-separated namespaces to watch. Default: all.")
 	flag.BoolVar(&printVersion, "version", false, "Print the version and exit.")
 	opts := zap.Options{Development: false}
@@ -77,6 +78,7 @@ func main() {
 		leaderElectionNamespace: leaderElectionNamespace, claimsNamespace: claimsNamespace,
 		resync: resync, concurrency: concurrency, clusterID: clusterID, allowInsecure: allowInsecure,
 		namespaces: splitList(watchNamespaces), allowedEndpoints: splitList(allowedEndpoints), build: build,
+		ramEndpoint: ramEndpoint,
 	}); err != nil {
 		log.Error(err, "manager stopped")
 		os.Exit(1)
@@ -93,6 +95,7 @@ type runOptions struct {
 	concurrency                       int
 	namespaces                        []string
 	allowedEndpoints                  []string
+	ramEndpoint                       string
 	build                             buildInfo
 }
 
@@ -156,6 +159,7 @@ func run(o runOptions) error {
 	if err := controllers.Setup(mgr, controllers.Options{
 		ClusterID: o.clusterID, ResyncPeriod: o.resync, MaxConcurrentReconciles: o.concurrency,
 		AllowedEndpoints: endpoints, AllowInsecureEndpoints: o.allowInsecure, Metrics: metrics, ClaimsNamespace: o.claimsNamespace,
+		RAMEndpoint: o.ramEndpoint,
 	}); err != nil {
 		return err
 	}
@@ -167,7 +171,7 @@ func run(o runOptions) error {
 	}
 	log.Info("starting manager", "version", o.build.Version, "commit", o.build.Commit, "goVersion", o.build.GoVersion,
 		"clusterID", o.clusterID, "resyncPeriod", o.resync.String(), "maxConcurrentReconciles", o.concurrency,
-		"allowedEndpoints", endpoints.String(), "allowInsecureEndpoints", o.allowInsecure, "namespaces", o.namespaces)
+		"allowedEndpoints", endpoints.String(), "allowInsecureEndpoints", o.allowInsecure, "ramEndpoint", o.ramEndpoint, "namespaces", o.namespaces)
 	return mgr.Start(ctrl.SetupSignalHandler())
 }
 

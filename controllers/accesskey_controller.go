@@ -2,10 +2,12 @@ package controllers
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrl "sigs.k8s.io/controller-runtime/pkg/controller"
@@ -27,6 +29,10 @@ const (
 	InUseFinalizer = "oss.ossoperator.io/in-use"
 	// secretRefIndex indexes AccessKeys by the Secret they name, so a Secret change finds its AccessKeys.
 	secretRefIndex = "spec.secretRef.name"
+	// issuerRefIndex indexes issued AccessKeys by their issuer, as "<namespace>/<name>".
+	issuerRefIndex = "spec.issue.issuerRef"
+	// grantIndex indexes issued AccessKeys by the Buckets they grant, as "<namespace>/<name>".
+	grantIndex = "spec.issue.grants.bucketRef"
 )
 
 // AccessKeyReconciler verifies an AccessKey's credentials with one signed call to OSS and reports the
@@ -38,13 +44,21 @@ type AccessKeyReconciler struct {
 	Clients      *OSSClients
 	Recorder     recorder.EventRecorder
 	ResyncPeriod time.Duration
+	// ClusterID makes the names of issued RAM users and policies unique to this cluster.
+	ClusterID string
+	// Now is the clock of rotations; default time.Now.
+	Now func() time.Time
+
+	// written are the resource versions of the Secrets this controller last wrote, so that its own write
+	// does not bring the AccessKey back.
+	written sync.Map // types.NamespacedName -> string
 }
 
 // +kubebuilder:rbac:groups=oss.ossoperator.io,resources=accesskeys,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=oss.ossoperator.io,resources=accesskeys/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=oss.ossoperator.io,resources=accesskeys/finalizers,verbs=update
 // +kubebuilder:rbac:groups=oss.ossoperator.io,resources=buckets,verbs=get;list;watch
-// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // Reconcile verifies one AccessKey, or lets it go once no Bucket needs it.
@@ -64,6 +78,10 @@ func (r *AccessKeyReconciler) Reconcile(ctx context.Context, req reconcile.Reque
 		}
 		users, err := r.users(ctx, ak)
 		out := decideAccessKeyDeletion(users, err)
+		if out.state == released && ak.Spec.Issue != nil {
+			// No Bucket needs it: what it issued in RAM goes, then the AccessKey.
+			out = r.deleteIssued(ctx, ak)
+		}
 		result, rerr := r.report(ctx, ak, before, out)
 		if out.state == released && rerr == nil {
 			r.Clients.Forget(ak.UID)
@@ -78,6 +96,15 @@ func (r *AccessKeyReconciler) Reconcile(ctx context.Context, req reconcile.Reque
 		if err := r.Patch(ctx, ak, patch); err != nil {
 			return reconcile.Result{}, client.IgnoreNotFound(err)
 		}
+	}
+
+	// An issued AccessKey: its RAM user, policy, keys and Secret (accesskey_issue.go).
+	if ak.Spec.Issue != nil {
+		out, conn := r.reconcileIssued(ctx, ak)
+		if out.state == ready {
+			r.Clients.Verified(ak, conn)
+		}
+		return r.report(ctx, ak, before, out)
 	}
 
 	// 4. Observe with one signed call, 5. decide, 6. report.
@@ -116,6 +143,17 @@ func (r *AccessKeyReconciler) users(ctx context.Context, ak *ossv1.AccessKey) ([
 			name = b.Namespace + "/" + b.Name
 		}
 		names = append(names, name)
+	}
+	// Issued AccessKeys need their issuer to delete their RAM user, keys and policy.
+	issued := &ossv1.AccessKeyList{}
+	if err := r.List(ctx, issued, client.MatchingFields{issuerRefIndex: client.ObjectKeyFromObject(ak).String()}); err != nil {
+		return nil, err
+	}
+	for _, i := range issued.Items {
+		if i.Spec.Issue == nil || !controllerutil.ContainsFinalizer(&i, InUseFinalizer) || i.Status.Issued == nil || i.Status.Issued.UserName == "" {
+			continue
+		}
+		names = append(names, "AccessKey "+i.Namespace+"/"+i.Name)
 	}
 	return names, nil
 }
@@ -161,12 +199,35 @@ func (r *AccessKeyReconciler) SetupWithManager(mgr manager.Manager, opts ctrl.Op
 	}); err != nil {
 		return err
 	}
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &ossv1.AccessKey{}, issuerRefIndex, func(o client.Object) []string {
+		if key, ok := issuerOf(o.(*ossv1.AccessKey)); ok {
+			return []string{key.String()}
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &ossv1.AccessKey{}, grantIndex, func(o client.Object) []string {
+		ak := o.(*ossv1.AccessKey)
+		if ak.Spec.Issue == nil {
+			return nil
+		}
+		var keys []string
+		for _, g := range ak.Spec.Issue.Grants {
+			keys = appendNew(keys, ak.Namespace+"/"+g.BucketRef.Name)
+		}
+		return keys
+	}); err != nil {
+		return err
+	}
 	return builder.ControllerManagedBy(mgr).
 		Named("accesskey").
 		WithOptions(opts).
 		For(&ossv1.AccessKey{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
-		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(referrers(r.Client, func() client.ObjectList { return &ossv1.AccessKeyList{} }, secretRefIndex)), builder.OnlyMetadata,
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.notOwnWrite(referrers(r.Client, func() client.ObjectList { return &ossv1.AccessKeyList{} }, secretRefIndex))), builder.OnlyMetadata,
 			builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
+		Watches(&ossv1.AccessKey{}, handler.EnqueueRequestsFromMapFunc(indexed(r.Client, issuerRefIndex)), builder.WithPredicates(accessKeyReadinessChanged{})).
+		Watches(&ossv1.Bucket{}, handler.EnqueueRequestsFromMapFunc(indexed(r.Client, grantIndex)), builder.WithPredicates(managedChanged{})).
 		Watches(&ossv1.Bucket{}, handler.EnqueueRequestsFromMapFunc(r.deletedAccessKeyOf), builder.WithPredicates(bucketLetGo{})).
 		Complete(r)
 }
@@ -201,4 +262,59 @@ func (bucketLetGo) Update(e event.UpdateEvent) bool {
 	}
 	return accessKeyOfBucket(o) != accessKeyOfBucket(n) ||
 		controllerutil.ContainsFinalizer(o, Finalizer) && !controllerutil.ContainsFinalizer(n, Finalizer)
+}
+
+// issuerOf is the issuer an issued AccessKey names.
+func issuerOf(ak *ossv1.AccessKey) (types.NamespacedName, bool) {
+	if ak.Spec.Issue == nil {
+		return types.NamespacedName{}, false
+	}
+	ref := ak.Spec.Issue.IssuerRef
+	ns := ref.Namespace
+	if ns == "" {
+		ns = ak.Namespace
+	}
+	return types.NamespacedName{Namespace: ns, Name: ref.Name}, true
+}
+
+// indexed maps an object to the AccessKeys that name it by "<namespace>/<name>" in the index.
+func indexed(c client.Reader, index string) handler.MapFunc {
+	return func(ctx context.Context, o client.Object) []reconcile.Request {
+		list := &ossv1.AccessKeyList{}
+		if err := c.List(ctx, list, client.MatchingFields{index: client.ObjectKeyFromObject(o).String()}); err != nil {
+			return nil
+		}
+		reqs := make([]reconcile.Request, 0, len(list.Items))
+		for _, ak := range list.Items {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&ak)})
+		}
+		return reqs
+	}
+}
+
+// notOwnWrite drops the event of a Secret this controller has just written itself.
+func (r *AccessKeyReconciler) notOwnWrite(next handler.MapFunc) handler.MapFunc {
+	return func(ctx context.Context, o client.Object) []reconcile.Request {
+		if v, ok := r.written.Load(client.ObjectKeyFromObject(o)); ok && v == o.GetResourceVersion() {
+			return nil
+		}
+		return next(ctx, o)
+	}
+}
+
+// managedChanged passes the Bucket events that can change a grant: it starts or stops managing its
+// bucket, or goes.
+type managedChanged struct{ predicate.Funcs }
+
+func (managedChanged) Create(event.CreateEvent) bool   { return false }
+func (managedChanged) Delete(event.DeleteEvent) bool   { return true }
+func (managedChanged) Generic(event.GenericEvent) bool { return false }
+func (managedChanged) Update(e event.UpdateEvent) bool {
+	o, ok1 := e.ObjectOld.(*ossv1.Bucket)
+	n, ok2 := e.ObjectNew.(*ossv1.Bucket)
+	if !ok1 || !ok2 {
+		return false
+	}
+	return hasManaged(&o.Status, o.Status.BucketName) != hasManaged(&n.Status, n.Status.BucketName) ||
+		o.Status.BucketName != n.Status.BucketName || o.DeletionTimestamp.IsZero() != n.DeletionTimestamp.IsZero()
 }

@@ -15,6 +15,7 @@ import (
 
 	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
 	"github.com/ossoperator/oss-operator/ossapi"
+	"github.com/ossoperator/oss-operator/ossapi/ram"
 )
 
 // Secret keys an AccessKey's Secret may use: the operator's own names, or the official SDK's
@@ -59,6 +60,10 @@ type OSSClients struct {
 	Metrics *ossapi.Metrics
 	// Configure, if set, adjusts each client's configuration (tests shorten retries).
 	Configure func(*ossapi.Config)
+	// RAMEndpoint is where issued AccessKeys call RAM ("" for Alibaba Cloud's).
+	RAMEndpoint string
+	// ConfigureRAM, if set, adjusts each RAM client's configuration.
+	ConfigureRAM func(*ram.Config)
 
 	mu    sync.Mutex
 	cache map[clientKey]*Conn
@@ -69,6 +74,8 @@ type OSSClients struct {
 	// verifiedConns are the clients made from them, by AccessKey and region: one per deletion of a
 	// namespace's Buckets, not one per reconcile.
 	verifiedConns map[verifiedKey]*Conn
+	// ramClients are the RAM clients of the issuers' credentials, reused across reconciles.
+	ramClients map[ossapi.Credentials]ramAPI
 }
 
 type verifiedKey struct {
@@ -147,6 +154,34 @@ func (o *OSSClients) connect(ak *ossv1.AccessKey, region string, creds ossapi.Cr
 	}
 	return &Conn{Client: client, AccessKeyID: creds.AccessKeyID, creds: creds}, nil
 }
+
+// RAM returns a RAM client signing with creds (an issuer's).
+func (o *OSSClients) RAM(creds ossapi.Credentials) (ramAPI, error) {
+	cfg := ram.Config{Endpoint: o.RAMEndpoint, Credentials: ossapi.StaticCredentials(creds), Metrics: o.Metrics}
+	if strings.HasPrefix(cfg.Endpoint, "http://") && !o.AllowInsecureEndpoints {
+		return nil, fmt.Errorf("the RAM endpoint %q uses plain http; the operator needs --allow-insecure-endpoints for it (a local emulator)", cfg.Endpoint)
+	}
+	if o.ConfigureRAM != nil {
+		o.ConfigureRAM(&cfg)
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if c, ok := o.ramClients[creds]; ok {
+		return c, nil
+	}
+	c, err := ram.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if o.ramClients == nil || len(o.ramClients) >= maxRAMClients {
+		o.ramClients = map[ossapi.Credentials]ramAPI{} // issuers are few; a rotated one's client goes
+	}
+	o.ramClients[creds] = c
+	return c, nil
+}
+
+// maxRAMClients bounds the RAM clients kept, one per issuer's credentials.
+const maxRAMClients = 64
 
 // Verified records that OSS accepted the credentials of c for the AccessKey.
 func (o *OSSClients) Verified(ak *ossv1.AccessKey, c *Conn) {

@@ -1,6 +1,8 @@
 package controllers
 
 import (
+	"time"
+
 	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
 	"github.com/ossoperator/oss-operator/ossapi"
 )
@@ -65,6 +67,9 @@ type outcome struct {
 	err error
 	// events are what was done, one Event and one log line each.
 	events []actionEvent
+	// at, when set, is a time something falls due (an issued key's rotation, the end of an overlap):
+	// a resync comes no later than that.
+	at time.Time
 }
 
 // actionEvent is something the operator did (Created, Adopted, Updated, ...), as an Event and a log line.
@@ -108,6 +113,12 @@ func releasedOutcome(events ...actionEvent) outcome {
 // with adds events.
 func (o outcome) with(events ...actionEvent) outcome {
 	o.events = append(o.events, events...)
+	return o
+}
+
+// withErr sets the transient failure behind a backoff.
+func (o outcome) withErr(err error) outcome {
+	o.err = err
 	return o
 }
 

@@ -40,7 +40,14 @@ func requeue(out outcome, resync time.Duration, waitingSince time.Time) (reconci
 	if out.state == released {
 		return reconcile.Result{}, nil
 	}
-	return reconcile.Result{RequeueAfter: jitter(resync)}, nil
+	after := jitter(resync)
+	if !out.at.IsZero() {
+		// Due before the resync: looked at just after it falls due.
+		if d := time.Until(out.at) + time.Second; d < after || after == 0 {
+			after = max(d, time.Second)
+		}
+	}
+	return reconcile.Result{RequeueAfter: after}, nil
 }
 
 // pollDelay is as long as the wait so far, at least floor and at most pollCeiling.

@@ -8,6 +8,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	"github.com/ossoperator/oss-operator/ossapi"
+	"github.com/ossoperator/oss-operator/ossapi/ram"
 )
 
 // Options configures both controllers.
@@ -23,6 +24,13 @@ type Options struct {
 	Metrics                *ossapi.Metrics
 	// ConfigureOSS, if set, adjusts every OSS client's configuration (tests shorten retries).
 	ConfigureOSS func(*ossapi.Config)
+	// RAMEndpoint is where issued AccessKeys call RAM; default https://ram.aliyuncs.com. An http://
+	// endpoint (the emulator) needs AllowInsecureEndpoints.
+	RAMEndpoint string
+	// ConfigureRAM, if set, adjusts every RAM client's configuration (tests shorten retries).
+	ConfigureRAM func(*ram.Config)
+	// Now is the clock of key rotations; default time.Now.
+	Now func() time.Time
 }
 
 // Setup registers the AccessKey and Bucket controllers with the manager.
@@ -37,10 +45,13 @@ func Setup(mgr manager.Manager, o Options) error {
 		AllowInsecureEndpoints: o.AllowInsecureEndpoints,
 		Metrics:                o.Metrics,
 		Configure:              o.ConfigureOSS,
+		RAMEndpoint:            o.RAMEndpoint,
+		ConfigureRAM:           o.ConfigureRAM,
 	}
 	copts := controller.Options{MaxConcurrentReconciles: o.MaxConcurrentReconciles}
 	if err := (&AccessKeyReconciler{
 		Client: mgr.GetClient(), Clients: clients, Recorder: mgr.GetEventRecorder("oss-operator"), ResyncPeriod: o.ResyncPeriod,
+		ClusterID: o.ClusterID, Now: o.Now,
 	}).SetupWithManager(mgr, copts); err != nil {
 		return err
 	}

@@ -34,6 +34,7 @@ import (
 	"github.com/ossoperator/oss-operator/controllers"
 	"github.com/ossoperator/oss-operator/ossapi"
 	"github.com/ossoperator/oss-operator/ossapi/osstest"
+	"github.com/ossoperator/oss-operator/ossapi/ram"
 	"github.com/ossoperator/oss-operator/test/controlplane"
 )
 
@@ -120,6 +121,11 @@ var _ = BeforeSuite(func() {
 		ClusterID: clusterID, ResyncPeriod: time.Hour, MaxConcurrentReconciles: 4,
 		AllowedEndpoints: emulatorOnly(), AllowInsecureEndpoints: true, Metrics: metrics, ClaimsNamespace: "default",
 		ConfigureOSS: func(c *ossapi.Config) {
+			c.Retry = ossapi.RetryPolicy{MaxAttempts: 2, BaseDelay: 5 * time.Millisecond, MaxDelay: 20 * time.Millisecond}
+			c.Timeout = 5 * time.Second
+		},
+		RAMEndpoint: emu.RAMURL,
+		ConfigureRAM: func(c *ram.Config) {
 			c.Retry = ossapi.RetryPolicy{MaxAttempts: 2, BaseDelay: 5 * time.Millisecond, MaxDelay: 20 * time.Millisecond}
 			c.Timeout = 5 * time.Second
 		},
@@ -404,6 +410,9 @@ func expectGone(obj client.Object) {
 // highest verbosity, every Event, every status) for any secret or token the tests used.
 func expectNoSecretsAnywhere() {
 	secrets := []string{secretA1, secretA2, secretB, stsSecret, stsToken, "wrong-secret-value", "revoked-secret", "whatever-secret"}
+	issuedSecrets.Lock()
+	secrets = append(secrets, issuedSecrets.values...)
+	issuedSecrets.Unlock()
 	var places []string
 	places = append(places, logBuffer.String())
 	events := &eventsv1.EventList{}

@@ -24,13 +24,23 @@ type SecretReference struct {
 // AccessKeySpec declares the credentials the operator uses and where OSS is.
 // +kubebuilder:validation:XValidation:rule="!has(self.endpoint) || !has(self.internal) || !self.internal",message="spec.internal cannot be combined with spec.endpoint: the endpoint override is used as it is"
 type AccessKeySpec struct {
-	// secretRef names a Secret in the same namespace that holds the credentials, under the keys
-	// accessKeyId, accessKeySecret and, for STS credentials, securityToken; or under the official
-	// SDK's environment names OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET and OSS_SESSION_TOKEN, so one
-	// Secret can serve the operator and applications (envFrom). Changing the Secret re-verifies the
-	// credentials at once.
+	// secretRef names a Secret in the same namespace. Without spec.issue, it holds the credentials
+	// the operator reads, under the keys accessKeyId, accessKeySecret and, for STS credentials,
+	// securityToken; or under the official SDK's environment names OSS_ACCESS_KEY_ID,
+	// OSS_ACCESS_KEY_SECRET and OSS_SESSION_TOKEN, so one Secret can serve the operator and applications
+	// (envFrom). Changing the Secret re-verifies the credentials at once.
+	//
+	// With spec.issue, the operator creates this Secret, owns it, and writes the issued key pair into
+	// it with everything an application needs (docs/api.md lists the keys). It never writes a Secret it
+	// did not create (reason SecretNotOwned). Deleting or editing the Secret issues a fresh key.
 	// +required
 	SecretRef SecretReference `json:"secretRef"`
+
+	// issue makes the operator issue a key of its own, scoped to the grants, instead of reading one:
+	// a RAM user, a policy and an AccessKey of the issuer's account, rotated as spec.issue.rotation says
+	// and deleted with this AccessKey.
+	// +optional
+	Issue *IssueSpec `json:"issue,omitempty"`
 
 	// region is the OSS region ID without the "oss-" prefix, for example cn-hangzhou. Buckets that
 	// name no region of their own are created in it.
@@ -97,11 +107,16 @@ type AccessKeyStatus struct {
 	// +optional
 	Endpoint string `json:"endpoint,omitempty"`
 
+	// issued reports the RAM user, policy and keys issued for spec.issue.
+	// +optional
+	Issued *IssuedStatus `json:"issued,omitempty"`
+
 	ReconcileRequestStatus `json:",inline"`
 }
 
 // AccessKey is a set of Alibaba Cloud credentials, kept in a Secret, with the region and endpoint the
-// operator uses them with. Buckets of its namespace refer to it, and of the namespaces it grants.
+// operator uses them with: read from a Secret, or issued by the operator for applications
+// (spec.issue). Buckets of its namespace refer to it, and of the namespaces it grants.
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status

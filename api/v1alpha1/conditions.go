@@ -43,6 +43,27 @@ const (
 	// ReasonInUse: an AccessKey being deleted waits for the Buckets that still need it.
 	ReasonInUse = "InUse"
 
+	// Issued AccessKeys (spec.issue).
+	// ReasonIssuerNotReady: the issuer AccessKey does not exist, is not granted, or is not Ready.
+	ReasonIssuerNotReady = "IssuerNotReady"
+	// ReasonIssuerNotUsable: the issuer is itself an issued AccessKey, whose key cannot call RAM.
+	ReasonIssuerNotUsable = "IssuerNotUsable"
+	// ReasonGrantNotReady: a granted Bucket does not exist or does not manage its bucket yet.
+	ReasonGrantNotReady = "GrantNotReady"
+	// ReasonSecretNotOwned: spec.secretRef names a Secret this AccessKey did not create.
+	ReasonSecretNotOwned = "SecretNotOwned"
+	// ReasonRAMEntityNotOwned: the RAM user or policy of this AccessKey's name exists and was not
+	// created by it; the operator never changes or deletes it.
+	ReasonRAMEntityNotOwned = "RAMEntityNotOwned"
+	// ReasonRAMDenied: RAM refused the issuer's call (NoPermission, an invalid or inactive key).
+	ReasonRAMDenied = "RAMDenied"
+	// ReasonRAMRejected: RAM refused a request for another reason (a limit, the policy's size).
+	ReasonRAMRejected = "RAMRejected"
+	// ReasonRAMUnavailable: RAM could not be reached, or answered with a transient failure.
+	ReasonRAMUnavailable = "RAMUnavailable"
+	// ReasonKeyNotVerified: OSS refused a newly issued key on a granted bucket.
+	ReasonKeyNotVerified = "KeyNotVerified"
+
 	// Bucket.
 	ReasonAccessKeyNotReady = "AccessKeyNotReady"
 	ReasonAccessKeyNotFound = "AccessKeyNotFound"
@@ -74,6 +95,15 @@ const (
 	EventPaused         = "Paused"
 	EventResumed        = "Resumed"
 	EventVerified       = "Verified"
+
+	// Issued AccessKeys.
+	EventIssued          = "Issued"          // a RAM user, policy and key were created
+	EventPolicyUpdated   = "PolicyUpdated"   // the grants changed: a new policy version
+	EventRotated         = "Rotated"         // a new key is in the Secret; the old one is retiring
+	EventRecovered       = "Recovered"       // the Secret was deleted or edited: a fresh key is in it
+	EventKeyDeactivated  = "KeyDeactivated"  // a retiring key's overlap ended
+	EventKeyDeleted      = "KeyDeleted"      // a retired, leaked or orphaned key was deleted
+	EventIdentityDeleted = "IdentityDeleted" // the AccessKey's deletion removed its RAM user and policy
 )
 
 // Annotations that control reconciliation.
@@ -89,6 +119,9 @@ const (
 	// AnnotationPaused: "true" stops every write to OSS for the resource until it is removed. Status
 	// still reports what the operator observes.
 	AnnotationPaused = "ossoperator.io/paused"
+	// AnnotationRotate: changing its value makes an issued AccessKey rotate its key at once, with the
+	// overlap of spec.issue.rotation. The value handled last is status.issued.lastHandledRotate.
+	AnnotationRotate = "ossoperator.io/rotate"
 )
 
 // OwnershipTagKey is the OSS bucket tag that records which resource manages a bucket, so two

@@ -196,6 +196,15 @@ func run(ctx context.Context, o options) (err error) {
 	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(l) }()
 	defer srv.Close()
+	// Its RAM API, for the issued AccessKeys: a port of its own, as RAM has an endpoint of its own.
+	ramL, err := net.Listen("tcp", net.JoinHostPort(hostOf(l.Addr().String()), "0"))
+	if err != nil {
+		return fmt.Errorf("the emulator's RAM API: %w", err)
+	}
+	ramURL := "http://" + ramL.Addr().String()
+	ramSrv := &http.Server{Handler: emu.RAM(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = ramSrv.Serve(ramL) }()
+	defer ramSrv.Close()
 
 	// 3. The kubeconfig for kubectl in another shell.
 	if err := writeKubeconfig(env, kubeconfig); err != nil {
@@ -218,9 +227,15 @@ func run(ctx context.Context, o options) (err error) {
 	}
 	for _, s := range samples {
 		r := resourceOf(s.obj)
-		if s.obj.GroupVersionKind() == secretGVK || s.obj.GroupVersionKind() == accessKeyGVK {
+		if s.obj.GroupVersionKind() == secretGVK || s.obj.GroupVersionKind() == accessKeyGVK && !issues(s.obj) {
 			log.Info("skipping a sample: make dev creates its own, for the emulator", "sample", r.String(), "file", s.file)
 			continue
+		}
+		if s.obj.GroupVersionKind() == accessKeyGVK {
+			// An issued AccessKey's key is verified where its Buckets are: the emulator.
+			if err := unstructured.SetNestedField(s.obj.Object, ossURL, "spec", "endpoint"); err != nil {
+				return err
+			}
 		}
 		if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(s.obj), client.FieldOwner(fieldOwner), client.ForceOwnership); err != nil {
 			return ignoreIfInterrupted(ctx, fmt.Errorf("applying %s from %s: %w", r, s.file, err))
@@ -230,11 +245,11 @@ func run(ctx context.Context, o options) (err error) {
 	}
 
 	// 5. The operator, in the foreground.
-	mgr, err := newManager(cfg, scheme, o.resync, l.Addr().String())
+	mgr, err := newManager(cfg, scheme, o.resync, l.Addr().String(), ramURL)
 	if err != nil {
 		return err
 	}
-	printBanner(o.out, ossURL, kubeconfig, filepath.Join(assets, "kubectl"), o.resync)
+	printBanner(o.out, ossURL, ramURL, kubeconfig, filepath.Join(assets, "kubectl"), o.resync)
 	mgrCtx, stopMgr := context.WithCancel(ctx)
 	mgrDone := make(chan struct{})
 	var mgrErr error
@@ -298,7 +313,7 @@ func ignoreIfInterrupted(ctx context.Context, err error) error {
 // newManager builds the operator as main.go does, with dev settings: the emulator's address allowed as
 // an endpoint, over http://, a fixed cluster ID, no leader election, and no metrics or probe ports to
 // clash with anything else on the machine.
-func newManager(cfg *rest.Config, scheme *runtime.Scheme, resync time.Duration, emulator string) (manager.Manager, error) {
+func newManager(cfg *rest.Config, scheme *runtime.Scheme, resync time.Duration, emulator, ramURL string) (manager.Manager, error) {
 	endpoints, err := controllers.NewEndpointPolicy([]string{emulator})
 	if err != nil {
 		return nil, err
@@ -315,11 +330,26 @@ func newManager(cfg *rest.Config, scheme *runtime.Scheme, resync time.Duration, 
 	}
 	if err := controllers.Setup(mgr, controllers.Options{
 		ClusterID: "dev", ResyncPeriod: resync, MaxConcurrentReconciles: 4,
-		AllowedEndpoints: endpoints, AllowInsecureEndpoints: true, ClaimsNamespace: "default",
+		AllowedEndpoints: endpoints, AllowInsecureEndpoints: true, ClaimsNamespace: "default", RAMEndpoint: ramURL,
 	}); err != nil {
 		return nil, err
 	}
 	return mgr, nil
+}
+
+// issues reports whether a sample AccessKey issues its key (spec.issue): make dev applies those, with
+// its own credentials as their issuer, and skips the ones that read a Secret.
+func issues(u *unstructured.Unstructured) bool {
+	_, found, _ := unstructured.NestedMap(u.Object, "spec", "issue")
+	return found
+}
+
+func hostOf(addr string) string {
+	h, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	return h
 }
 
 // listen listens on addr or, when that is in use, on a free port of the same host. note says so.
@@ -550,12 +580,12 @@ func readiness(ctx context.Context, c client.Client, r resource) (string, error)
 	return "", nil
 }
 
-func printBanner(w io.Writer, ossURL, kubeconfig, kubectl string, resync time.Duration) {
+func printBanner(w io.Writer, ossURL, ramURL, kubeconfig, kubectl string, resync time.Duration) {
 	k := kubectl + " --kubeconfig " + kubeconfig
 	fmt.Fprintf(w, `
 oss-operator dev: the operator runs below, on a local control plane, against the OSS emulator.
 
-  OSS emulator   %s  (region %s, account %s)
+  OSS emulator   %s  (region %s, account %s); its RAM API at %s
   credentials    access key ID %s, secret %s  (Secret and AccessKey %s/%s)
   kubeconfig     %s
   operator       cluster ID dev, resync every %s, http:// endpoints allowed
@@ -563,9 +593,10 @@ oss-operator dev: the operator runs below, on a local control plane, against the
 From another shell:
   %s get oss -A
   %s wait --for=condition=Ready bucket --all -n %s
+  %s get secret gallery-app-oss -n %s -o yaml   # the key issued for an application
 
 Ctrl-C stops the operator, the OSS emulator and the control plane.
 
-`, ossURL, devRegion, devAccountID, devAccessKeyID, devAccessKeySecret, devNamespace, devCredentials,
-		kubeconfig, resync, k, k, devNamespace)
+`, ossURL, devRegion, devAccountID, ramURL, devAccessKeyID, devAccessKeySecret, devNamespace, devCredentials,
+		kubeconfig, resync, k, k, devNamespace, k, devNamespace)
 }

@@ -307,8 +307,12 @@ func TestGeneratedRBAC(t *testing.T) {
 		parts := strings.Split(s, "/")
 		group, resource, verb := parts[0], parts[1], parts[2]
 		switch {
-		case group == "" && resource == "secrets" && !slices.Contains([]string{"get", "list", "watch"}, verb):
-			t.Errorf("Secrets: %s; only get, list and watch are allowed", verb)
+		case group == "" && resource == "secrets" && !slices.Contains([]string{"create", "get", "list", "update", "watch"}, verb):
+			// Reading the credentials AccessKeys name; creating and updating the Secrets of issued
+			// AccessKeys, which the controller writes only when it owns them (owner reference and label,
+			// checked before every write). Never delete or patch: an issued Secret goes with its
+			// AccessKey through garbage collection.
+			t.Errorf("Secrets: %s; only get, list, watch, create and update are allowed", verb)
 		case resource == "events" && !slices.Contains([]string{"create", "patch"}, verb):
 			t.Errorf("Events: %s; only create and patch are allowed", verb)
 		case resource == "leases":
@@ -317,11 +321,11 @@ func TestGeneratedRBAC(t *testing.T) {
 			t.Errorf("the ClusterRole grants %s: only reads of namespaces (their labels, for AccessKeys granted to other namespaces; kube-system's UID for the default --cluster-id) are needed", s)
 		case group == "rbac.authorization.k8s.io" || verb == "impersonate" || verb == "escalate" || verb == "bind":
 			t.Errorf("the ClusterRole grants %s", s)
-		case verb == "delete" || verb == "deletecollection" || (verb == "create" && resource != "events"):
-			t.Errorf("the ClusterRole grants %s: the operator creates and deletes nothing in the cluster but Events", s)
+		case verb == "delete" || verb == "deletecollection" || (verb == "create" && resource != "events" && resource != "secrets"):
+			t.Errorf("the ClusterRole grants %s: the operator deletes nothing in the cluster, and creates only Events and the Secrets of issued AccessKeys", s)
 		}
 	}
-	for _, want := range []string{"/secrets/get", "/secrets/list", "/secrets/watch", "events.k8s.io/events/create", "events.k8s.io/events/patch"} {
+	for _, want := range []string{"/secrets/create", "/secrets/get", "/secrets/list", "/secrets/update", "/secrets/watch", "events.k8s.io/events/create", "events.k8s.io/events/patch"} {
 		if !slices.Contains(manager, want) {
 			t.Errorf("the ClusterRole lacks %s", want)
 		}
