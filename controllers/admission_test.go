@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -171,5 +172,56 @@ var _ = Describe("CRDs", func() {
 			Expect(undocumented).To(BeEmpty(), "%s: fields without a description", file)
 			Expect(crd.Spec.Versions[0].AdditionalPrinterColumns).NotTo(BeEmpty())
 		}
+	})
+})
+
+// An issued AccessKey's grants, prefixes and rotation are checked at admission, with the field named.
+var _ = Describe("Admission of issued AccessKeys", func() {
+	var ns string
+	BeforeEach(func() { ns = newNamespace() })
+
+	issued := func(mutate func(*ossv1.IssueSpec)) *ossv1.AccessKey {
+		ak := &ossv1.AccessKey{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "app"},
+			Spec: ossv1.AccessKeySpec{SecretRef: ossv1.SecretReference{Name: "app-oss"}, Region: "cn-hangzhou", Issue: &ossv1.IssueSpec{
+				IssuerRef: ossv1.AccessKeyReference{Name: "admin"},
+				Grants:    []ossv1.Grant{{BucketRef: ossv1.LocalBucketReference{Name: "b"}, Access: ossv1.AccessReadWrite}},
+			}},
+		}
+		mutate(ak.Spec.Issue)
+		return ak
+	}
+	grants := func(n int, prefix string) []ossv1.Grant {
+		var gs []ossv1.Grant
+		for i := 0; i < n; i++ {
+			gs = append(gs, ossv1.Grant{BucketRef: ossv1.LocalBucketReference{Name: "b"}, Access: ossv1.AccessReadOnly, Prefix: prefix})
+		}
+		return gs
+	}
+
+	DescribeTable("refuses", func(mutate func(*ossv1.IssueSpec), message string) {
+		err := k8s.Create(ctx, issued(mutate))
+		Expect(err).To(HaveOccurred())
+		Expect(err.Error()).To(ContainSubstring(message))
+	},
+		Entry("grants whose policy could exceed RAM's limit", func(s *ossv1.IssueSpec) { s.Grants = grants(4, strings.Repeat("p", 30)) },
+			"spec.issue.grants: Invalid value: these grants could make a RAM policy longer than RAM's limit of 2,048 characters"),
+		Entry("an unknown access level", func(s *ossv1.IssueSpec) { s.Grants[0].Access = "Write" }, "spec.issue.grants[0].access"),
+		Entry("a prefix with a wildcard", func(s *ossv1.IssueSpec) { s.Grants[0].Prefix = "up*" },
+			"spec.issue.grants[0].prefix: Invalid value: \"up*\": must be printable ASCII without '*', '?'"),
+		Entry("a prefix with a leading slash", func(s *ossv1.IssueSpec) { s.Grants[0].Prefix = "/up" }, "must not start with '/'"),
+		Entry("an overlap as long as the period", func(s *ossv1.IssueSpec) {
+			s.Rotation = &ossv1.Rotation{Period: metav1.Duration{Duration: time.Hour}, Overlap: &metav1.Duration{Duration: time.Hour}}
+		}, "spec.issue.rotation.overlap: Invalid value: overlap must be shorter than period"),
+		Entry("a period under an hour", func(s *ossv1.IssueSpec) { s.Rotation = &ossv1.Rotation{Period: metav1.Duration{Duration: time.Minute}} },
+			"spec.issue.rotation.period: Invalid value: \"1m0s\": must be at least 1h"),
+		Entry("no grants", func(s *ossv1.IssueSpec) { s.Grants = nil }, "spec.issue.grants"),
+	)
+
+	It("admits the most grants that fit", func() {
+		Expect(k8s.Create(ctx, issued(func(s *ossv1.IssueSpec) { s.Grants = grants(9, "") }))).To(Succeed())
+		ak := issued(func(s *ossv1.IssueSpec) { s.Grants = grants(4, strings.Repeat("p", 8)) })
+		ak.Name = "app2"
+		Expect(k8s.Create(ctx, ak)).To(Succeed(), "4 grants with 8-character prefixes count 1,444 of 1,448")
 	})
 })
