@@ -28,6 +28,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
+	"github.com/ossoperator/oss-operator/ossapi"
 )
 
 // TestDev runs `make dev --exit-when-ready` in-process: the samples become Ready, the kubeconfig
@@ -67,7 +68,7 @@ func TestDev(t *testing.T) {
 		"kubeconfig     " + kubeconfig,
 		filepath.Join(assets, "kubectl") + " --kubeconfig " + kubeconfig + " get oss -A",
 		"wait --for=condition=Ready bucket --all -n default",
-		"Ready: AccessKey default/oss-credentials, Bucket default/example-bucket",
+		"Ready: AccessKey default/oss-credentials, AccessKey default/gallery-app, Bucket default/example-bucket",
 	} {
 		if !strings.Contains(banner, want) {
 			t.Errorf("the output lacks %q:\n%s", want, banner)
@@ -128,6 +129,25 @@ func checkRunning(ctx context.Context, t *testing.T, e devEnv) error {
 		fail("reading the AccessKey: %v", err)
 	} else if ak.Status.AccountID != devAccountID || !meta.IsStatusConditionTrue(ak.Status.Conditions, ossv1.ConditionReady) {
 		fail("AccessKey: account %q, conditions %+v; want account %s, Ready", ak.Status.AccountID, ak.Status.Conditions, devAccountID)
+	}
+
+	// The sample issued AccessKey: its Secret holds a key of its own that works on example-bucket, as an
+	// application would use it (envFrom), and the account's key is not in it.
+	secret := &corev1.Secret{}
+	if err := c.Get(ctx, types.NamespacedName{Namespace: "default", Name: "gallery-app-oss"}, secret); err != nil {
+		fail("reading the issued Secret gallery-app-oss: %v", err)
+	} else if id := string(secret.Data["OSS_ACCESS_KEY_ID"]); id == "" || id == devAccessKeyID {
+		fail("the issued Secret holds key %q; want a key of its own", id)
+	} else {
+		app, err := ossapi.New(ossapi.Config{Region: string(secret.Data["OSS_REGION"]), Endpoint: string(secret.Data["OSS_ENDPOINT"]),
+			Credentials: ossapi.StaticCredentials{AccessKeyID: id, AccessKeySecret: string(secret.Data["OSS_ACCESS_KEY_SECRET"])}})
+		if err != nil {
+			fail("a client from the issued Secret: %v", err)
+		} else if _, err := app.ListObjectsV2(ctx, &ossapi.ListObjectsV2Request{Bucket: string(secret.Data["OSS_BUCKET"])}); err != nil {
+			fail("the issued key lists %s: %v", secret.Data["OSS_BUCKET"], err)
+		} else if _, err := app.ListBuckets(ctx, &ossapi.ListBucketsRequest{}); !ossapi.IsCode(err, ossapi.CodeAccessDenied) {
+			fail("the issued key lists the account's buckets (%v); want AccessDenied", err)
+		}
 	}
 
 	// The bucket exists in the emulated account.
