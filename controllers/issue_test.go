@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
+	"github.com/ossoperator/oss-operator/controllers"
 	"github.com/ossoperator/oss-operator/ossapi"
 	"github.com/ossoperator/oss-operator/ossapi/ram"
 )
@@ -183,6 +184,16 @@ var _ = Describe("An issued AccessKey", func() {
 		_, err := a.c.DeleteBucket(ctx, &oss.DeleteBucketRequest{Bucket: oss.Ptr(gallery)})
 		Expect(ossCode(err)).To(Equal("AccessDenied"), "the bucket itself is the Bucket resource's")
 
+		By("changing the grants updates the policy in place: same key, same Secret")
+		update(ak, func(ak *ossv1.AccessKey) {
+			ak.Spec.Issue.Grants = append(ak.Spec.Issue.Grants, ossv1.Grant{BucketRef: ossv1.LocalBucketReference{Name: other}, Access: ossv1.AccessReadOnly})
+		})
+		expectEvent(ak, ossv1.EventPolicyUpdated)
+		Eventually(func() string { _, err := a.get(other, "none"); return ossCode(err) }).Should(Equal("NoSuchKey"), "the new grant reads the other bucket")
+		Expect(ossCode(a.put(other, "uploads/a.txt", "x"))).To(Equal("AccessDenied"), "read only")
+		Expect(a.put(a.bucket, "uploads/still.txt", "same key")).To(Succeed())
+		Expect(appEnv(ns, "gallery-app-oss")["OSS_ACCESS_KEY_ID"]).To(Equal(a.keyID))
+
 		By("a ReadOnly grant reads and cannot write")
 		ro := issuedAccessKey(ns, "gallery-reader", "gallery-reader-oss", []ossv1.Grant{{BucketRef: ossv1.LocalBucketReference{Name: gallery}, Access: ossv1.AccessReadOnly}})
 		expectCondition(ro, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
@@ -302,6 +313,25 @@ var _ = Describe("An issued AccessKey", func() {
 		b := createBucket(ns, later, func(b *ossv1.Bucket) { b.Spec.AccessKeyRef.Name = "admin" })
 		expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
 		expectCondition(waiting, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+
+		By("a RAM user of its name that someone else made is never touched")
+		mine := createAccessKey(ns, "not-mine", "not-mine-oss", func(ak *ossv1.AccessKey) {
+			ak.Spec.Issue = &ossv1.IssueSpec{IssuerRef: ossv1.AccessKeyReference{Name: "late-admin"},
+				Grants: []ossv1.Grant{{BucketRef: ossv1.LocalBucketReference{Name: gallery}, Access: ossv1.AccessReadOnly}}}
+		})
+		expectCondition(mine, ossv1.ConditionReady, metav1.ConditionFalse, ossv1.ReasonIssuerNotReady)
+		userName, _ := controllers.IssuedNames(clusterID, mine)
+		_, err = ramAdmin().CreateUser(context.Background(), ram.CreateUserInput{UserName: userName, Comments: "made by hand"})
+		Expect(err).NotTo(HaveOccurred())
+		createSecret(ns, "late-admin", map[string]string{"accessKeyId": keyA1, "accessKeySecret": secretA1})
+		createAccessKey(ns, "late-admin", "late-admin")
+		expectCondition(mine, ossv1.ConditionStalled, metav1.ConditionTrue, ossv1.ReasonRAMEntityNotOwned)
+		Expect(k8s.Delete(ctx, mine)).To(Succeed())
+		expectGone(mine)
+		u, err := ramAdmin().GetUser(context.Background(), userName)
+		Expect(err).NotTo(HaveOccurred(), "the user is still there")
+		Expect(u.Comments).To(Equal("made by hand"))
+		Expect(emu.RAMAccessKeys(accountA, userName)).To(BeEmpty())
 
 		By("an issued AccessKey cannot issue")
 		chained := createAccessKey(ns, "chained", "chained-oss", func(ak *ossv1.AccessKey) {
