@@ -225,3 +225,24 @@ var _ = Describe("Admission of issued AccessKeys", func() {
 		Expect(k8s.Create(ctx, ak)).To(Succeed(), "4 grants with 8-character prefixes count 1,444 of 1,448")
 	})
 })
+
+var _ = Describe("Changing an issued AccessKey", func() {
+	It("refuses adding or removing spec.issue, and another issuer", func() {
+		ns := newNamespace()
+		reading := createAccessKey(ns, "reading", "reading")
+		reading.Spec.Issue = &ossv1.IssueSpec{IssuerRef: ossv1.AccessKeyReference{Name: "admin"},
+			Grants: []ossv1.Grant{{BucketRef: ossv1.LocalBucketReference{Name: "b"}, Access: ossv1.AccessReadOnly}}}
+		err := k8s.Update(ctx, reading)
+		Expect(err).To(HaveOccurred())
+		Expect(err.Error()).To(ContainSubstring("spec.issue: Forbidden: spec.issue cannot be added or removed"))
+
+		issued := createAccessKey(ns, "issued", "issued-oss", func(ak *ossv1.AccessKey) {
+			ak.Spec.Issue = &ossv1.IssueSpec{IssuerRef: ossv1.AccessKeyReference{Name: "admin"},
+				Grants: []ossv1.Grant{{BucketRef: ossv1.LocalBucketReference{Name: "b"}, Access: ossv1.AccessReadOnly}}}
+		})
+		issued.Spec.Issue.IssuerRef.Name = "other-admin"
+		err = k8s.Update(ctx, issued)
+		Expect(err).To(HaveOccurred())
+		Expect(err.Error()).To(ContainSubstring("spec.issue.issuerRef: Forbidden: spec.issue.issuerRef cannot change"))
+	})
+})

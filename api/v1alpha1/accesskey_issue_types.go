@@ -13,6 +13,7 @@ import (
 // A grant counts 160 characters, or 345 and twice its prefix's length when it has a prefix, and
 // together they may count 1,448: 9 grants without prefixes, or 4 with short ones.
 // +kubebuilder:validation:XValidation:rule="self.grants.map(g, has(g.prefix) ? 345 + 2 * size(g.prefix) : 160).sum() <= 1448",message="these grants could make a RAM policy longer than RAM's limit of 2,048 characters: each grant counts 160, or 345 plus twice its prefix's length with a prefix, and together they may count at most 1,448; split them over several AccessKeys",fieldPath=".grants",reason=FieldValueInvalid
+// +kubebuilder:validation:XValidation:rule="self.issuerRef == oldSelf.issuerRef",message="spec.issue.issuerRef cannot change: the RAM user, its policy and keys live in the issuer's account; create another AccessKey instead",fieldPath=".issuerRef",reason=FieldValueForbidden
 type IssueSpec struct {
 	// issuerRef names the AccessKey whose credentials create the RAM user, its policy and its keys: of
 	// this namespace, or of another namespace that grants this one (its spec.allowedNamespaces). Its

@@ -22,6 +22,7 @@ type SecretReference struct {
 }
 
 // AccessKeySpec declares the credentials the operator uses and where OSS is.
+// +kubebuilder:validation:XValidation:rule="has(self.issue) == has(oldSelf.issue)",message="spec.issue cannot be added or removed: an AccessKey either reads its key or issues one; create another AccessKey (deleting an issued one deletes what it issued)",fieldPath=".issue",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.endpoint) || !has(self.internal) || !self.internal",message="spec.internal cannot be combined with spec.endpoint: the endpoint override is used as it is"
 type AccessKeySpec struct {
 	// secretRef names a Secret in the same namespace. Without spec.issue, it holds the credentials
