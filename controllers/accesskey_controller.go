@@ -49,9 +49,9 @@ type AccessKeyReconciler struct {
 	// Now is the clock of rotations; default time.Now.
 	Now func() time.Time
 
-	// written are the resource versions of the Secrets this controller last wrote, so that its own write
-	// does not bring the AccessKey back.
-	written sync.Map // types.NamespacedName -> string
+	// written are the Secrets this controller is writing or last wrote, so that its own write does not
+	// bring the AccessKey back.
+	written sync.Map // types.NamespacedName -> ownWrite
 }
 
 // +kubebuilder:rbac:groups=oss.ossoperator.io,resources=accesskeys,verbs=get;list;watch;update;patch
@@ -224,8 +224,8 @@ func (r *AccessKeyReconciler) SetupWithManager(mgr manager.Manager, opts ctrl.Op
 		Named("accesskey").
 		WithOptions(opts).
 		For(&ossv1.AccessKey{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
-		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.notOwnWrite(referrers(r.Client, func() client.ObjectList { return &ossv1.AccessKeyList{} }, secretRefIndex))), builder.OnlyMetadata,
-			builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(referrers(r.Client, func() client.ObjectList { return &ossv1.AccessKeyList{} }, secretRefIndex)), builder.OnlyMetadata,
+			builder.WithPredicates(notOwnWrite{r: r})).
 		Watches(&ossv1.AccessKey{}, handler.EnqueueRequestsFromMapFunc(indexed(r.Client, issuerRefIndex)), builder.WithPredicates(accessKeyReadinessChanged{})).
 		Watches(&ossv1.Bucket{}, handler.EnqueueRequestsFromMapFunc(indexed(r.Client, grantIndex)), builder.WithPredicates(managedChanged{})).
 		Watches(&ossv1.Bucket{}, handler.EnqueueRequestsFromMapFunc(r.deletedAccessKeyOf), builder.WithPredicates(bucketLetGo{})).
@@ -292,14 +292,57 @@ func indexed(c client.Reader, index string) handler.MapFunc {
 	}
 }
 
-// notOwnWrite drops the event of a Secret this controller has just written itself.
-func (r *AccessKeyReconciler) notOwnWrite(next handler.MapFunc) handler.MapFunc {
-	return func(ctx context.Context, o client.Object) []reconcile.Request {
-		if v, ok := r.written.Load(client.ObjectKeyFromObject(o)); ok && v == o.GetResourceVersion() {
-			return nil
-		}
-		return next(ctx, o)
+// ownWrite is a Secret write of this controller: its resource version once the API server answered,
+// and before that what its annotations say (the key, the digest of the data, the retiring key), which
+// the watch event of the write carries, and which may arrive before the answer.
+type ownWrite struct {
+	resourceVersion string
+	annotations     string
+}
+
+func secretWriteMark(annotations map[string]string) string {
+	return annotations[secretKeyIDAnnotation] + "/" + annotations[secretDigestAnnotation] + "/" + annotations[secretRetiringAnnotation]
+}
+
+// notOwnWrite passes the Secret events that are not this controller's own writes: a deletion always, a
+// creation or an update unless this controller made it.
+type notOwnWrite struct {
+	predicate.Funcs
+	r *AccessKeyReconciler
+}
+
+func (p notOwnWrite) Create(e event.CreateEvent) bool { return !p.r.ownWrite(e.Object) }
+func (p notOwnWrite) Update(e event.UpdateEvent) bool {
+	return e.ObjectOld.GetResourceVersion() != e.ObjectNew.GetResourceVersion() && !p.r.ownWrite(e.ObjectNew)
+}
+func (notOwnWrite) Delete(event.DeleteEvent) bool { return true }
+
+func (r *AccessKeyReconciler) ownWrite(o client.Object) bool {
+	v, ok := r.written.Load(client.ObjectKeyFromObject(o))
+	if !ok {
+		return false
 	}
+	w := v.(ownWrite)
+	return w.resourceVersion == o.GetResourceVersion() || w.resourceVersion == "" && w.annotations == secretWriteMark(o.GetAnnotations())
+}
+
+// writeOwn creates or updates an issued Secret, recording the write so that its event is not taken for
+// someone else's change.
+func (r *AccessKeyReconciler) writeOwn(ctx context.Context, s *corev1.Secret, create bool) error {
+	key := client.ObjectKeyFromObject(s)
+	r.written.Store(key, ownWrite{annotations: secretWriteMark(s.Annotations)})
+	var err error
+	if create {
+		err = r.Create(ctx, s)
+	} else {
+		err = r.Update(ctx, s)
+	}
+	if err != nil {
+		r.written.Delete(key)
+		return err
+	}
+	r.written.Store(key, ownWrite{resourceVersion: s.ResourceVersion})
+	return nil
 }
 
 // managedChanged passes the Bucket events that can change a grant: it starts or stops managing its

@@ -15,7 +15,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
 	"github.com/ossoperator/oss-operator/ossapi"
@@ -397,10 +396,9 @@ func (run *issueRun) applyKeys(ctx context.Context, f keyFacts, plan keyPlan, ke
 	if plan.keepRetiring == "" && secret != nil && secret.Annotations[secretRetiringAnnotation] != "" && plan.issue == "" {
 		// The retiring key is gone: the Secret no longer names it.
 		upd := issuedSecretMeta(secret)
-		if err := run.r.Update(ctx, upd); err != nil {
+		if err := run.r.writeOwn(ctx, upd, false); err != nil {
 			return nil, retrying(ossv1.ReasonReconciling, "Updating the Secret failed, will retry: "+err.Error(), err), false
 		}
-		run.r.written.Store(client.ObjectKeyFromObject(upd), upd.ResourceVersion)
 		secret = upd
 	}
 	st.RetiringKey = nil
@@ -566,17 +564,7 @@ func (run *issueRun) verify(ctx context.Context, creds ossapi.Credentials, fresh
 }
 
 func (run *issueRun) writeSecret(ctx context.Context, existing *corev1.Secret, d appSecretData, retiring string, retiresAt time.Time) error {
-	s := issuedSecret(run.ak, existing, d, retiring, retiresAt)
-	var err error
-	if existing == nil {
-		err = run.r.Create(ctx, s)
-	} else {
-		err = run.r.Update(ctx, s)
-	}
-	if err == nil {
-		run.r.written.Store(client.ObjectKeyFromObject(s), s.ResourceVersion)
-	}
-	return err
+	return run.r.writeOwn(ctx, issuedSecret(run.ak, existing, d, retiring, retiresAt), existing == nil)
 }
 
 // issuedSecretMeta is the Secret without its retiring key's annotations.

@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -76,6 +77,15 @@ type OSSClients struct {
 	verifiedConns map[verifiedKey]*Conn
 	// ramClients are the RAM clients of the issuers' credentials, reused across reconciles.
 	ramClients map[ossapi.Credentials]ramAPI
+	// httpOnce makes http, the HTTP client every OSS and RAM client shares: a client per credentials
+	// (an issued key's verification among them) reuses the connections of the others.
+	httpOnce sync.Once
+	http     *http.Client
+}
+
+func (o *OSSClients) httpClient() *http.Client {
+	o.httpOnce.Do(func() { o.http = ossapi.NewHTTPClient() })
+	return o.http
 }
 
 type verifiedKey struct {
@@ -157,7 +167,7 @@ func (o *OSSClients) connect(ak *ossv1.AccessKey, region string, creds ossapi.Cr
 
 // RAM returns a RAM client signing with creds (an issuer's).
 func (o *OSSClients) RAM(creds ossapi.Credentials) (ramAPI, error) {
-	cfg := ram.Config{Endpoint: o.RAMEndpoint, Credentials: ossapi.StaticCredentials(creds), Metrics: o.Metrics}
+	cfg := ram.Config{Endpoint: o.RAMEndpoint, Credentials: ossapi.StaticCredentials(creds), Metrics: o.Metrics, HTTPClient: o.httpClient()}
 	if strings.HasPrefix(cfg.Endpoint, "http://") && !o.AllowInsecureEndpoints {
 		return nil, fmt.Errorf("the RAM endpoint %q uses plain http; the operator needs --allow-insecure-endpoints for it (a local emulator)", cfg.Endpoint)
 	}
@@ -252,6 +262,7 @@ func (o *OSSClients) Forget(uid types.UID) {
 
 func (o *OSSClients) config(ak *ossv1.AccessKey, region string) (ossapi.Config, error) {
 	cfg := ossapi.Config{
+		HTTPClient:       o.httpClient(),
 		Region:           region,
 		Internal:         ak.Spec.Internal,
 		SignatureVersion: ossapi.SignatureVersion(ak.Spec.SignatureVersion),

@@ -193,6 +193,11 @@ func (c *Client) URL(bucket, key string, query url.Values) *url.URL {
 	return u
 }
 
+// NewHTTPClient is the HTTP client a Client uses when its Config names none: connect, TLS and idle
+// timeouts, no redirects followed, at most 256 KiB of response headers. Share one among many Clients (an
+// operator's, one per credentials) so that they share its connections.
+func NewHTTPClient() *http.Client { return defaultHTTPClient() }
+
 func defaultHTTPClient() *http.Client {
 	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
 	return &http.Client{
