@@ -13,9 +13,10 @@ import (
 	"github.com/ossoperator/oss-operator/ossapi"
 )
 
-// TestQuickBench runs the benchmark small (50 Buckets, 10 deleted, no 5000-Bucket memory step) and
-// checks that the report is complete and that the steady resync wrote nothing. It asserts no
-// timing: the benchmark measures, make bench reports.
+// TestQuickBench runs the benchmark small (50 Buckets, 10 deleted, 10 issued AccessKeys, no
+// 5000-Bucket memory step) and checks that the report is complete, that the steady resync wrote
+// nothing, and that the issuing phases called RAM. It asserts no timing: the benchmark measures, make
+// bench reports.
 func TestQuickBench(t *testing.T) {
 	assets := os.Getenv("KUBEBUILDER_ASSETS")
 	if assets == "" {
@@ -28,19 +29,42 @@ func TestQuickBench(t *testing.T) {
 	var progress bytes.Buffer
 	r, err := run(ctx, options{
 		root: filepath.Join("..", ".."), binary: filepath.Join(tmp, "manager"), assets: assets, work: filepath.Join(tmp, "work"),
-		buckets: 50, deletes: 10, namespaces: 2, delay: 20 * time.Millisecond, timeout: time.Minute, progress: &progress,
+		buckets: 50, deletes: 10, namespaces: 2, issues: 10, delay: 20 * time.Millisecond, timeout: time.Minute, progress: &progress,
 	})
 	if err != nil {
 		t.Fatalf("run: %v\nprogress:\n%s", err, &progress)
 	}
 
-	if r.StartupSeconds <= 0 || r.Config.Concurrency < 1 || r.Config.Resync == "" || r.Config.Operator == "" || r.Machine.CPUs < 1 {
+	if r.StartupSeconds <= 0 || r.Config.Concurrency < 1 || r.Config.AccessKeyConcurrency < 1 || r.Config.Resync == "" || r.Config.Operator == "" || r.Machine.CPUs < 1 {
 		t.Errorf("incomplete start-up or configuration: %+v, %+v, start-up %v", r.Config, r.Machine, r.StartupSeconds)
 	}
 	for name, p := range map[string]Phase{"create": r.Create, "resync": r.Resync, "delete": r.Delete} {
 		if p.Seconds <= 0 || p.OSSCallsTotal == 0 || p.MinimumCallsTotal == 0 || p.OperatorWrites == nil || p.BenchmarkWrites != p.Buckets {
 			t.Errorf("%s: incomplete phase %+v", name, p)
 		}
+		if p.RAMCallsTotal != 0 || p.Time.Controller != "bucket" {
+			t.Errorf("%s: RAM calls %v, controller %q in a Bucket phase", name, p.RAMCalls, p.Time.Controller)
+		}
+	}
+
+	// The issuing phases: RAM calls by action, each issued key verified with one listing, a Secret
+	// created for each; their deletion calls RAM only.
+	for name, p := range map[string]Phase{"issue": r.Issue, "delete issued": r.DeleteIssued} {
+		if p.AccessKeys != 10 || p.Seconds <= 0 || p.RAMCallsTotal == 0 || p.MinimumRAMCallsTotal == 0 || p.OperatorWrites == nil ||
+			p.BenchmarkWrites != p.AccessKeys || p.Time.Controller != "accesskey" || p.Time.Reconciles == 0 || p.Time.RAMRequests == 0 ||
+			p.IdleSeconds < p.Seconds {
+			t.Errorf("%s: incomplete phase %+v", name, p)
+		}
+	}
+	if r.Issue.RAMCalls["CreateUser"] != 10 || r.Issue.RAMCalls["CreateAccessKey"] != 10 || r.Issue.OSSCalls[ossapi.OpListObjectsV2] < 10 ||
+		r.Issue.MinimumRAMCallsTotal != 40 || r.Issue.MinimumCallsTotal != 10 || r.Issue.IdealSeconds <= 0 || r.Issue.GrantedBuckets != 10 {
+		t.Errorf("issue: %+v", r.Issue)
+	}
+	if r.Issue.OperatorWrites["secrets create"] != 10 || r.Issue.OperatorWrites["accesskeys/status update"] < 10 {
+		t.Errorf("issue: operator writes %v", r.Issue.OperatorWrites)
+	}
+	if r.DeleteIssued.RAMCalls["DeleteUser"] != 10 || r.DeleteIssued.RAMCalls["DeletePolicy"] != 10 || r.DeleteIssued.MinimumRAMCallsTotal != 80 {
+		t.Errorf("delete issued: %+v", r.DeleteIssued)
 	}
 	if r.Create.Buckets != 50 || r.Create.OSSCalls[ossapi.OpPutBucket] != 50 || r.Create.IdealSeconds <= 0 || r.Create.OperatorWritesTotal == 0 {
 		t.Errorf("create: %+v", r.Create)
@@ -63,7 +87,7 @@ func TestQuickBench(t *testing.T) {
 		t.Fatalf("memory: %+v, want after the resync and at the end", r.Memory)
 	}
 	for _, m := range r.Memory {
-		if m.RSSBytes <= 0 || m.PeakRSSBytes < m.RSSBytes || m.HeapInuseBytes <= 0 || m.HeapLiveBytes <= 0 {
+		if m.RSSBytes <= 0 || m.PeakRSSBytes < m.RSSBytes || m.HeapInuseBytes <= 0 || m.HeapLiveBytes <= 0 || m.Goroutines <= 0 {
 			t.Errorf("memory: %+v", m)
 		}
 	}
@@ -83,7 +107,8 @@ func TestQuickBench(t *testing.T) {
 	// The table and the JSON.
 	var table bytes.Buffer
 	r.Print(&table)
-	for _, s := range []string{"create -> all Ready", "steady resync", "PutBucketVersioning", "buckets/status update", "heap in use", "targets:"} {
+	for _, s := range []string{"create -> all Ready", "steady resync", "PutBucketVersioning", "buckets/status update", "heap in use", "targets:",
+		"issue -> all Ready", "delete issued", "CreateAccessKey", "secrets create"} {
 		if !strings.Contains(table.String(), s) {
 			t.Errorf("the table has no %q:\n%s", s, &table)
 		}
@@ -100,7 +125,7 @@ func TestQuickBench(t *testing.T) {
 	if err := json.Unmarshal(raw, &back); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"machine", "config", "startupSeconds", "create", "resync", "delete", "memory", "targets"} {
+	for _, k := range []string{"machine", "config", "startupSeconds", "create", "resync", "issue", "deleteIssued", "delete", "memory", "targets"} {
 		if _, ok := back[k]; !ok {
 			t.Errorf("bench.json has no %q", k)
 		}

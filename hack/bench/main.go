@@ -12,11 +12,15 @@
 //  2. it sets the bench.ossoperator.io/resync annotation, which the operator does not interpret, on
 //     every Bucket, which makes the operator observe each one once, just as its resync timer does, and
 //     counts what that steady resync costs in OSS calls and API server writes;
-//  3. it deletes the --delete Buckets created with deletionPolicy Delete, and times it;
-//  4. it reads the operator's RSS and heap after the resync, at the end, and once --memory-buckets
+//  3. it creates --issue AccessKeys that issue keys of their own (spec.issue), each granted ReadWrite
+//     on one of the Buckets of deletionPolicy Retain, with the namespace's AccessKey as the issuer, and
+//     times how long until all are Ready, counting the RAM calls (the emulator's RAM, slowed down
+//     alike) and the OSS calls; then it deletes them, and times that too;
+//  4. it deletes the --delete Buckets created with deletionPolicy Delete, and times it;
+//  5. it reads the operator's RSS and heap after the resync, at the end, and once --memory-buckets
 //     Buckets exist.
 //
-// --buckets 50 --memory-buckets 0 --delete 10 is a quick run; its test runs it that way.
+// --buckets 50 --memory-buckets 0 --delete 10 --issue 10 is a quick run; its test runs it that way.
 package main
 
 import (
@@ -28,6 +32,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -54,7 +59,8 @@ const (
 	keyID     = "LTAI-bench-access-key"
 	keySecret = "bench-secret-key"
 	region    = "cn-hangzhou"
-	// credentials names the Secret and the AccessKey of every namespace.
+	// credentials names the Secret and the AccessKey of every namespace; that AccessKey is the issuer of
+	// the namespace's issued AccessKeys.
 	credentials = "creds"
 	// operatorUser is the operator's user on the API server: its writes are counted by this name.
 	operatorUser = "oss-operator"
@@ -78,6 +84,7 @@ type options struct {
 	deletes       int
 	memoryBuckets int
 	namespaces    int
+	issues        int // issued AccessKeys
 	delay         time.Duration
 	timeout       time.Duration // for each phase
 	progress      io.Writer
@@ -90,11 +97,17 @@ func main() {
 	flag.IntVar(&o.deletes, "delete", 200, "How many of them are created with deletionPolicy Delete, then deleted.")
 	flag.IntVar(&o.memoryBuckets, "memory-buckets", 5000, "Measure memory again once this many Buckets exist (0: skip).")
 	flag.IntVar(&o.namespaces, "namespaces", 4, "Namespaces the Buckets are spread over, each with its AccessKey.")
-	flag.DurationVar(&o.delay, "oss-delay", 20*time.Millisecond, "Delay the emulator adds to every OSS call.")
+	flag.IntVar(&o.issues, "issue", 200, "Issued AccessKeys (spec.issue) to create, each granted ReadWrite on one Bucket of deletionPolicy Retain, then delete (0: skip); at most --buckets minus --delete, which is the default when that is fewer than 200.")
+	flag.DurationVar(&o.delay, "oss-delay", 20*time.Millisecond, "Delay the emulator adds to every OSS call, and to every RAM call.")
 	flag.DurationVar(&o.timeout, "timeout", 30*time.Minute, "How long each phase may take.")
 	flag.StringVar(&o.work, "work-dir", "bin/bench", "Where the manager's log, its kubeconfig and the API server's audit log are written.")
 	flag.StringVar(&out, "out", out, "Where the JSON report is written.")
 	flag.Parse()
+	issueSet := false
+	flag.Visit(func(f *flag.Flag) { issueSet = issueSet || f.Name == "issue" })
+	if !issueSet {
+		o.issues = max(0, min(o.issues, o.buckets-o.deletes))
+	}
 	logf.SetLogger(zap.New(zap.WriteTo(io.Discard)))
 	o.assets = os.Getenv("KUBEBUILDER_ASSETS")
 	if o.assets == "" {
@@ -126,10 +139,13 @@ type bench struct {
 	emu   *osstest.Server
 	audit *auditLog
 	op    *operator
-	// concurrency is the operator's, once known.
-	concurrency int
+	// concurrency is the operator's Bucket controller's, akConcurrency its AccessKey controller's, once
+	// known.
+	concurrency, akConcurrency int
 	// procs are the processes whose CPU time each phase records.
 	procs processes
+	// idleAt is when waitIdle last found the operator idle.
+	idleAt time.Time
 }
 
 // run performs the scenario and returns the report; on an error, the report holds what was measured
@@ -137,6 +153,9 @@ type bench struct {
 func run(ctx context.Context, o options) (report *Report, err error) {
 	if o.deletes > o.buckets || (o.memoryBuckets > 0 && o.memoryBuckets < o.buckets) || o.buckets < 1 || o.namespaces < 1 {
 		return nil, fmt.Errorf("need 1 <= --delete <= --buckets <= --memory-buckets (or 0), and --namespaces >= 1")
+	}
+	if o.issues < 0 || o.issues > o.buckets-o.deletes {
+		return nil, fmt.Errorf("need 0 <= --issue <= --buckets - --delete: each issued AccessKey grants a Bucket of deletionPolicy Retain")
 	}
 	if o.root, err = filepath.Abs(o.root); err != nil {
 		return nil, err
@@ -200,6 +219,8 @@ func run(ctx context.Context, o options) (report *Report, err error) {
 		osstest.WithBucketLimit(max(o.buckets, o.memoryBuckets)+1),
 	)
 	defer b.emu.Close()
+	// A fault of no operation and no account matches every request, OSS and RAM alike: both are slowed
+	// down by the same delay.
 	b.emu.InjectFault(osstest.Fault{Delay: o.delay})
 	if err := b.createCredentials(ctx); err != nil {
 		return nil, err
@@ -210,7 +231,7 @@ func run(ctx context.Context, o options) (report *Report, err error) {
 	}
 
 	report = &Report{Machine: machine(), Config: Config{
-		Buckets: o.buckets, Deleted: o.deletes, MemoryBuckets: o.memoryBuckets, Namespaces: o.namespaces,
+		Buckets: o.buckets, Deleted: o.deletes, MemoryBuckets: o.memoryBuckets, Namespaces: o.namespaces, Issued: o.issues,
 		OSSDelayMs: float64(o.delay) / float64(time.Millisecond),
 	}}
 	defer report.evaluate()
@@ -218,7 +239,7 @@ func run(ctx context.Context, o options) (report *Report, err error) {
 	// The operator, and its start-up: until every AccessKey is Ready.
 	b.logf("starting the operator")
 	start := time.Now()
-	if b.op, err = startOperator(binary, kubeconfig, filepath.Join(o.work, "manager.log")); err != nil {
+	if b.op, err = startOperator(binary, kubeconfig, filepath.Join(o.work, "manager.log"), b.emu.RAMURL); err != nil {
 		return report, err
 	}
 	defer b.op.stop()
@@ -230,10 +251,10 @@ func run(ctx context.Context, o options) (report *Report, err error) {
 		return report, err
 	}
 	report.StartupSeconds = seconds(time.Since(start))
-	if report.Config.Concurrency, report.Config.Resync, err = b.operatorSettings(ctx); err != nil {
+	if report.Config.Concurrency, report.Config.AccessKeyConcurrency, report.Config.Resync, err = b.operatorSettings(ctx); err != nil {
 		return report, err
 	}
-	b.concurrency = report.Config.Concurrency
+	b.concurrency, b.akConcurrency = report.Config.Concurrency, report.Config.AccessKeyConcurrency
 
 	// 1. Create, and wait for all Ready.
 	names := bucketNames(0, o.buckets, o.namespaces)
@@ -244,7 +265,7 @@ func run(ctx context.Context, o options) (report *Report, err error) {
 		return ossv1.DeletionRetain
 	}
 	b.logf("creating %d Buckets", o.buckets)
-	if report.Create, err = b.measure(ctx, o.buckets, func() error {
+	if report.Create, err = b.measure(ctx, bucketController, o.buckets, func() error {
 		return b.each(ctx, names, func(i int, key client.ObjectKey) error {
 			return b.k8s.Create(ctx, &ossv1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}, Spec: benchSpec(policy(i))})
 		})
@@ -266,7 +287,7 @@ func run(ctx context.Context, o options) (report *Report, err error) {
 	reconciled := m.bucketReconciles()
 	b.logf("resyncing %d Buckets", o.buckets)
 	stamp := strconv.FormatInt(time.Now().UnixNano(), 10)
-	if report.Resync, err = b.measure(ctx, o.buckets, func() error {
+	if report.Resync, err = b.measure(ctx, bucketController, o.buckets, func() error {
 		return b.each(ctx, names, func(_ int, key client.ObjectKey) error {
 			obj := &ossv1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}}
 			patch := fmt.Appendf(nil, `{"metadata":{"annotations":{%q:%q}}}`, resyncAnnotation, stamp)
@@ -291,10 +312,17 @@ func run(ctx context.Context, o options) (report *Report, err error) {
 		return report, err
 	}
 
-	// 3. Delete the Buckets created with deletionPolicy Delete.
+	// 3. Issued AccessKeys: created until all Ready, then deleted until all gone.
+	if o.issues > 0 {
+		if err := b.issuing(ctx, report, names); err != nil {
+			return report, err
+		}
+	}
+
+	// 4. Delete the Buckets created with deletionPolicy Delete.
 	deleted := names[:o.deletes]
 	b.logf("deleting %d Buckets", len(deleted))
-	if report.Delete, err = b.measure(ctx, len(deleted), func() error {
+	if report.Delete, err = b.measure(ctx, bucketController, len(deleted), func() error {
 		return b.each(ctx, deleted, func(_ int, key client.ObjectKey) error {
 			return b.k8s.Delete(ctx, &ossv1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}})
 		})
@@ -311,7 +339,7 @@ func run(ctx context.Context, o options) (report *Report, err error) {
 		return report, err
 	}
 
-	// 4. Memory with more Buckets.
+	// 5. Memory with more Buckets.
 	if o.memoryBuckets > live {
 		more := bucketNames(o.buckets, o.memoryBuckets-live, o.namespaces)
 		b.logf("creating %d more Buckets", len(more))
@@ -330,11 +358,18 @@ func run(ctx context.Context, o options) (report *Report, err error) {
 	return report, nil
 }
 
-// measure runs one phase: it waits for the operator to be idle, starts the clock and the counters,
+// measure runs one phase on n Buckets (controller bucketController) or n issued AccessKeys
+// (accessKeyController): it waits for the operator to be idle, starts the clock and the counters,
 // sends the benchmark's writes (act), waits for the outcome (wait), then waits for the operator to
-// be idle again and reads the emulator's counts and the operator's writes from the audit log.
-func (b *bench) measure(ctx context.Context, buckets int, act, wait func() error) (Phase, error) {
-	p := Phase{Buckets: buckets}
+// be idle again and reads the emulator's counts and the operator's writes from the audit log. The
+// time breakdown is the controller's.
+func (b *bench) measure(ctx context.Context, controller string, n int, act, wait func() error) (Phase, error) {
+	p := Phase{Buckets: n}
+	concurrency := b.concurrency
+	if controller == accessKeyController {
+		p = Phase{AccessKeys: n}
+		concurrency = b.akConcurrency
+	}
 	if err := b.waitIdle(ctx); err != nil {
 		return p, err
 	}
@@ -357,13 +392,14 @@ func (b *bench) measure(ctx context.Context, buckets int, act, wait func() error
 	if err := b.waitIdle(ctx); err != nil {
 		return p, err
 	}
-	p.OSSCalls = b.emu.CallCounts()
-	p.OSSCallsTotal = sum(p.OSSCalls)
+	p.IdleSeconds = seconds(b.idleAt.Sub(start))
+	p.OSSCalls, p.RAMCalls = splitCalls(b.emu.CallCounts())
+	p.OSSCallsTotal, p.RAMCallsTotal = sum(p.OSSCalls), sum(p.RAMCalls)
 	after, err := b.op.scrape(ctx)
 	if err != nil {
 		return p, err
 	}
-	p.Time = breakdown(before, after, p.Seconds, b.concurrency)
+	p.Time = breakdown(before, after, p.Seconds, concurrency, controller)
 	elapsed := time.Since(start).Seconds()
 	p.Time.CPUSeconds = map[string]float64{}
 	busy := 0.0
@@ -376,11 +412,28 @@ func (b *bench) measure(ctx context.Context, buckets int, act, wait func() error
 		return p, err
 	}
 	p.OperatorWritesTotal = sum(p.OperatorWrites)
-	p.OperatorWritesPerBucket = float64(p.OperatorWritesTotal) / float64(buckets)
+	if controller == accessKeyController {
+		p.OperatorWritesPerAccessKey = float64(p.OperatorWritesTotal) / float64(n)
+	} else {
+		p.OperatorWritesPerBucket = float64(p.OperatorWritesTotal) / float64(n)
+	}
 	return p, nil
 }
 
-// waitIdle waits until the Bucket controller has nothing queued or running and the audit log has
+// splitCalls separates the emulator's counts into OSS operations and RAM actions.
+func splitCalls(counts map[string]int) (oss, ramCalls map[string]int) {
+	oss, ramCalls = map[string]int{}, map[string]int{}
+	for op, n := range counts {
+		if slices.Contains(osstest.RAMActions(), op) {
+			ramCalls[op] = n
+		} else {
+			oss[op] = n
+		}
+	}
+	return oss, ramCalls
+}
+
+// waitIdle waits until both controllers have nothing queued or running and the audit log has
 // settled.
 func (b *bench) waitIdle(ctx context.Context) error {
 	if err := b.poll(ctx, 250*time.Millisecond, "the operator idle", func() (bool, string, error) {
@@ -388,7 +441,8 @@ func (b *bench) waitIdle(ctx context.Context) error {
 		if err != nil {
 			return false, "", err
 		}
-		return m.idle(), "busy", nil
+		b.idleAt = time.Now()
+		return m.allIdle(), "busy", nil
 	}); err != nil {
 		return err
 	}
@@ -405,7 +459,7 @@ func (b *bench) measureMemory(ctx context.Context, r *Report, buckets int, when 
 	}
 	m.Buckets, m.When = buckets, when
 	r.Memory = append(r.Memory, m)
-	b.logf("%d Buckets %s: RSS %s, heap in use %s", buckets, when, mib(m.RSSBytes), mib(m.HeapInuseBytes))
+	b.logf("%d Buckets %s: RSS %s, heap in use %s, %d goroutines", buckets, when, mib(m.RSSBytes), mib(m.HeapInuseBytes), m.Goroutines)
 	return nil
 }
 
@@ -551,30 +605,32 @@ func (b *bench) createCredentials(ctx context.Context) error {
 	return nil
 }
 
-// operatorSettings reads the concurrency and resync period the operator runs with, from its metrics
-// and its "starting manager" log line: main.go's defaults, since the benchmark sets neither flag.
-func (b *bench) operatorSettings(ctx context.Context) (concurrency int, resync string, err error) {
+// operatorSettings reads the concurrency of each controller and the resync period the operator runs
+// with, from its metrics and its "starting manager" log line: main.go's defaults, since the benchmark
+// sets neither flag.
+func (b *bench) operatorSettings(ctx context.Context) (concurrency, akConcurrency int, resync string, err error) {
 	m, err := b.op.scrape(ctx)
 	if err != nil {
-		return 0, "", err
+		return 0, 0, "", err
 	}
 	concurrency = int(m.sum("controller_runtime_max_concurrent_reconciles", `controller="bucket"`))
-	if concurrency < 1 {
-		return 0, "", fmt.Errorf("the operator's metrics have no controller_runtime_max_concurrent_reconciles for the bucket controller")
+	akConcurrency = int(m.sum("controller_runtime_max_concurrent_reconciles", `controller="accesskey"`))
+	if concurrency < 1 || akConcurrency < 1 {
+		return 0, 0, "", fmt.Errorf("the operator's metrics have no controller_runtime_max_concurrent_reconciles for the bucket or the accesskey controller")
 	}
 	logText, err := os.ReadFile(filepath.Join(b.work, "manager.log"))
 	if err != nil {
-		return 0, "", err
+		return 0, 0, "", err
 	}
 	for line := range strings.SplitSeq(string(logText), "\n") {
 		if strings.Contains(line, `"starting manager"`) {
 			if i := strings.Index(line, `"resyncPeriod":"`); i >= 0 {
 				rest := line[i+len(`"resyncPeriod":"`):]
-				return concurrency, rest[:strings.IndexByte(rest, '"')], nil
+				return concurrency, akConcurrency, rest[:strings.IndexByte(rest, '"')], nil
 			}
 		}
 	}
-	return concurrency, "", fmt.Errorf("no resyncPeriod in the manager's \"starting manager\" log line")
+	return concurrency, akConcurrency, "", fmt.Errorf("no resyncPeriod in the manager's \"starting manager\" log line")
 }
 
 // operatorKubeconfig writes a kubeconfig for the operator's own user (system:masters, as the

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/ossoperator/oss-operator/ossapi/ram"
 )
 
 // operator is the manager binary, built from main.go and run as its own process, so that its memory
@@ -39,8 +41,9 @@ func buildOperator(ctx context.Context, root, out string) error {
 
 // startOperator runs the manager with main.go's defaults except what the benchmark must set: the
 // kubeconfig (KUBECONFIG, the operator's own user), loopback ports for metrics and probes, http://
-// endpoints (the emulator) and a fixed cluster ID. Its logs go to logPath.
-func startOperator(binary, kubeconfig, logPath string) (*operator, error) {
+// endpoints (the emulator, for OSS and for RAM at ramURL) and a fixed cluster ID. Its logs go to
+// logPath.
+func startOperator(binary, kubeconfig, logPath, ramURL string) (*operator, error) {
 	metricsPort, err := freePort()
 	if err != nil {
 		return nil, err
@@ -59,6 +62,7 @@ func startOperator(binary, kubeconfig, logPath string) (*operator, error) {
 		"--allowed-endpoints", "127.0.0.1", // the emulator
 		"--claims-namespace", "default",
 		"--allow-insecure-endpoints",
+		"--ram-endpoint", ramURL, // the emulator's RAM, for the issued AccessKeys
 		"--cluster-id", "bench",
 	}
 	cmd := exec.Command(binary, args...)
@@ -165,34 +169,65 @@ func (m metrics) sum(name string, labels ...string) float64 {
 	return total
 }
 
+// The operator's controllers, by their name in the metrics.
+const (
+	bucketController    = "bucket"
+	accessKeyController = "accesskey"
+)
+
 // idle is true when the Bucket controller has no work queued and none running.
-func (m metrics) idle() bool {
-	return m.sum("workqueue_depth", `name="bucket"`) == 0 && m.sum("controller_runtime_active_workers", `controller="bucket"`) == 0
+func (m metrics) idle() bool { return m.controllerIdle(bucketController) }
+
+// controllerIdle is true when the controller has no work queued and none running.
+func (m metrics) controllerIdle(controller string) bool {
+	return m.sum("workqueue_depth", `name="`+controller+`"`) == 0 && m.sum("controller_runtime_active_workers", `controller="`+controller+`"`) == 0
 }
+
+// allIdle is true when both controllers are idle.
+func (m metrics) allIdle() bool { return m.idle() && m.controllerIdle(accessKeyController) }
 
 func (m metrics) bucketReconciles() float64 {
 	return m.sum("controller_runtime_reconcile_total", `controller="bucket"`)
 }
 
-// breakdown is where the Bucket controller's time went between two scrapes.
-func breakdown(before, after metrics, seconds float64, concurrency int) Breakdown {
+// ramRequests are the count and the summed seconds of the operator's requests to RAM: the RAM client
+// records them in the OSS request metrics, with the Action as the operation.
+func (m metrics) ramRequests() (count, seconds float64) {
+	for _, action := range ram.Actions {
+		count += m.sum("ossoperator_oss_request_duration_seconds_count", `operation="`+action+`"`)
+		seconds += m.sum("ossoperator_oss_request_duration_seconds_sum", `operation="`+action+`"`)
+	}
+	return count, seconds
+}
+
+// breakdown is where a controller's time went between two scrapes.
+func breakdown(before, after metrics, seconds float64, concurrency int, controller string) Breakdown {
 	d := func(name string, labels ...string) float64 {
 		return after.sum(name, labels...) - before.sum(name, labels...)
 	}
+	ctl := `controller="` + controller + `"`
+	ramBefore, ramSecondsBefore := before.ramRequests()
+	ramAfter, ramSecondsAfter := after.ramRequests()
+	ramCount, ramSeconds := ramAfter-ramBefore, ramSecondsAfter-ramSecondsBefore
 	b := Breakdown{
-		Reconciles:      int(d("controller_runtime_reconcile_total", `controller="bucket"`)),
-		ReconcileErrors: int(d("controller_runtime_reconcile_errors_total", `controller="bucket"`)),
-		OSSRequests:     int(d("ossoperator_oss_request_duration_seconds_count")),
+		Controller:      controller,
+		Reconciles:      int(d("controller_runtime_reconcile_total", ctl)),
+		ReconcileErrors: int(d("controller_runtime_reconcile_errors_total", ctl)),
+		OSSRequests:     int(d("ossoperator_oss_request_duration_seconds_count") - ramCount),
+		RAMRequests:     int(ramCount),
 	}
-	busy := d("controller_runtime_reconcile_time_seconds_sum", `controller="bucket"`)
-	if n := d("controller_runtime_reconcile_time_seconds_count", `controller="bucket"`); n > 0 {
+	busy := d("controller_runtime_reconcile_time_seconds_sum", ctl)
+	if n := d("controller_runtime_reconcile_time_seconds_count", ctl); n > 0 {
 		b.MeanReconcileMs = round1(1000 * busy / n)
 	}
 	if seconds > 0 && concurrency > 0 {
 		b.WorkerUtilization = round1(100*busy/(seconds*float64(concurrency))) / 100
 	}
 	if b.OSSRequests > 0 {
-		b.MeanOSSMs = round1(1000 * d("ossoperator_oss_request_duration_seconds_sum") / float64(b.OSSRequests))
+		b.MeanOSSMs = round1(1000 * (d("ossoperator_oss_request_duration_seconds_sum") - ramSeconds) / float64(b.OSSRequests))
+	}
+	if b.RAMRequests > 0 {
+		b.MeanRAMMs = round1(1000 * ramSeconds / float64(b.RAMRequests))
 	}
 	return b
 }
@@ -225,6 +260,7 @@ func (o *operator) memory(ctx context.Context) (Memory, error) {
 	}
 	mem.HeapInuseBytes = int64(m.sum("go_memstats_heap_inuse_bytes"))
 	mem.HeapLiveBytes = int64(m.sum("go_gc_heap_live_bytes"))
+	mem.Goroutines = int(m.sum("go_goroutines"))
 	return mem, nil
 }
 

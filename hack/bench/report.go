@@ -14,6 +14,7 @@ import (
 
 	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
 	"github.com/ossoperator/oss-operator/ossapi"
+	"github.com/ossoperator/oss-operator/ossapi/ram"
 )
 
 // Report is what a run measured; it is printed as a table and written as JSON.
@@ -24,7 +25,12 @@ type Report struct {
 	StartupSeconds float64 `json:"startupSeconds"`
 	Create         Phase   `json:"create"`
 	Resync         Phase   `json:"resync"`
-	Delete         Phase   `json:"delete"`
+	// Issue creates Config.Issued AccessKeys that issue keys (spec.issue), each granted ReadWrite on one
+	// of the Buckets, and times them to Ready; DeleteIssued deletes them. Both run after the resync and
+	// before Delete, with Buckets of deletionPolicy Retain, so that the Bucket phases are unchanged.
+	Issue        Phase `json:"issue"`
+	DeleteIssued Phase `json:"deleteIssued"`
+	Delete       Phase `json:"delete"`
 	// Memory is the operator process at each size measured: after the resync (Config.Buckets), at the
 	// end of the scenario (after the deletions), and at Config.MemoryBuckets.
 	Memory  []Memory `json:"memory"`
@@ -41,58 +47,85 @@ type Machine struct {
 
 // Config is what the run was asked to do, and how the operator ran.
 type Config struct {
-	Buckets       int     `json:"buckets"`
-	Deleted       int     `json:"deleted"`
-	MemoryBuckets int     `json:"memoryBuckets"`
-	Namespaces    int     `json:"namespaces"`
-	OSSDelayMs    float64 `json:"ossDelayMs"`
+	Buckets       int `json:"buckets"`
+	Deleted       int `json:"deleted"`
+	MemoryBuckets int `json:"memoryBuckets"`
+	Namespaces    int `json:"namespaces"`
+	// Issued is how many issued AccessKeys the issuing phases create and delete.
+	Issued int `json:"issued"`
+	// OSSDelayMs is the delay the emulator adds to every call, OSS and RAM alike.
+	OSSDelayMs float64 `json:"ossDelayMs"`
 	// Concurrency is the operator's controller_runtime_max_concurrent_reconciles for the Bucket
-	// controller: main.go's default, since the benchmark does not set the flag.
-	Concurrency int    `json:"concurrency"`
-	Resync      string `json:"resyncPeriod"`
-	Operator    string `json:"operator"` // the command line
+	// controller, AccessKeyConcurrency for the AccessKey controller: main.go's default, since the
+	// benchmark does not set the flag.
+	Concurrency          int    `json:"concurrency"`
+	AccessKeyConcurrency int    `json:"accessKeyConcurrency"`
+	Resync               string `json:"resyncPeriod"`
+	Operator             string `json:"operator"` // the command line
 }
 
 // Phase is one step of the scenario.
 type Phase struct {
-	Buckets int     `json:"buckets"`
-	Seconds float64 `json:"seconds"`
+	// Buckets the phase creates, resyncs or deletes; AccessKeys the issued AccessKeys it creates or
+	// deletes, and GrantedBuckets the Buckets those grant (issuing phases).
+	Buckets        int     `json:"buckets"`
+	AccessKeys     int     `json:"accessKeys,omitempty"`
+	GrantedBuckets int     `json:"grantedBuckets,omitempty"`
+	Seconds        float64 `json:"seconds"`
 	// DriverSeconds is how long the benchmark took to send its own writes (creates, annotations,
 	// deletes); the phase's clock starts before the first of them.
 	DriverSeconds float64 `json:"driverSeconds"`
-	// OSSCalls are the emulator's counts by operation during the phase, failed calls included.
+	// IdleSeconds is when the operator was found idle again (polled every 250 ms), from the same start:
+	// later than Seconds when reconciles go on after the outcome the phase waits for.
+	IdleSeconds float64 `json:"idleSeconds"`
+	// OSSCalls are the emulator's counts by OSS operation during the phase, failed calls included.
 	OSSCalls      map[string]int `json:"ossCalls"`
 	OSSCallsTotal int            `json:"ossCallsTotal"`
-	// MinimumCalls is what the work needs at the least, by operation (see minimum*).
+	// MinimumCalls is what the work needs at the least, by OSS operation (see minimum*).
 	MinimumCalls      map[string]int `json:"minimumCalls"`
 	MinimumCallsTotal int            `json:"minimumCallsTotal"`
-	// IdealSeconds is MinimumCallsTotal × the OSS delay / the concurrency (create only).
+	// RAMCalls are the emulator's counts by RAM action during the phase, failed calls included, and
+	// MinimumRAMCalls what the work needs at the least (issuing phases; none in the others).
+	RAMCalls             map[string]int `json:"ramCalls,omitempty"`
+	RAMCallsTotal        int            `json:"ramCallsTotal,omitempty"`
+	MinimumRAMCalls      map[string]int `json:"minimumRamCalls,omitempty"`
+	MinimumRAMCallsTotal int            `json:"minimumRamCallsTotal,omitempty"`
+	// IdealSeconds is (MinimumCallsTotal + MinimumRAMCallsTotal) × the delay / the concurrency of the
+	// phase's controller (create, issue and delete issued).
 	IdealSeconds float64 `json:"idealSeconds,omitempty"`
 	// OperatorWrites are the API server writes of the operator's own user, from the audit log, by
 	// "resource[/subresource] verb"; failed ones (conflicts) are listed apart.
 	OperatorWrites          map[string]int `json:"operatorWrites"`
 	OperatorWritesTotal     int            `json:"operatorWritesTotal"`
 	OperatorWritesPerBucket float64        `json:"operatorWritesPerBucket"`
-	OperatorWritesFailed    map[string]int `json:"operatorWritesFailed,omitempty"`
+	// OperatorWritesPerAccessKey is OperatorWritesTotal per issued AccessKey (issuing phases).
+	OperatorWritesPerAccessKey float64        `json:"operatorWritesPerAccessKey,omitempty"`
+	OperatorWritesFailed       map[string]int `json:"operatorWritesFailed,omitempty"`
 	// BenchmarkWrites are the benchmark's own writes during the phase (not the operator's).
 	BenchmarkWrites int `json:"benchmarkWrites"`
 	// Time is where the operator's time went, from its own metrics.
 	Time Breakdown `json:"time"`
 }
 
-// Breakdown is where the Bucket controller's time went during a phase, from the differences of the
-// operator's metrics between its start and its end.
+// Breakdown is where the phase's controller's time went (the Bucket controller's, the AccessKey
+// controller's in the issuing phases), from the differences of the operator's metrics between its
+// start and its end.
 type Breakdown struct {
-	Reconciles      int `json:"reconciles"`
-	ReconcileErrors int `json:"reconcileErrors"`
-	// MeanReconcileMs is the mean duration of a Bucket reconcile.
+	Controller      string `json:"controller"`
+	Reconciles      int    `json:"reconciles"`
+	ReconcileErrors int    `json:"reconcileErrors"`
+	// MeanReconcileMs is the mean duration of a reconcile of the controller.
 	MeanReconcileMs float64 `json:"meanReconcileMs"`
-	// WorkerUtilization is the time spent reconciling Buckets over the time the workers had
-	// (concurrency × the phase's duration): below 1, workers waited for work.
+	// WorkerUtilization is the time spent reconciling over the time the workers had (concurrency ×
+	// the phase's duration, Seconds): below 1, workers waited for work; above 1, reconciles went on
+	// after the outcome (Phase.IdleSeconds).
 	WorkerUtilization float64 `json:"workerUtilization"`
-	// OSSRequests and MeanOSSMs are the operator's HTTP requests to OSS (every attempt).
+	// OSSRequests and MeanOSSMs are the operator's HTTP requests to OSS (every attempt), RAMRequests
+	// and MeanRAMMs those to RAM.
 	OSSRequests int     `json:"ossRequests"`
 	MeanOSSMs   float64 `json:"meanOssMs"`
+	RAMRequests int     `json:"ramRequests,omitempty"`
+	MeanRAMMs   float64 `json:"meanRamMs,omitempty"`
 	// MeanAPIWriteMs is how long the API server took, from receiving the request to the complete
 	// response, for the operator's writes, by "resource[/subresource] verb" (from the audit log).
 	MeanAPIWriteMs map[string]float64 `json:"meanApiWriteMs"`
@@ -115,6 +148,8 @@ type Memory struct {
 	// approximates in-process).
 	HeapInuseBytes int64 `json:"heapInuseBytes"`
 	HeapLiveBytes  int64 `json:"heapLiveBytes"`
+	// Goroutines is go_goroutines: among them, two per idle keep-alive connection to OSS or RAM.
+	Goroutines int `json:"goroutines"`
 }
 
 // Target is one of the issue's targets, met or not.
@@ -165,6 +200,36 @@ func minimumDelete(n int) map[string]int {
 	return map[string]int{
 		ossapi.OpGetBucketInfo: n, ossapi.OpGetBucketTags: n, ossapi.OpListObjectVersions: n,
 		ossapi.OpListMultipartUploads: n, ossapi.OpDeleteBucket: n,
+	}
+}
+
+// minimumIssue is the least a first issue costs, following AccessKeyReconciler.reconcileIssued
+// (controllers/accesskey_issue.go) for an AccessKey with one grant and no status yet:
+//
+//   - RAM: CreateUser (ensureUser: status names no user yet), CreatePolicy (ensurePolicy: status names
+//     no policy yet), AttachPolicyToUser (both were just created), and CreateAccessKey (planKeys: no
+//     key and no Secret, so a first key; ListAccessKeys is skipped, the user being new);
+//   - OSS: one ListObjects (V2, max-keys 1) on the granted bucket signed with the new key (verify),
+//     which the emulator answers at once: no retry.
+//
+// Then the Secret is created and the status written: API writes, no call.
+func minimumIssue(n int) (ramCalls, ossCalls map[string]int) {
+	return map[string]int{
+			ram.ActionCreateUser: n, ram.ActionCreatePolicy: n, ram.ActionAttachPolicyToUser: n, ram.ActionCreateAccessKey: n,
+		}, map[string]int{
+			ossapi.OpListObjectsV2: n,
+		}
+}
+
+// minimumDeleteIssued is the least deleting an issued AccessKey costs, following deleteIssued
+// (controllers/accesskey_issue_deletion.go), for a user with one key and a policy of one version:
+// GetUser (is it ours? its Comments), ListAccessKeys, DeleteAccessKey, DetachPolicyFromUser,
+// DeleteUser; GetPolicy (ours? its Description), ListPolicyVersions (only the default: no
+// DeletePolicyVersion), DeletePolicy. No OSS call.
+func minimumDeleteIssued(n int) map[string]int {
+	return map[string]int{
+		ram.ActionGetUser: n, ram.ActionListAccessKeys: n, ram.ActionDeleteAccessKey: n, ram.ActionDetachPolicyFromUser: n,
+		ram.ActionDeleteUser: n, ram.ActionGetPolicy: n, ram.ActionListPolicyVersions: n, ram.ActionDeletePolicy: n,
 	}
 }
 
@@ -227,66 +292,123 @@ func (r *Report) evaluate() {
 	}
 }
 
+// namedPhase is a phase with its name in the tables.
+type namedPhase struct {
+	name string
+	ph   Phase
+}
+
+// phases are the phases run, in order; the issuing phases only when they ran.
+func (r *Report) phases() []namedPhase {
+	ps := []namedPhase{{"create", r.Create}, {"resync", r.Resync}}
+	if r.Config.Issued > 0 {
+		ps = append(ps, namedPhase{"issue", r.Issue}, namedPhase{"delete issued", r.DeleteIssued})
+	}
+	return append(ps, namedPhase{"delete", r.Delete})
+}
+
 // Print writes the report as tables.
 func (r *Report) Print(w io.Writer) {
-	fmt.Fprintf(w, "\noss-operator benchmark: %d Buckets (%d namespaces), OSS delay %.0f ms on every call, concurrency %d, resync %s\n",
-		r.Config.Buckets, r.Config.Namespaces, r.Config.OSSDelayMs, r.Config.Concurrency, r.Config.Resync)
+	fmt.Fprintf(w, "\noss-operator benchmark: %d Buckets (%d namespaces), %d issued AccessKeys, delay %.0f ms on every OSS and RAM call, concurrency %d (AccessKeys %d), resync %s\n",
+		r.Config.Buckets, r.Config.Namespaces, r.Config.Issued, r.Config.OSSDelayMs, r.Config.Concurrency, r.Config.AccessKeyConcurrency, r.Config.Resync)
 	fmt.Fprintf(w, "machine: %d CPUs, %d GiB, %s, %s\n", r.Machine.CPUs, r.Machine.MemoryGiB, r.Machine.GoVersion, r.Machine.OS)
 	fmt.Fprintf(w, "operator: %s\n\n", r.Config.Operator)
+	phases := r.phases()
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "phase\tbuckets\ttime\tOSS calls (min)\toperator API writes (per bucket)\tbenchmark writes (sent in)")
 	fmt.Fprintf(tw, "start-up\t\t%.1fs\t\t\t\n", r.StartupSeconds)
-	for _, p := range []struct {
-		name string
-		ph   Phase
-	}{{"create -> all Ready", r.Create}, {"steady resync", r.Resync}, {"delete", r.Delete}} {
+	for _, p := range []namedPhase{{"create -> all Ready", r.Create}, {"steady resync", r.Resync}, {"delete", r.Delete}} {
 		fmt.Fprintf(tw, "%s\t%d\t%.1fs\t%d (%d)\t%d (%.2f)\t%d (%.1fs)\n", p.name, p.ph.Buckets, p.ph.Seconds, p.ph.OSSCallsTotal,
 			p.ph.MinimumCallsTotal, p.ph.OperatorWritesTotal, p.ph.OperatorWritesPerBucket, p.ph.BenchmarkWrites, p.ph.DriverSeconds)
 	}
 	_ = tw.Flush()
 
+	if r.Config.Issued > 0 {
+		fmt.Fprintln(w, "\nissued AccessKeys (spec.issue), one ReadWrite grant each, issuer the namespace's AccessKey:")
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "phase\taccess keys\ttime (ideal; ratio)\toperator idle at\tRAM calls (min)\tOSS calls (min)\tper access key: RAM (min), OSS (min)\toperator API writes (per access key)\tbenchmark writes (sent in)")
+		for _, p := range []namedPhase{{"issue -> all Ready", r.Issue}, {"delete issued", r.DeleteIssued}} {
+			n := float64(max(p.ph.AccessKeys, 1))
+			ideal := "-"
+			if p.ph.IdealSeconds > 0 {
+				ideal = fmt.Sprintf("%.1fs; %.2f x", p.ph.IdealSeconds, p.ph.Seconds/p.ph.IdealSeconds)
+			}
+			fmt.Fprintf(tw, "%s\t%d\t%.1fs (%s)\t%.1fs\t%d (%d)\t%d (%d)\t%.2f (%.0f), %.2f (%.0f)\t%d (%.2f)\t%d (%.1fs)\n", p.name, p.ph.AccessKeys, p.ph.Seconds, ideal, p.ph.IdleSeconds,
+				p.ph.RAMCallsTotal, p.ph.MinimumRAMCallsTotal, p.ph.OSSCallsTotal, p.ph.MinimumCallsTotal,
+				float64(p.ph.RAMCallsTotal)/n, float64(p.ph.MinimumRAMCallsTotal)/n, float64(p.ph.OSSCallsTotal)/n, float64(p.ph.MinimumCallsTotal)/n,
+				p.ph.OperatorWritesTotal, p.ph.OperatorWritesPerAccessKey, p.ph.BenchmarkWrites, p.ph.DriverSeconds)
+		}
+		_ = tw.Flush()
+	}
+
+	names := make([]string, len(phases))
+	for i, p := range phases {
+		names[i] = p.name
+	}
+	row := func(tw io.Writer, first string, cells func(Phase) string) {
+		fmt.Fprint(tw, first)
+		for _, p := range phases {
+			fmt.Fprint(tw, "\t"+cells(p.ph))
+		}
+		fmt.Fprintln(tw)
+	}
+	just := func(ps []namedPhase) []Phase {
+		out := make([]Phase, len(ps))
+		for i, p := range ps {
+			out[i] = p.ph
+		}
+		return out
+	}
+
 	fmt.Fprintln(w, "\nOSS calls by operation (minimum in parentheses):")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "operation\tcreate\tresync\tdelete")
-	phases := []Phase{r.Create, r.Resync, r.Delete}
-	for _, op := range keysOf(phases, func(p Phase) []map[string]int { return []map[string]int{p.OSSCalls, p.MinimumCalls} }) {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", op, cell(r.Create, op), cell(r.Resync, op), cell(r.Delete, op))
+	fmt.Fprintln(tw, "operation\t"+strings.Join(names, "\t"))
+	for _, op := range keysOf(just(phases), func(p Phase) []map[string]int { return []map[string]int{p.OSSCalls, p.MinimumCalls} }) {
+		row(tw, op, func(p Phase) string { return cell(p.OSSCalls[op], p.MinimumCalls[op]) })
 	}
 	_ = tw.Flush()
+
+	if ramOps := keysOf(just(phases), func(p Phase) []map[string]int { return []map[string]int{p.RAMCalls, p.MinimumRAMCalls} }); len(ramOps) > 0 {
+		fmt.Fprintln(w, "\nRAM calls by action (minimum in parentheses):")
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "action\t"+strings.Join(names, "\t"))
+		for _, op := range ramOps {
+			row(tw, op, func(p Phase) string { return cell(p.RAMCalls[op], p.MinimumRAMCalls[op]) })
+		}
+		_ = tw.Flush()
+	}
 
 	fmt.Fprintln(w, "\noperator API writes by resource and verb (failed in parentheses):")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "write\tcreate\tresync\tdelete")
-	for _, k := range keysOf(phases, func(p Phase) []map[string]int { return []map[string]int{p.OperatorWrites, p.OperatorWritesFailed} }) {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", k, writeCell(r.Create, k), writeCell(r.Resync, k), writeCell(r.Delete, k))
+	fmt.Fprintln(tw, "write\t"+strings.Join(names, "\t"))
+	for _, k := range keysOf(just(phases), func(p Phase) []map[string]int { return []map[string]int{p.OperatorWrites, p.OperatorWritesFailed} }) {
+		row(tw, k, func(p Phase) string { return writeCell(p, k) })
 	}
 	_ = tw.Flush()
 
-	fmt.Fprintln(w, "\nwhere the Bucket controller's time went (operator metrics):")
+	fmt.Fprintln(w, "\nwhere the controller's time went (operator metrics; the AccessKey controller's in the issuing phases):")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "phase\treconciles (errors)\tmean reconcile\tworker utilization\tOSS requests x mean\tAPI server time per write")
-	for _, p := range []struct {
-		name string
-		ph   Phase
-	}{{"create", r.Create}, {"resync", r.Resync}, {"delete", r.Delete}} {
+	fmt.Fprintln(tw, "phase\treconciles (errors)\tmean reconcile\tworker utilization\tOSS requests x mean\tRAM requests x mean\tAPI server time per write")
+	for _, p := range phases {
 		t := p.ph.Time
 		var api []string
 		for _, k := range slices.Sorted(maps.Keys(t.MeanAPIWriteMs)) {
 			api = append(api, fmt.Sprintf("%s %.1f ms", k, t.MeanAPIWriteMs[k]))
 		}
-		fmt.Fprintf(tw, "%s\t%d (%d)\t%.1f ms\t%.0f%%\t%d x %.1f ms\t%s\n", p.name, t.Reconciles, t.ReconcileErrors, t.MeanReconcileMs,
-			100*t.WorkerUtilization, t.OSSRequests, t.MeanOSSMs, strings.Join(api, ", "))
+		ramReqs := "-"
+		if t.RAMRequests > 0 {
+			ramReqs = fmt.Sprintf("%d x %.1f ms", t.RAMRequests, t.MeanRAMMs)
+		}
+		fmt.Fprintf(tw, "%s\t%d (%d)\t%.1f ms\t%.0f%%\t%d x %.1f ms\t%s\t%s\n", p.name, t.Reconciles, t.ReconcileErrors, t.MeanReconcileMs,
+			100*t.WorkerUtilization, t.OSSRequests, t.MeanOSSMs, ramReqs, strings.Join(api, ", "))
 	}
 	_ = tw.Flush()
 
 	fmt.Fprintln(w, "\nCPU seconds used during each phase:")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "phase\toperator\tkube-apiserver\tetcd\tbenchmark+emulator\tmachine busy")
-	for _, p := range []struct {
-		name string
-		ph   Phase
-	}{{"create", r.Create}, {"resync", r.Resync}, {"delete", r.Delete}} {
+	for _, p := range phases {
 		c := p.ph.Time.CPUSeconds
 		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%.1f\t%.1f\t%.0f%%\n", p.name, c["operator"], c["kube-apiserver"], c["etcd"], c["benchmark"], 100*p.ph.Time.MachineBusy)
 	}
@@ -294,9 +416,9 @@ func (r *Report) Print(w io.Writer) {
 
 	fmt.Fprintln(w, "\noperator process memory:")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "buckets\twhen\tRSS\tpeak RSS\theap in use\theap live (last GC)")
+	fmt.Fprintln(tw, "buckets\twhen\tRSS\tpeak RSS\theap in use\theap live (last GC)\tgoroutines")
 	for _, m := range r.Memory {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", m.Buckets, m.When, mib(m.RSSBytes), mib(m.PeakRSSBytes), mib(m.HeapInuseBytes), mib(m.HeapLiveBytes))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\n", m.Buckets, m.When, mib(m.RSSBytes), mib(m.PeakRSSBytes), mib(m.HeapInuseBytes), mib(m.HeapLiveBytes), m.Goroutines)
 	}
 	_ = tw.Flush()
 
@@ -313,8 +435,7 @@ func (r *Report) Print(w io.Writer) {
 	_ = tw.Flush()
 }
 
-func cell(p Phase, op string) string {
-	n, least := p.OSSCalls[op], p.MinimumCalls[op]
+func cell(n, least int) string {
 	if n == 0 && least == 0 {
 		return "-"
 	}
