@@ -56,7 +56,9 @@ func TestQuickBench(t *testing.T) {
 			t.Errorf("%s: incomplete phase %+v", name, p)
 		}
 	}
-	if r.Issue.RAMCalls["CreateUser"] != 10 || r.Issue.RAMCalls["CreateAccessKey"] != 10 || r.Issue.OSSCalls[ossapi.OpListObjectsV2] < 10 ||
+	// A reconcile that loses a status write to a conflict asks RAM again for its user (EntityAlreadyExists,
+	// then GetUser), but never issues a second key.
+	if r.Issue.RAMCalls["CreateUser"] < 10 || r.Issue.RAMCalls["CreateAccessKey"] != 10 || r.Issue.OSSCalls[ossapi.OpListObjectsV2] < 10 ||
 		r.Issue.MinimumRAMCallsTotal != 40 || r.Issue.MinimumCallsTotal != 10 || r.Issue.IdealSeconds <= 0 || r.Issue.GrantedBuckets != 10 {
 		t.Errorf("issue: %+v", r.Issue)
 	}
