@@ -1,17 +1,32 @@
 package controllers
 
 import (
+	"strings"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // StripUnreadMetadata is the manager cache's transform: of the objects the operator watches by their
-// metadata only (Secrets, to notice a change; namespaces, for their labels), it keeps no annotations
-// and no managed fields. A Secret's annotations may hold its data (kubectl apply's
+// metadata only (Secrets, to notice a change; namespaces, for their labels), it keeps no managed fields
+// and no annotations but the operator's own (an issued Secret's key ID and digest, by which its own write
+// is recognised). A Secret's other annotations may hold its data (kubectl apply's
 // last-applied-configuration): Secret contents never enter the cache.
 func StripUnreadMetadata(obj any) (any, error) {
 	if m, ok := obj.(*metav1.PartialObjectMetadata); ok {
-		m.Annotations = nil
+		var own map[string]string
+		for k, v := range m.Annotations {
+			if strings.HasPrefix(k, ownAnnotationPrefix) {
+				if own == nil {
+					own = map[string]string{}
+				}
+				own[k] = v
+			}
+		}
+		m.Annotations = own
 		m.ManagedFields = nil
 	}
 	return obj, nil
 }
+
+// ownAnnotationPrefix is the prefix of the annotations the operator writes on the Secrets it issues.
+const ownAnnotationPrefix = "oss.ossoperator.io/"
