@@ -135,13 +135,22 @@ type RPCAnswer interface {
 	CheckAnswer(req RPCRequest) error
 }
 
+// RPCAnswerAt is a result type whose judgement depends on when the answer came: credentials that
+// expire before they arrive are not the answer asked for. now is the client's clock (RPCConfig.Now)
+// corrected by the offset learnt from the server, the clock the client signs with. A result type
+// that is an RPCAnswerAt is judged by CheckAnswerAt instead of CheckAnswer, with the same
+// consequences and the same duty never to quote a secret.
+type RPCAnswerAt interface {
+	CheckAnswerAt(req RPCRequest, now time.Time) error
+}
+
 // errUnknownAction is the error of a call of an action the client was not configured with.
 var errUnknownAction = errors.New("the action is not one of the client's (RPCConfig.Actions)")
 
 // Call calls the action and decodes its JSON answer into out, a pointer to a struct (nil: the answer
 // is checked and dropped). Every answer must be a JSON object with a RequestId and without a Code, and
-// no larger than the action's limit; unknown fields are ignored, and if out is an RPCAnswer it checks
-// the rest. The error is an *Error for an error answer (Operation is the Action), a *DecodeError, a
+// no larger than the action's limit; unknown fields are ignored, and if out is an RPCAnswer (or an
+// RPCAnswerAt) it checks the rest. The error is an *Error for an error answer (Operation is the Action), a *DecodeError, a
 // *ResponseTooLargeError, a *TransportError or the context's, after the retries Retryable and the
 // RetryPolicy allow.
 func (c *RPCClient) Call(ctx context.Context, req RPCRequest, out any) error {
@@ -170,7 +179,9 @@ func (c *RPCClient) Call(ctx context.Context, req RPCRequest, out any) error {
 		readError: func(status int, header http.Header, body []byte, tooLarge bool) *Error {
 			return newRPCError(c.service, req.Action, status, body, tooLarge, secrets)
 		},
-		decode: func(body io.Reader) error { return decodeRPC(body, req, out) },
+		decode: func(body io.Reader) error {
+			return decodeRPC(body, req, out, c.now().Add(c.ClockOffset()))
+		},
 	})
 	return err
 }
@@ -216,10 +227,10 @@ type rpcEnvelope struct {
 }
 
 // decodeRPC reads the JSON document in body into out, after clearing it, and checks it is the answer
-// to req. The document is read whole (the body stops at the action's limit) and decoded from memory;
+// to req, come at now. The document is read whole (the body stops at the action's limit) and decoded from memory;
 // a cause of a refusal is in the client's words and quotes nothing of the answer, which may hold a
 // secret.
-func decodeRPC(body io.Reader, req RPCRequest, out any) error {
+func decodeRPC(body io.Reader, req RPCRequest, out any, now time.Time) error {
 	dec := json.NewDecoder(body)
 	var raw json.RawMessage
 	if err := dec.Decode(&raw); err != nil {
@@ -251,10 +262,15 @@ func decodeRPC(body io.Reader, req RPCRequest, out any) error {
 	if err := json.Unmarshal(raw, out); err != nil {
 		return jsonRefusal(err)
 	}
-	if a, ok := out.(RPCAnswer); ok {
-		if err := a.CheckAnswer(req); err != nil {
-			return refuse(problemNotTheAnswer, err)
-		}
+	var err error
+	switch a := out.(type) {
+	case RPCAnswerAt:
+		err = a.CheckAnswerAt(req, now)
+	case RPCAnswer:
+		err = a.CheckAnswer(req)
+	}
+	if err != nil {
+		return refuse(problemNotTheAnswer, err)
 	}
 	return nil
 }

@@ -342,6 +342,58 @@ func TestRPCClockSkewIsCorrectedFromTheResponseDate(t *testing.T) {
 	}
 }
 
+// rpcExpiring is a result type that is judged against the time its answer came, as STS credentials are.
+type rpcExpiring struct {
+	Expiration time.Time `json:"Expiration"`
+}
+
+// judged records when rpcExpiring answers were judged: the result is cleared before each decoding,
+// so it cannot keep the record itself. One test uses it.
+var judged []time.Time
+
+func (e *rpcExpiring) CheckAnswerAt(req RPCRequest, now time.Time) error {
+	judged = append(judged, now)
+	if !e.Expiration.After(now) {
+		return errors.New("expired")
+	}
+	return nil
+}
+
+func (e *rpcExpiring) CheckAnswer(RPCRequest) error { panic("CheckAnswer called on an RPCAnswerAt") }
+
+// An RPCAnswerAt is judged against the clock the client signs with: its own, corrected by the offset
+// learnt from the server. An answer that is stale by that clock is a DecodeError, retried.
+func TestRPCAnswerAtIsJudgedByTheCorrectedClock(t *testing.T) {
+	judged = nil
+	server := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	local := server.Add(-25 * time.Minute) // the local clock is 25 minutes slow
+	rec, srv := newRPCRecorder(t, func(n int, w http.ResponseWriter, form url.Values) {
+		w.Header().Set("Date", server.Format(http.TimeFormat))
+		switch n {
+		case 0:
+			rpcErrorAnswer(w, 400, CodeInvalidTimeStampExpired, "Specified time stamp or date value is expired.")
+		case 1: // expired 10 minutes ago by the server's clock, though not yet by the local one
+			_, _ = fmt.Fprintf(w, `{"RequestId":"R","Expiration":%q}`, server.Add(-10*time.Minute).Format(time.RFC3339))
+		default:
+			_, _ = fmt.Fprintf(w, `{"RequestId":"R","Expiration":%q}`, server.Add(time.Hour).Format(time.RFC3339))
+		}
+	})
+	c, _ := testRPCClient(t, srv, func(cfg *RPCConfig) { cfg.Now = func() time.Time { return local } })
+	var out rpcExpiring
+	err := c.Call(ctx(), RPCRequest{Action: "AssumeRoleWithOIDC", Unsigned: true}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.count() != 3 || len(judged) != 2 {
+		t.Fatalf("attempts %d, judged %d; want 3 and 2 (the stale answer retried)", rec.count(), len(judged))
+	}
+	for _, now := range judged {
+		if !now.Equal(server) {
+			t.Errorf("judged at %v, want the server's time %v", now, server)
+		}
+	}
+}
+
 // What a 2xx answer must be: one JSON object with a RequestId, no Code, the answer asked for. Each
 // refusal is a DecodeError that says what kind of problem it is and quotes nothing of the answer, not
 // even in its debug detail: an answer can carry a secret.
@@ -458,7 +510,7 @@ func TestJSONRefusalsQuoteNothing(t *testing.T) {
 	}
 	const secret = "9876543210123456789"
 	for _, body := range []string{`{"RequestId":"R","Small":` + secret + `}`, `{"RequestId":"R","Small":S` + secret + `}`} {
-		err := decodeRPC(strings.NewReader(body), RPCRequest{Action: "CreateUser"}, &out)
+		err := decodeRPC(strings.NewReader(body), RPCRequest{Action: "CreateUser"}, &out, time.Now())
 		if err == nil {
 			t.Fatalf("%s decoded", body)
 		}
