@@ -85,9 +85,10 @@ func WithBlockPublicAccessByDefault(on bool) Option {
 // expiry, STS expiry) and which stamps the Date header and creation times.
 func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
 
-// WithLogger logs one line per request: operation, bucket, status, code, account, RAM user, request ID
-// for OSS; action, status, code, account, RAM user, request ID for RAM. It never logs the Authorization
-// header, signatures, strings to sign, secrets or tokens.
+// WithLogger logs one line per request: operation, bucket, status, code, account, RAM user, role session,
+// request ID for OSS; action, status, code, account, RAM user, role session, request ID for RAM and
+// STS. It never logs the Authorization header, signatures, strings to sign, secrets, security tokens or
+// OIDC tokens.
 func WithLogger(l logr.Logger) Option { return func(c *config) { c.log = l } }
 
 // WithEndpointHost names a host (host or host:port) under which Host "<bucket>.<host>" is addressed
