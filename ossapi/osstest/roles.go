@@ -17,13 +17,14 @@ import (
 // (acs:ram::<account>:role/<lower-case name>, as Alibaba Cloud's examples show); the emulator does the
 // same and accepts an ARN in any case.
 
-// Session durations of a role: MaxSessionDuration is 3600 s unless set, from 900 s to 43200 s (RAM
-// CreateRole); DurationSeconds of AssumeRole and AssumeRoleWithOIDC is 900 s up to it, 3600 s when
-// absent.
+// Session durations of a role: MaxSessionDuration is 3600 s unless set, from 3600 s to 43200 s (RAM
+// CreateRole: "Valid values: 3600 to 43200"); DurationSeconds of AssumeRole and AssumeRoleWithOIDC is
+// 900 s up to it, 3600 s when absent.
 const (
 	DefaultMaxSessionDuration = time.Hour
-	minSessionDuration        = 15 * time.Minute
+	minMaxSessionDuration     = time.Hour
 	maxMaxSessionDuration     = 12 * time.Hour
+	minSessionDuration        = 15 * time.Minute
 	defaultSessionDuration    = time.Hour
 )
 
@@ -31,7 +32,8 @@ const (
 type Role struct {
 	// Name is 1-64 letters, digits, periods and hyphens (RAM CreateRole); case-insensitive.
 	Name string
-	// MaxSessionDuration bounds DurationSeconds: whole seconds from 15 minutes to 12 hours, 1 hour when 0.
+	// MaxSessionDuration bounds DurationSeconds: whole seconds from 1 to 12 hours (as RAM allows), 1 hour
+	// when 0.
 	MaxSessionDuration time.Duration
 	// TrustedOIDC, if set, lets AssumeRoleWithOIDC assume the role with a token of that provider.
 	TrustedOIDC *RoleOIDCTrust
@@ -114,8 +116,8 @@ func (e *Emulator) AddRole(accountID string, r Role) (arn string) {
 	if max == 0 {
 		max = DefaultMaxSessionDuration
 	}
-	if max < minSessionDuration || max > maxMaxSessionDuration || max%time.Second != 0 {
-		panic(fmt.Sprintf("osstest: role %s: MaxSessionDuration %v is not whole seconds from 15m to 12h", r.Name, max))
+	if max < minMaxSessionDuration || max > maxMaxSessionDuration || max%time.Second != 0 {
+		panic(fmt.Sprintf("osstest: role %s: MaxSessionDuration %v is not whole seconds from 1h to 12h", r.Name, max))
 	}
 	role := &ramRole{name: r.Name, maxSession: max}
 	if t := r.TrustedOIDC; t != nil {

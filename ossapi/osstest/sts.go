@@ -112,9 +112,6 @@ func sessionDuration(s sessionRequest, role *ramRole) (time.Duration, *apiError)
 	d := s.duration
 	if d == 0 {
 		d = defaultSessionDuration
-		if d > role.maxSession {
-			d = role.maxSession
-		}
 	}
 	if d > role.maxSession {
 		return 0, errDuration(role.maxSession)
@@ -221,7 +218,6 @@ func (e *Emulator) stsAssumeRoleWithOIDC(c *rpcCall) (rpcResult, *apiError) {
 type issued struct {
 	key     Key
 	session *roleSession
-	roleID  string
 }
 
 func (i issued) result() rpcResult {
@@ -229,7 +225,7 @@ func (i issued) result() rpcResult {
 	return rpcResult{
 		"Credentials": map[string]any{"AccessKeyId": i.key.AccessKeyID, "AccessKeySecret": i.key.AccessKeySecret,
 			"SecurityToken": i.key.SecurityToken, "Expiration": ramDate(i.key.Expiration)},
-		"AssumedRoleUser": map[string]any{"Arn": assumedRoleARN(s), "AssumedRoleId": i.roleID + ":" + s.name},
+		"AssumedRoleUser": map[string]any{"Arn": assumedRoleARN(s), "AssumedRoleId": s.roleID + ":" + s.name},
 	}
 }
 
@@ -257,7 +253,7 @@ func (e *Emulator) issueSession(c *rpcCall, s sessionRequest, role *ramRole, d t
 		k.AccessKeyID = "STS." + ramRandomAlnum(stsKeyIDLength)
 	}
 	e.keys[k.AccessKeyID] = keyBinding{accountID: s.roleAccount, key: k, session: sess}
-	return issued{key: k, session: sess, roleID: role.id}
+	return issued{key: k, session: sess}
 }
 
 // stsGetCallerIdentity tells who signed: the account itself, a RAM user or a role session.
@@ -266,13 +262,10 @@ func (e *Emulator) stsGetCallerIdentity(c *rpcCall) (rpcResult, *apiError) {
 	res := rpcResult{"AccountId": who.accountID}
 	switch {
 	case who.session != nil:
-		e.mu.Lock()
-		roleID := who.session.roleID
-		e.mu.Unlock()
 		res["IdentityType"] = "AssumedRoleUser"
 		res["Arn"] = assumedRoleARN(who.session)
-		res["RoleId"] = roleID
-		res["PrincipalId"] = roleID + ":" + who.session.name
+		res["RoleId"] = who.session.roleID
+		res["PrincipalId"] = who.session.roleID + ":" + who.session.name
 	case who.ramUser != "":
 		e.mu.Lock()
 		var userID string
