@@ -7,8 +7,10 @@
 // cn-hangzhou (or --region). Every request must be signed with the key, V1 or V4. The account's RAM API
 // (users, AccessKeys, policies; Version 2015-05-01, RPC signature) is served on its own address,
 // --ram-listen (127.0.0.1:9001 by default, "" for none); keys it issues sign OSS requests too, with the
-// rights their policies grant. State lives in memory and is gone when the command exits, which it does
-// with status 0 on SIGINT or SIGTERM.
+// rights their policies grant. STS (Version 2015-04-01: AssumeRole, AssumeRoleWithOIDC,
+// GetCallerIdentity) is served on --sts-listen (127.0.0.1:9002 by default, "" for none), with the roles
+// and OIDC providers of --sts-config, a JSON file (see stsconfig.go). State lives in memory and is gone
+// when the command exits, which it does with status 0 on SIGINT or SIGTERM.
 package main
 
 import (
@@ -48,6 +50,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:9000", "TCP address to serve OSS on (port 0 picks a free port)")
 	ramListen := fs.String("ram-listen", "127.0.0.1:9001", "TCP address to serve the RAM API on (port 0 picks a free port; empty: no RAM)")
+	stsListen := fs.String("sts-listen", "127.0.0.1:9002", "TCP address to serve STS on (port 0 picks a free port; empty: no STS)")
+	stsConfig := fs.String("sts-config", "", "JSON file of the account's RAM roles and OIDC providers, for STS")
 	keyID := fs.String("access-key-id", "", "AccessKey ID of the account (required)")
 	secret := fs.String("access-key-secret", "", "AccessKey secret of the account (required)")
 	token := fs.String("security-token", "", "STS security token: makes the key an STS key that must send it")
@@ -80,10 +84,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		osstest.WithLogger(log),
 		osstest.WithPolicyDocumentLimit(*policyLimit),
 	)
+	if *stsConfig != "" {
+		if err := loadSTSConfig(emu, *accountID, *stsConfig); err != nil {
+			return err
+		}
+	}
 
 	type server struct {
-		l   net.Listener
-		srv *http.Server
+		name string
+		l    net.Listener
+		srv  *http.Server
 	}
 	var servers []server
 	defer func() {
@@ -92,9 +102,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}()
 	for _, s := range []struct {
-		addr string
-		h    http.Handler
-	}{{*listen, emu}, {*ramListen, emu.RAM()}} {
+		name, addr string
+		h          http.Handler
+	}{{"OSS", *listen, emu}, {"RAM", *ramListen, emu.RAM()}, {"STS", *stsListen, emu.STS()}} {
 		if s.addr == "" {
 			continue
 		}
@@ -102,12 +112,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		servers = append(servers, server{l, &http.Server{Handler: s.h, ReadHeaderTimeout: 10 * time.Second}})
+		servers = append(servers, server{s.name, l, &http.Server{Handler: s.h, ReadHeaderTimeout: 10 * time.Second}})
+	}
+	if len(servers) == 0 || servers[0].name != "OSS" {
+		return errors.New("--listen is required")
 	}
 	line := fmt.Sprintf("oss-emulator listening on http://%s (region %s, account %s, AccessKey ID %s)",
 		servers[0].l.Addr(), emu.Region(), *accountID, *keyID)
-	if len(servers) > 1 {
-		line += fmt.Sprintf(", RAM on http://%s", servers[1].l.Addr())
+	for _, s := range servers[1:] {
+		line += fmt.Sprintf(", %s on http://%s", s.name, s.l.Addr())
 	}
 	done := make(chan error, len(servers))
 	for _, s := range servers {

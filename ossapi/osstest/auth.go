@@ -30,8 +30,25 @@ const (
 type principal struct {
 	accountID   string
 	accessKeyID string
-	ramUser     string // the RAM user whose key signed, "" for the account's own keys
-	scheme      string // v1, v4, v1-query, v4-query, rpc
+	ramUser     string       // the RAM user whose key signed, "" for the account's own keys
+	session     *roleSession // the role session whose STS credentials signed
+	scheme      string       // v1, v4, v1-query, v4-query, rpc, anonymous
+}
+
+// bind makes the principal the one a key stands for.
+func (p *principal) bind(kb keyBinding) {
+	p.accountID, p.ramUser, p.session = kb.accountID, kb.ramUser, kb.session
+}
+
+// root reports whether the account itself signed, with one of its own keys.
+func (p principal) root() bool { return p.ramUser == "" && p.session == nil }
+
+// sessionName is "<role>/<session>" for a role session, "" otherwise (for logs).
+func (p principal) sessionName() string {
+	if p.session == nil {
+		return ""
+	}
+	return p.session.roleName + "/" + p.session.name
 }
 
 // authenticate verifies the request's signature, in the Authorization header or the query, and returns
@@ -71,7 +88,7 @@ func (e *Emulator) authV1Header(req *signer.Request, auth string, now time.Time)
 	if err != nil {
 		return p, err
 	}
-	p.accountID, p.ramUser = kb.accountID, kb.ramUser
+	p.bind(kb)
 	date := req.Header.Get(signer.HeaderDate)
 	t, perr := http.ParseTime(date)
 	if perr != nil {
@@ -106,7 +123,7 @@ func (e *Emulator) authV1Query(req *signer.Request, now time.Time) (principal, *
 	if err != nil {
 		return p, err
 	}
-	p.accountID, p.ramUser = kb.accountID, kb.ramUser
+	p.bind(kb)
 	if now.Unix() > expires {
 		return p, errExpired(time.Unix(expires, 0), now)
 	}
@@ -134,7 +151,7 @@ func (e *Emulator) authV4Header(req *signer.Request, auth string, now time.Time)
 	if err != nil {
 		return p, err
 	}
-	p.accountID, p.ramUser = kb.accountID, kb.ramUser
+	p.bind(kb)
 	// SDKv1 sends no x-oss-date and signs the Date header verbatim.
 	datetime := req.Header.Get(signer.HeaderOSSDate)
 	var t time.Time
@@ -188,7 +205,7 @@ func (e *Emulator) authV4Query(req *signer.Request, now time.Time) (principal, *
 	if err != nil {
 		return p, err
 	}
-	p.accountID, p.ramUser = kb.accountID, kb.ramUser
+	p.bind(kb)
 	if now.After(t.Add(time.Duration(expires) * time.Second)) {
 		return p, errExpired(t.Add(time.Duration(expires)*time.Second), now)
 	}

@@ -65,9 +65,10 @@ const (
 	condOSSDelimiter = "oss:delimiter"
 )
 
-// authorize checks a RAM user's request against the user's policies. Callers do not hold e.mu.
+// authorizeOSS checks the request of a RAM user or a role session against its policies. Callers do not
+// hold e.mu.
 func (e *Emulator) authorizeOSS(c *call, who principal) *apiError {
-	if who.ramUser == "" {
+	if who.root() {
 		return nil
 	}
 	e.mu.Lock()
@@ -76,18 +77,60 @@ func (e *Emulator) authorizeOSS(c *call, who principal) *apiError {
 	if err != nil {
 		return err
 	}
-	docs := e.ramUserPolicies(who.accountID, who.ramUser)
 	for _, g := range grants {
-		switch evaluate(docs, policyRequest{action: g.action, resources: []string{g.resource}, context: g.context}) {
-		case decisionAllow:
-			continue
-		case decisionExplicitDeny:
-			return errRAMDenied(c, g, true)
-		default:
-			return errRAMDenied(c, g, false)
+		if v := e.decideLocked(who, policyRequest{action: g.action, resources: []string{g.resource}, context: g.context}); v.d != decisionAllow {
+			return errRAMDenied(c, g, who, v)
 		}
 	}
 	return nil
+}
+
+// verdict is what a principal's policies decide about a request. bySession is set when the session
+// policy given at AssumeRole or AssumeRoleWithOIDC, not the role's policies, is what refuses it.
+type verdict struct {
+	d         decision
+	bySession bool
+}
+
+// decide evaluates a request as RAM does for the principal: the account itself may do everything; a
+// RAM user what its attached policies allow; a role session what its role's policies allow and, when
+// the session was given a policy, that policy allows too (the intersection: a Deny in either denies).
+func (e *Emulator) decide(who principal, r policyRequest) verdict {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.decideLocked(who, r)
+}
+
+// decideLocked is decide for callers that hold e.mu.
+func (e *Emulator) decideLocked(who principal, r policyRequest) verdict {
+	switch {
+	case who.session != nil:
+		s := who.session
+		role := e.ramState(s.accountID).roles[strings.ToLower(s.roleName)]
+		var docs []*policyDocument
+		if role != nil && role.id == s.roleID {
+			docs = role.parsed
+		}
+		rd := evaluate(docs, r)
+		sd := decisionAllow
+		if s.policy != nil {
+			sd = evaluate([]*policyDocument{s.policy}, r)
+		}
+		switch {
+		case rd == decisionExplicitDeny:
+			return verdict{d: rd}
+		case sd == decisionExplicitDeny:
+			return verdict{d: sd, bySession: true}
+		case rd != decisionAllow:
+			return verdict{d: rd}
+		case sd != decisionAllow:
+			return verdict{d: sd, bySession: true}
+		}
+		return verdict{d: decisionAllow}
+	case who.ramUser != "":
+		return verdict{d: evaluate(e.ramUserPolicies(who.accountID, who.ramUser), r)}
+	}
+	return verdict{d: decisionAllow}
 }
 
 // grants lists what a request needs. Callers hold e.mu.
@@ -206,16 +249,21 @@ const (
 	ecExplicitDeny = "0003-00000201"
 )
 
-// errDenied is OSS's 403 AccessDenied for a RAM user. Messages: "You have no right to access this
-// object because of bucket acl." is what OSS answers a RAM user without permission on an object (OSS
-// "HTTP 403 status code" page); "You are forbidden to list buckets." for ListBuckets (same page);
-// "Access denied by bucket policy." is the message OSS's EC 0003-00000201 page shows for a RAM policy's
-// explicit Deny. For bucket operations without permission the emulator says "You have no right to access
-// this bucket." (not confirmed verbatim). The AccessDeniedDetail element names the action, as OSS's
-// newer answers do.
-func errRAMDenied(c *call, g ramGrant, explicit bool) *apiError {
+// errRAMDenied is OSS's 403 AccessDenied for a RAM user or a role session. Messages: "You have no right
+// to access this object because of bucket acl." is what OSS answers a RAM user without permission on an
+// object (OSS "HTTP 403 status code" page); "You are forbidden to list buckets." for ListBuckets (same
+// page); "Access denied by bucket policy." is the message OSS's EC 0003-00000201 page shows for a RAM
+// policy's explicit Deny; "Access denied by authorizer's policy." is what OSS answers STS credentials
+// whose session policy does not allow the request (OSS's "STS common errors" page). For bucket
+// operations without permission the emulator says "You have no right to access this bucket." (not
+// confirmed verbatim). The AccessDeniedDetail element names the action, as OSS's newer answers do; for a
+// role session its AuthPrincipalType AssumedRoleUser and PolicyType SessionPolicy are not confirmed.
+func errRAMDenied(c *call, g ramGrant, who principal, v verdict) *apiError {
+	explicit := v.d == decisionExplicitDeny
 	var e *apiError
 	switch {
+	case v.bySession:
+		e = newError(http.StatusForbidden, ossapi.CodeAccessDenied, ecImplicitDeny, "Access denied by authorizer's policy.")
 	case explicit:
 		e = newError(http.StatusForbidden, ossapi.CodeAccessDenied, ecExplicitDeny, "Access denied by bucket policy.")
 	case c.bucket == "":
@@ -226,11 +274,21 @@ func errRAMDenied(c *call, g ramGrant, explicit bool) *apiError {
 	default:
 		e = newError(http.StatusForbidden, ossapi.CodeAccessDenied, ecImplicitDeny, "You have no right to access this bucket.")
 	}
+	if explicit {
+		e.ec = ecExplicitDeny
+	}
 	kind := "ImplicitDeny"
 	if explicit {
 		kind = "ExplicitDeny"
 	}
-	e.detail = &accessDeniedDetail{PolicyType: "AccountLevelIdentityBasedPolicy", AuthPrincipalType: "SubUser",
+	principalType, policyType := "SubUser", "AccountLevelIdentityBasedPolicy"
+	if who.session != nil {
+		principalType = "AssumedRoleUser"
+		if v.bySession {
+			policyType = "SessionPolicy"
+		}
+	}
+	e.detail = &accessDeniedDetail{PolicyType: policyType, AuthPrincipalType: principalType,
 		NoPermissionType: kind, AuthAction: g.action}
 	if c.bucket != "" {
 		e.with("BucketName", c.bucket)

@@ -27,6 +27,13 @@
 // in JSON as RAM answers. Keys RAM issues sign OSS requests too, and a RAM user may do only what its
 // policies allow, with OSS's AccessDenied otherwise; an account's own keys keep every right.
 //
+// And it serves STS (Emulator.STS, Server.STSURL) with RAM roles (AddRole) and OIDC providers
+// (AddOIDCProvider): AssumeRoleWithOIDC, unsigned as on Alibaba Cloud, verifies a JWT against its
+// provider's JWKS and the role's trust; AssumeRole lets RAM users and role sessions that the role trusts
+// assume it; GetCallerIdentity tells who signed. The credentials it issues sign OSS, RAM and STS
+// requests with their security token until they expire, with the role's policies narrowed by the
+// session policy.
+//
 // Tests can inject faults (status and code, raw bodies, delays, connection resets), read call counters
 // (by operation, by account, and by bucket with the calls that succeeded) and take deep snapshots of an
 // account's buckets. All state lives in memory behind one mutex; the emulator is safe for concurrent use.

@@ -85,9 +85,10 @@ func WithBlockPublicAccessByDefault(on bool) Option {
 // expiry, STS expiry) and which stamps the Date header and creation times.
 func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
 
-// WithLogger logs one line per request: operation, bucket, status, code, account, RAM user, request ID
-// for OSS; action, status, code, account, RAM user, request ID for RAM. It never logs the Authorization
-// header, signatures, strings to sign, secrets or tokens.
+// WithLogger logs one line per request: operation, bucket, status, code, account, RAM user, role session,
+// request ID for OSS; action, status, code, account, RAM user, role session, request ID for RAM and
+// STS. It never logs the Authorization header, signatures, strings to sign, secrets, security tokens or
+// OIDC tokens.
 func WithLogger(l logr.Logger) Option { return func(c *config) { c.log = l } }
 
 // WithEndpointHost names a host (host or host:port) under which Host "<bucket>.<host>" is addressed
@@ -143,13 +144,15 @@ type account struct {
 	id, displayName string
 }
 
-// keyBinding is what an AccessKey ID stands for: a key of an account itself, or (ramUser set) a key
-// RAM issued to one of the account's users, whose state ramKey holds.
+// keyBinding is what an AccessKey ID stands for: a key of an account itself, a key RAM issued to one
+// of the account's users (ramUser set, its state in ramKey), or the STS credentials of a session of
+// one of the account's roles (session set).
 type keyBinding struct {
 	accountID string
 	key       Key
 	ramUser   string
 	ramKey    *ramAccessKey
+	session   *roleSession
 }
 
 // New returns an emulator. It has no listener: serve it with NewServer, an http.Server, or call
@@ -249,23 +252,26 @@ func (e *Emulator) BucketNames() []string {
 	return names
 }
 
-// Server is an Emulator listening on two loopback ports, like httptest.Server: one for OSS, one for RAM.
+// Server is an Emulator listening on three loopback ports, like httptest.Server: one for OSS, one for
+// RAM, one for STS.
 type Server struct {
 	// URL is the path-style OSS endpoint, http://127.0.0.1:PORT.
 	URL string
 	// RAMURL is the RAM endpoint, http://127.0.0.1:PORT (the emulator's RAM handler).
 	RAMURL string
+	// STSURL is the STS endpoint, http://127.0.0.1:PORT (the emulator's STS handler).
+	STSURL string
 	*Emulator
 
 	servers []*http.Server
 	done    chan struct{}
 }
 
-// NewServer starts an emulator on 127.0.0.1, OSS and RAM each at a free port. Close it when done.
+// NewServer starts an emulator on 127.0.0.1, OSS, RAM and STS each at a free port. Close it when done.
 func NewServer(opts ...Option) *Server {
 	s := &Server{Emulator: New(opts...), done: make(chan struct{})}
 	var listeners []net.Listener
-	for _, h := range []http.Handler{s.Emulator, s.Emulator.RAM()} {
+	for _, h := range []http.Handler{s.Emulator, s.Emulator.RAM(), s.Emulator.STS()} {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			for _, l := range listeners {
@@ -276,7 +282,8 @@ func NewServer(opts ...Option) *Server {
 		listeners = append(listeners, l)
 		s.servers = append(s.servers, &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second})
 	}
-	s.URL, s.RAMURL = "http://"+listeners[0].Addr().String(), "http://"+listeners[1].Addr().String()
+	s.URL, s.RAMURL, s.STSURL = "http://"+listeners[0].Addr().String(), "http://"+listeners[1].Addr().String(),
+		"http://"+listeners[2].Addr().String()
 	var wg sync.WaitGroup
 	for i, srv := range s.servers {
 		wg.Add(1)
@@ -292,7 +299,7 @@ func NewServer(opts ...Option) *Server {
 	return s
 }
 
-// Close stops both listeners and closes every connection.
+// Close stops the listeners and closes every connection.
 func (s *Server) Close() {
 	for _, srv := range s.servers {
 		_ = srv.Close()

@@ -44,8 +44,10 @@ const (
 const RAMRotateOldest = "DeleteOldestNonDefaultVersionWhenLimitExceeded"
 
 type ramState struct {
-	users    map[string]*ramUser   // by name
-	policies map[string]*ramPolicy // custom policies, by name
+	users     map[string]*ramUser      // by name
+	policies  map[string]*ramPolicy    // custom policies, by name
+	roles     map[string]*ramRole      // by lower-case name
+	providers map[string]*oidcProvider // OIDC providers, by name
 }
 
 type ramUser struct {
@@ -96,6 +98,8 @@ var systemPolicies = func() map[string]*systemPolicy {
 			document: `{"Statement":[{"Action":["oss:Get*","oss:List*"],"Effect":"Allow","Resource":"*"}],"Version":"1"}`},
 		"AliyunRAMFullAccess": {description: "管理访问控制(RAM)的权限，即管理用户以及授权的权限",
 			document: `{"Statement":[{"Action":"ram:*","Effect":"Allow","Resource":"*"}],"Version":"1"}`},
+		"AliyunSTSAssumeRoleAccess": {description: "调用STS服务AssumeRole接口的权限",
+			document: `{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Resource":"*"}],"Version":"1"}`},
 		"AliyunRAMReadOnlyAccess": {description: "只读访问访问控制(RAM)的权限，即查看用户、组以及授权信息的权限",
 			document: `{"Statement":[{"Action":["ram:Get*","ram:List*"],"Effect":"Allow","Resource":"*"}],"Version":"1"}`},
 	}
@@ -120,7 +124,8 @@ var (
 func (e *Emulator) ramState(accountID string) *ramState {
 	s := e.ram[accountID]
 	if s == nil {
-		s = &ramState{users: map[string]*ramUser{}, policies: map[string]*ramPolicy{}}
+		s = &ramState{users: map[string]*ramUser{}, policies: map[string]*ramPolicy{}, roles: map[string]*ramRole{},
+			providers: map[string]*oidcProvider{}}
 		e.ram[accountID] = s
 	}
 	return s
@@ -164,7 +169,7 @@ func errNoAccessKey() *apiError {
 
 // Parameter checks.
 
-func (c *ramCall) required(name string) (string, *apiError) {
+func (c *rpcCall) required(name string) (string, *apiError) {
 	v := c.params.Get(name)
 	if v == "" {
 		return "", errMissing(name)
@@ -172,7 +177,7 @@ func (c *ramCall) required(name string) (string, *apiError) {
 	return v, nil
 }
 
-func (c *ramCall) userName(param string) (string, *apiError) {
+func (c *rpcCall) userName(param string) (string, *apiError) {
 	name, err := c.required(param)
 	if err != nil {
 		return "", err
@@ -186,7 +191,7 @@ func (c *ramCall) userName(param string) (string, *apiError) {
 	return name, nil
 }
 
-func (c *ramCall) policyName() (string, *apiError) {
+func (c *rpcCall) policyName() (string, *apiError) {
 	name, err := c.required("PolicyName")
 	if err != nil {
 		return "", err
@@ -201,7 +206,7 @@ func (c *ramCall) policyName() (string, *apiError) {
 }
 
 // policyType reads PolicyType, required or defaulting to Custom.
-func (c *ramCall) policyType(required bool) (string, *apiError) {
+func (c *rpcCall) policyType(required bool) (string, *apiError) {
 	t := c.params.Get("PolicyType")
 	switch {
 	case t == "" && required:
@@ -214,7 +219,7 @@ func (c *ramCall) policyType(required bool) (string, *apiError) {
 	return t, nil
 }
 
-func (c *ramCall) versionID() (string, *apiError) {
+func (c *rpcCall) versionID() (string, *apiError) {
 	v, err := c.required("VersionId")
 	if err != nil {
 		return "", err
@@ -227,7 +232,7 @@ func (c *ramCall) versionID() (string, *apiError) {
 }
 
 // optionalLength checks an optional parameter's length in characters.
-func (c *ramCall) optionalLength(name string, limit int) (string, *apiError) {
+func (c *rpcCall) optionalLength(name string, limit int) (string, *apiError) {
 	v := c.params.Get(name)
 	if utf8.RuneCountInString(v) > limit {
 		return "", errRAMLength(name)
@@ -237,7 +242,7 @@ func (c *ramCall) optionalLength(name string, limit int) (string, *apiError) {
 
 // policyDocument checks a document against the size limit and RAM's grammar. The limit counts bytes,
 // never fewer than RAM's characters.
-func (e *Emulator) ramPolicyDocumentParam(c *ramCall) (string, *policyDocument, *apiError) {
+func (e *Emulator) ramPolicyDocumentParam(c *rpcCall) (string, *policyDocument, *apiError) {
 	doc, err := c.required("PolicyDocument")
 	if err != nil {
 		return "", nil, err
@@ -299,7 +304,7 @@ func (u *ramUser) json(withUpdate bool) ramUserJSON {
 }
 
 // userFields reads DisplayName, Comments, MobilePhone and Email (prefixed "New" for UpdateUser).
-func ramUserFields(c *ramCall, prefix string) (display, comments, phone, email string, err *apiError) {
+func ramUserFields(c *rpcCall, prefix string) (display, comments, phone, email string, err *apiError) {
 	if display, err = c.optionalLength(prefix+"DisplayName", 128); err != nil {
 		return
 	}
@@ -318,7 +323,7 @@ func ramUserFields(c *ramCall, prefix string) (display, comments, phone, email s
 	return
 }
 
-func (e *Emulator) ramCreateUser(c *ramCall) (ramResult, *apiError) {
+func (e *Emulator) ramCreateUser(c *rpcCall) (rpcResult, *apiError) {
 	name, err := c.userName("UserName")
 	if err != nil {
 		return nil, err
@@ -340,11 +345,11 @@ func (e *Emulator) ramCreateUser(c *ramCall) (ramResult, *apiError) {
 	u := &ramUser{id: e.newRAMUserID(), name: name, displayName: display, comments: comments, mobilePhone: phone,
 		email: email, created: now, updated: now}
 	s.users[name] = u
-	return ramResult{"User": u.json(false)}, nil
+	return rpcResult{"User": u.json(false)}, nil
 }
 
 // user finds a user by the UserName parameter.
-func (e *Emulator) ramUserParam(c *ramCall) (*ramUser, *apiError) {
+func (e *Emulator) ramUserParam(c *rpcCall) (*ramUser, *apiError) {
 	name, err := c.userName("UserName")
 	if err != nil {
 		return nil, err
@@ -356,17 +361,17 @@ func (e *Emulator) ramUserParam(c *ramCall) (*ramUser, *apiError) {
 	return u, nil
 }
 
-func (e *Emulator) ramGetUser(c *ramCall) (ramResult, *apiError) {
+func (e *Emulator) ramGetUser(c *rpcCall) (rpcResult, *apiError) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	u, err := e.ramUserParam(c)
 	if err != nil {
 		return nil, err
 	}
-	return ramResult{"User": u.json(true)}, nil
+	return rpcResult{"User": u.json(true)}, nil
 }
 
-func (e *Emulator) ramUpdateUser(c *ramCall) (ramResult, *apiError) {
+func (e *Emulator) ramUpdateUser(c *rpcCall) (rpcResult, *apiError) {
 	display, comments, phone, email, err := ramUserFields(c, "New")
 	if err != nil {
 		return nil, err
@@ -407,10 +412,10 @@ func (e *Emulator) ramUpdateUser(c *ramCall) (ramResult, *apiError) {
 	set(&u.mobilePhone, "NewMobilePhone", phone)
 	set(&u.email, "NewEmail", email)
 	u.updated = c.now.UTC().Truncate(time.Second)
-	return ramResult{"User": u.json(true)}, nil
+	return rpcResult{"User": u.json(true)}, nil
 }
 
-func (e *Emulator) ramDeleteUser(c *ramCall) (ramResult, *apiError) {
+func (e *Emulator) ramDeleteUser(c *rpcCall) (rpcResult, *apiError) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	u, err := e.ramUserParam(c)
@@ -426,10 +431,10 @@ func (e *Emulator) ramDeleteUser(c *ramCall) (ramResult, *apiError) {
 			"The user CAN NOT has any attached policy while deleting the user.")
 	}
 	delete(e.ramState(c.accountID).users, u.name)
-	return ramResult{}, nil
+	return rpcResult{}, nil
 }
 
-func (e *Emulator) ramListUsers(c *ramCall) (ramResult, *apiError) {
+func (e *Emulator) ramListUsers(c *rpcCall) (rpcResult, *apiError) {
 	maxItems := 100
 	if v := c.params.Get("MaxItems"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -450,7 +455,7 @@ func (e *Emulator) ramListUsers(c *ramCall) (ramResult, *apiError) {
 		}
 	}
 	sort.Strings(names)
-	out := ramResult{"IsTruncated": false}
+	out := rpcResult{"IsTruncated": false}
 	if len(names) > maxItems {
 		names = names[:maxItems]
 		out["IsTruncated"], out["Marker"] = true, names[len(names)-1]
@@ -472,7 +477,7 @@ type accessKeyJSON struct {
 	CreateDate      string `json:"CreateDate"`
 }
 
-func (e *Emulator) ramCreateAccessKey(c *ramCall) (ramResult, *apiError) {
+func (e *Emulator) ramCreateAccessKey(c *rpcCall) (rpcResult, *apiError) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	u, err := e.ramUserParam(c)
@@ -491,11 +496,11 @@ func (e *Emulator) ramCreateAccessKey(c *ramCall) (ramResult, *apiError) {
 	e.keys[k.id] = keyBinding{accountID: c.accountID, ramUser: u.name, ramKey: k,
 		key: Key{AccessKeyID: k.id, AccessKeySecret: k.secret}}
 	// The only answer that carries the secret.
-	return ramResult{"AccessKey": accessKeyJSON{AccessKeyID: k.id, AccessKeySecret: k.secret, Status: k.status,
+	return rpcResult{"AccessKey": accessKeyJSON{AccessKeyID: k.id, AccessKeySecret: k.secret, Status: k.status,
 		CreateDate: ramDate(k.created)}}, nil
 }
 
-func (e *Emulator) ramListAccessKeys(c *ramCall) (ramResult, *apiError) {
+func (e *Emulator) ramListAccessKeys(c *rpcCall) (rpcResult, *apiError) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	u, err := e.ramUserParam(c)
@@ -506,11 +511,11 @@ func (e *Emulator) ramListAccessKeys(c *ramCall) (ramResult, *apiError) {
 	for _, k := range u.keys {
 		keys = append(keys, accessKeyJSON{AccessKeyID: k.id, Status: k.status, CreateDate: ramDate(k.created)})
 	}
-	return ramResult{"AccessKeys": map[string]any{"AccessKey": keys}}, nil
+	return rpcResult{"AccessKeys": map[string]any{"AccessKey": keys}}, nil
 }
 
 // userKey finds the UserAccessKeyId of the UserName.
-func (e *Emulator) ramUserKey(c *ramCall) (*ramUser, int, *apiError) {
+func (e *Emulator) ramUserKey(c *rpcCall) (*ramUser, int, *apiError) {
 	id, err := c.required("UserAccessKeyId")
 	if err != nil {
 		return nil, 0, err
@@ -527,7 +532,7 @@ func (e *Emulator) ramUserKey(c *ramCall) (*ramUser, int, *apiError) {
 	return nil, 0, errNoAccessKey()
 }
 
-func (e *Emulator) ramUpdateAccessKey(c *ramCall) (ramResult, *apiError) {
+func (e *Emulator) ramUpdateAccessKey(c *rpcCall) (rpcResult, *apiError) {
 	status, err := c.required("Status")
 	if err != nil {
 		return nil, err
@@ -544,10 +549,10 @@ func (e *Emulator) ramUpdateAccessKey(c *ramCall) (ramResult, *apiError) {
 		return nil, err
 	}
 	u.keys[i].status = status
-	return ramResult{}, nil
+	return rpcResult{}, nil
 }
 
-func (e *Emulator) ramDeleteAccessKey(c *ramCall) (ramResult, *apiError) {
+func (e *Emulator) ramDeleteAccessKey(c *rpcCall) (rpcResult, *apiError) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	u, i, err := e.ramUserKey(c)
@@ -556,7 +561,7 @@ func (e *Emulator) ramDeleteAccessKey(c *ramCall) (ramResult, *apiError) {
 	}
 	delete(e.keys, u.keys[i].id)
 	u.keys = append(u.keys[:i:i], u.keys[i+1:]...)
-	return ramResult{}, nil
+	return rpcResult{}, nil
 }
 
 // Policies.
@@ -620,7 +625,7 @@ func (s *ramState) attachments(policyType, name string) int {
 	return n
 }
 
-func (e *Emulator) ramCreatePolicy(c *ramCall) (ramResult, *apiError) {
+func (e *Emulator) ramCreatePolicy(c *rpcCall) (rpcResult, *apiError) {
 	name, err := c.policyName()
 	if err != nil {
 		return nil, err
@@ -643,12 +648,12 @@ func (e *Emulator) ramCreatePolicy(c *ramCall) (ramResult, *apiError) {
 	p := &ramPolicy{name: name, description: desc, created: now}
 	p.defaultVersion = p.addVersion(doc, parsed, now).id
 	s.policies[name] = p
-	return ramResult{"Policy": policyJSON{PolicyName: name, PolicyType: policyCustom, Description: desc,
+	return rpcResult{"Policy": policyJSON{PolicyName: name, PolicyType: policyCustom, Description: desc,
 		DefaultVersion: p.defaultVersion, CreateDate: ramDate(now)}}, nil
 }
 
 // customPolicy finds a custom policy by the PolicyName parameter.
-func (e *Emulator) ramCustomPolicy(c *ramCall) (*ramPolicy, *apiError) {
+func (e *Emulator) ramCustomPolicy(c *rpcCall) (*ramPolicy, *apiError) {
 	name, err := c.policyName()
 	if err != nil {
 		return nil, err
@@ -662,7 +667,7 @@ func (e *Emulator) ramCustomPolicy(c *ramCall) (*ramPolicy, *apiError) {
 
 // anyPolicy finds a policy of the type PolicyType names (Custom when absent unless required) as a policy
 // with one version, for the read actions that take a PolicyType.
-func (e *Emulator) ramAnyPolicy(c *ramCall, typeRequired bool) (*ramPolicy, string, *apiError) {
+func (e *Emulator) ramAnyPolicy(c *rpcCall, typeRequired bool) (*ramPolicy, string, *apiError) {
 	t, err := c.policyType(typeRequired)
 	if err != nil {
 		return nil, "", err
@@ -684,7 +689,7 @@ func (e *Emulator) ramAnyPolicy(c *ramCall, typeRequired bool) (*ramPolicy, stri
 		versions: []*ramPolicyVersion{{id: "v1", document: sp.document, created: epoch, parsed: sp.parsed}}}, t, nil
 }
 
-func (e *Emulator) ramGetPolicy(c *ramCall) (ramResult, *apiError) {
+func (e *Emulator) ramGetPolicy(c *rpcCall) (rpcResult, *apiError) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	p, t, err := e.ramAnyPolicy(c, true)
@@ -693,14 +698,14 @@ func (e *Emulator) ramGetPolicy(c *ramCall) (ramResult, *apiError) {
 	}
 	n := e.ramState(c.accountID).attachments(t, p.name)
 	def := p.defaultDoc()
-	return ramResult{
+	return rpcResult{
 		"Policy": policyJSON{PolicyName: p.name, PolicyType: t, Description: p.description, DefaultVersion: p.defaultVersion,
 			PolicyDocument: def.document, CreateDate: ramDate(p.created), UpdateDate: ramDate(p.updated), AttachmentCount: &n},
 		"DefaultPolicyVersion": p.versionJSON(def),
 	}, nil
 }
 
-func (e *Emulator) ramDeletePolicy(c *ramCall) (ramResult, *apiError) {
+func (e *Emulator) ramDeletePolicy(c *rpcCall) (rpcResult, *apiError) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	p, err := e.ramCustomPolicy(c)
@@ -717,10 +722,10 @@ func (e *Emulator) ramDeletePolicy(c *ramCall) (ramResult, *apiError) {
 			"The policy CAN NOT has any version except the default version.")
 	}
 	delete(s.policies, p.name)
-	return ramResult{}, nil
+	return rpcResult{}, nil
 }
 
-func (e *Emulator) ramCreatePolicyVersion(c *ramCall) (ramResult, *apiError) {
+func (e *Emulator) ramCreatePolicyVersion(c *rpcCall) (rpcResult, *apiError) {
 	doc, parsed, err := e.ramPolicyDocumentParam(c)
 	if err != nil {
 		return nil, err
@@ -763,10 +768,10 @@ func (e *Emulator) ramCreatePolicyVersion(c *ramCall) (ramResult, *apiError) {
 	if setDefault {
 		p.defaultVersion = v.id
 	}
-	return ramResult{"PolicyVersion": p.versionJSON(v)}, nil
+	return rpcResult{"PolicyVersion": p.versionJSON(v)}, nil
 }
 
-func (e *Emulator) ramGetPolicyVersion(c *ramCall) (ramResult, *apiError) {
+func (e *Emulator) ramGetPolicyVersion(c *rpcCall) (rpcResult, *apiError) {
 	id, err := c.versionID()
 	if err != nil {
 		return nil, err
@@ -781,10 +786,10 @@ func (e *Emulator) ramGetPolicyVersion(c *ramCall) (ramResult, *apiError) {
 	if v == nil {
 		return nil, errNoPolicyVersion()
 	}
-	return ramResult{"PolicyVersion": p.versionJSON(v)}, nil
+	return rpcResult{"PolicyVersion": p.versionJSON(v)}, nil
 }
 
-func (e *Emulator) ramListPolicyVersions(c *ramCall) (ramResult, *apiError) {
+func (e *Emulator) ramListPolicyVersions(c *rpcCall) (rpcResult, *apiError) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	p, _, err := e.ramAnyPolicy(c, true)
@@ -795,10 +800,10 @@ func (e *Emulator) ramListPolicyVersions(c *ramCall) (ramResult, *apiError) {
 	for _, v := range p.versions {
 		out = append(out, p.versionJSON(v))
 	}
-	return ramResult{"PolicyVersions": map[string]any{"PolicyVersion": out}}, nil
+	return rpcResult{"PolicyVersions": map[string]any{"PolicyVersion": out}}, nil
 }
 
-func (e *Emulator) ramSetDefaultPolicyVersion(c *ramCall) (ramResult, *apiError) {
+func (e *Emulator) ramSetDefaultPolicyVersion(c *rpcCall) (rpcResult, *apiError) {
 	id, err := c.versionID()
 	if err != nil {
 		return nil, err
@@ -814,10 +819,10 @@ func (e *Emulator) ramSetDefaultPolicyVersion(c *ramCall) (ramResult, *apiError)
 	}
 	p.defaultVersion = id
 	p.updated = c.now.UTC().Truncate(time.Second)
-	return ramResult{}, nil
+	return rpcResult{}, nil
 }
 
-func (e *Emulator) ramDeletePolicyVersion(c *ramCall) (ramResult, *apiError) {
+func (e *Emulator) ramDeletePolicyVersion(c *rpcCall) (rpcResult, *apiError) {
 	id, err := c.versionID()
 	if err != nil {
 		return nil, err
@@ -837,13 +842,13 @@ func (e *Emulator) ramDeletePolicyVersion(c *ramCall) (ramResult, *apiError) {
 			"The default policy version CAN NOT been deleted directly.")
 	}
 	p.versions = append(p.versions[:i:i], p.versions[i+1:]...)
-	return ramResult{}, nil
+	return rpcResult{}, nil
 }
 
 // Attachments.
 
 // attachment reads PolicyType, PolicyName and UserName and finds the user and whether the policy exists.
-func (e *Emulator) ramAttachmentParams(c *ramCall) (*ramUser, string, string, *apiError) {
+func (e *Emulator) ramAttachmentParams(c *rpcCall) (*ramUser, string, string, *apiError) {
 	t, err := c.policyType(true)
 	if err != nil {
 		return nil, "", "", err
@@ -862,7 +867,7 @@ func (e *Emulator) ramAttachmentParams(c *ramCall) (*ramUser, string, string, *a
 	return u, t, name, nil
 }
 
-func (e *Emulator) ramAttachPolicyToUser(c *ramCall) (ramResult, *apiError) {
+func (e *Emulator) ramAttachPolicyToUser(c *rpcCall) (rpcResult, *apiError) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	u, t, name, err := e.ramAttachmentParams(c)
@@ -884,10 +889,10 @@ func (e *Emulator) ramAttachPolicyToUser(c *ramCall) (ramResult, *apiError) {
 			"The policy count of the user attached policies beyond the current limits.")
 	}
 	u.attached = append(u.attached, ramAttachment{policyType: t, policyName: name, attached: c.now.UTC().Truncate(time.Second)})
-	return ramResult{}, nil
+	return rpcResult{}, nil
 }
 
-func (e *Emulator) ramDetachPolicyFromUser(c *ramCall) (ramResult, *apiError) {
+func (e *Emulator) ramDetachPolicyFromUser(c *rpcCall) (rpcResult, *apiError) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	u, t, name, err := e.ramAttachmentParams(c)
@@ -897,13 +902,13 @@ func (e *Emulator) ramDetachPolicyFromUser(c *ramCall) (ramResult, *apiError) {
 	for i, a := range u.attached {
 		if a.policyType == t && a.policyName == name {
 			u.attached = append(u.attached[:i:i], u.attached[i+1:]...)
-			return ramResult{}, nil
+			return rpcResult{}, nil
 		}
 	}
 	return nil, ramError(http.StatusNotFound, "EntityNotExist.User.Policy", "The indicate policy of the user does not exist.")
 }
 
-func (e *Emulator) ramListPoliciesForUser(c *ramCall) (ramResult, *apiError) {
+func (e *Emulator) ramListPoliciesForUser(c *rpcCall) (rpcResult, *apiError) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	u, err := e.ramUserParam(c)
@@ -921,7 +926,7 @@ func (e *Emulator) ramListPoliciesForUser(c *ramCall) (ramResult, *apiError) {
 		}
 		out = append(out, j)
 	}
-	return ramResult{"Policies": map[string]any{"Policy": out}}, nil
+	return rpcResult{"Policies": map[string]any{"Policy": out}}, nil
 }
 
 // userPolicies returns the documents in force for a RAM user: the default version of each custom policy

@@ -18,15 +18,22 @@ import (
 // rpc calls the emulator's RAM with requests signed by hand (signer.SignRPC), to see every status and
 // field of the answers.
 type rpc struct {
-	t      *testing.T
-	url    string
-	key    osstest.Key
-	method string           // GET or POST (form body); GET when empty
-	now    func() time.Time // signing time; time.Now when nil
+	t       *testing.T
+	url     string
+	key     osstest.Key
+	method  string           // GET or POST (form body); GET when empty
+	now     func() time.Time // signing time; time.Now when nil
+	version string           // API version; RAM's when empty
+	hostID  string           // HostId of error answers; RAM's when empty
 }
 
 func newRPC(t *testing.T, srv *osstest.Server, k osstest.Key) rpc {
 	return rpc{t: t, url: srv.RAMURL, key: k}
+}
+
+// newSTS calls the emulator's STS, like newRPC its RAM.
+func newSTS(t *testing.T, srv *osstest.Server, k osstest.Key) rpc {
+	return rpc{t: t, url: srv.STSURL, key: k, version: osstest.STSVersion, hostID: "sts.aliyuncs.com"}
 }
 
 var nonceSeq atomic.Int64
@@ -36,6 +43,7 @@ type answer struct {
 	status int
 	body   map[string]any
 	raw    string
+	hostID string // the HostId error answers must carry
 }
 
 func (a answer) code() string { s, _ := a.body["Code"].(string); return s }
@@ -88,7 +96,10 @@ func (c rpc) send(action string, p url.Values, nonce string, tamper func(url.Val
 	c.t.Helper()
 	p.Set("Action", action)
 	if !p.Has("Version") {
-		p.Set("Version", "2015-05-01")
+		p.Set("Version", osstest.RAMVersion)
+		if c.version != "" {
+			p.Set("Version", c.version)
+		}
 	}
 	p.Set("Format", "JSON")
 	now := time.Now()
@@ -121,14 +132,23 @@ func (c rpc) raw(method string, p url.Values) answer {
 		req, err = http.NewRequest(method, c.url+"/?"+p.Encode(), nil)
 	}
 	must(c.t, err)
+	return c.do(req)
+}
+
+// do sends a request and reads the answer, checking its shape.
+func (c rpc) do(req *http.Request) answer {
+	c.t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	must(c.t, err)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	must(c.t, err)
-	a := answer{status: resp.StatusCode, raw: string(b)}
+	a := answer{status: resp.StatusCode, raw: string(b), hostID: c.hostID}
+	if a.hostID == "" {
+		a.hostID = "ram.aliyuncs.com"
+	}
 	if err := json.Unmarshal(b, &a.body); err != nil {
-		c.t.Fatalf("%s: answer is not JSON: %s", p.Get("Action"), b)
+		c.t.Fatalf("answer is not JSON: %s", b)
 	}
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		c.t.Errorf("Content-Type %q", ct)
@@ -154,7 +174,7 @@ func (a answer) fails(t *testing.T, status int, code string) answer {
 	if a.status != status || a.code() != code {
 		t.Fatalf("got %d %s, want %d %s", a.status, a.raw, status, code)
 	}
-	if a.str("HostId") != "ram.aliyuncs.com" || a.str("Message") == "" {
+	if a.str("HostId") != a.hostID || a.str("Message") == "" {
 		t.Errorf("error shape: %s", a.raw)
 	}
 	return a

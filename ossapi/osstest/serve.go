@@ -152,7 +152,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.countOn(rt.op, bucket, code == codeOK)
 	}
 	e.log.Info("OSS request", "operation", rt.op, "method", r.Method, "bucket", bucket, "key", key,
-		"status", status, "code", code, "account", who.accountID, "user", who.ramUser, "accessKeyId", who.accessKeyID,
+		"status", status, "code", code, "account", who.accountID, "user", who.ramUser, "roleSession", who.sessionName(), "accessKeyId", who.accessKeyID,
 		"auth", who.scheme, "requestId", id)
 }
 
