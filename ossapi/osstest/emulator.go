@@ -112,13 +112,15 @@ type Emulator struct {
 	log               logr.Logger
 	endpointHosts     []string
 
-	mu       sync.Mutex
-	accounts map[string]*account   // by account ID
-	keys     map[string]keyBinding // by AccessKey ID
-	buckets  map[string]*bucket    // global namespace
-	seq      uint64                // version and upload IDs
-	ram      map[string]*ramState  // by account ID
-	ramSeq   uint64                // RAM user IDs
+	mu sync.Mutex
+	// sessionLifetime, when set, is the life of every new STS session (SetSessionLifetime).
+	sessionLifetime time.Duration
+	accounts        map[string]*account   // by account ID
+	keys            map[string]keyBinding // by AccessKey ID
+	buckets         map[string]*bucket    // global namespace
+	seq             uint64                // version and upload IDs
+	ram             map[string]*ramState  // by account ID
+	ramSeq          uint64                // RAM user IDs
 
 	policyDocumentLimit int
 
@@ -130,7 +132,9 @@ type Emulator struct {
 	faults  []*faultEntry
 	rnd     *rand.Rand
 
-	countMu      sync.Mutex
+	countMu sync.Mutex
+	// tokenCalls counts the OSS requests signed with a role session's credentials.
+	tokenCalls   int
 	counts       map[string]map[string]int      // operation -> account ID -> calls
 	bucketCounts map[bucketOp]*bucketCallCounts // by operation and bucket
 }

@@ -147,6 +147,11 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rt.op != "" {
 		e.count(rt.op, who.accountID)
 	}
+	if authErr == nil && who.session != nil {
+		e.countMu.Lock()
+		e.tokenCalls++
+		e.countMu.Unlock()
+	}
 	status, code := e.answer(w, r, id, rt, who, authErr, routeErr, bucket, key, q, now)
 	if rt.op != "" {
 		e.countOn(rt.op, bucket, code == codeOK)
@@ -321,6 +326,14 @@ func (e *Emulator) Succeeded(operation string) int {
 		}
 	}
 	return n
+}
+
+// CallsWithSecurityToken is how many OSS requests were authenticated with the temporary credentials
+// of a role session (AssumeRole, AssumeRoleWithOIDC), with their security token.
+func (e *Emulator) CallsWithSecurityToken() int {
+	e.countMu.Lock()
+	defer e.countMu.Unlock()
+	return e.tokenCalls
 }
 
 // ResetCounters sets every call counter to zero.

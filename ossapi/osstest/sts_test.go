@@ -373,3 +373,4 @@ func TestAddRoleRefusesInvalidRoles(t *testing.T) {
 		t.Errorf("Roles = %v", got)
 	}
 }
+
