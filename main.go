@@ -40,7 +40,7 @@ import (
 func main() {
 	var (
 		metricsAddr, probeAddr, clusterID, watchNamespaces string
-		allowedEndpoints, ramEndpoint                      string
+		allowedEndpoints, ramEndpoint, stsEndpoint         string
 		leaderElectionNamespace, claimsNamespace           string
 		leaderElect, allowInsecure, secureMetrics          bool
 		printVersion                                       bool
@@ -60,6 +60,7 @@ func main() {
 		"Comma-separated host patterns an AccessKey's spec.endpoint may name (\"*\" within one DNS label, an optional :port). Default: Alibaba Cloud's OSS endpoints of every region.")
 	flag.BoolVar(&allowInsecure, "allow-insecure-endpoints", false, "Allow http:// AccessKey endpoints among the allowed ones (a local OSS emulator). Never in production.")
 	flag.StringVar(&ramEndpoint, "ram-endpoint", "https://ram.aliyuncs.com", "The RAM API endpoint that issued AccessKeys (spec.issue) call. An http:// endpoint (the local emulator) needs --allow-insecure-endpoints.")
+	flag.StringVar(&stsEndpoint, "sts-endpoint", "https://sts.aliyuncs.com", "The STS endpoint that oidc and assumeRole AccessKeys call, for example https://sts-vpc.cn-hangzhou.aliyuncs.com inside a VPC. An http:// endpoint (the local emulator) needs --allow-insecure-endpoints.")
 	flag.StringVar(&watchNamespaces, "watch-namespaces", "", "Comma-separated namespaces to watch. Default: all.")
 	flag.BoolVar(&printVersion, "version", false, "Print the version and exit.")
 	opts := zap.Options{Development: false}
@@ -78,7 +79,7 @@ func main() {
 		leaderElectionNamespace: leaderElectionNamespace, claimsNamespace: claimsNamespace,
 		resync: resync, concurrency: concurrency, clusterID: clusterID, allowInsecure: allowInsecure,
 		namespaces: splitList(watchNamespaces), allowedEndpoints: splitList(allowedEndpoints), build: build,
-		ramEndpoint: ramEndpoint,
+		ramEndpoint: ramEndpoint, stsEndpoint: stsEndpoint,
 	}); err != nil {
 		log.Error(err, "manager stopped")
 		os.Exit(1)
@@ -95,7 +96,7 @@ type runOptions struct {
 	concurrency                       int
 	namespaces                        []string
 	allowedEndpoints                  []string
-	ramEndpoint                       string
+	ramEndpoint, stsEndpoint          string
 	build                             buildInfo
 }
 
@@ -156,10 +157,16 @@ func run(o runOptions) error {
 	if err := metrics.Register(ctrlmetrics.Registry); err != nil {
 		return fmt.Errorf("registering OSS metrics: %w", err)
 	}
+	// The operator's own RRSA identity, when ACK's pod identity webhook gave it one: usable by the
+	// AccessKeys of its own namespace (spec.oidc.operatorIdentity).
+	podIdentity, err := controllers.PodIdentityFromEnv()
+	if err != nil {
+		return err
+	}
 	if err := controllers.Setup(mgr, controllers.Options{
 		ClusterID: o.clusterID, ResyncPeriod: o.resync, MaxConcurrentReconciles: o.concurrency,
 		AllowedEndpoints: endpoints, AllowInsecureEndpoints: o.allowInsecure, Metrics: metrics, ClaimsNamespace: o.claimsNamespace,
-		RAMEndpoint: o.ramEndpoint,
+		RAMEndpoint: o.ramEndpoint, STSEndpoint: o.stsEndpoint, PodIdentity: podIdentity,
 	}); err != nil {
 		return err
 	}
@@ -171,7 +178,7 @@ func run(o runOptions) error {
 	}
 	log.Info("starting manager", "version", o.build.Version, "commit", o.build.Commit, "goVersion", o.build.GoVersion,
 		"clusterID", o.clusterID, "resyncPeriod", o.resync.String(), "maxConcurrentReconciles", o.concurrency,
-		"allowedEndpoints", endpoints.String(), "allowInsecureEndpoints", o.allowInsecure, "ramEndpoint", o.ramEndpoint, "namespaces", o.namespaces)
+		"allowedEndpoints", endpoints.String(), "allowInsecureEndpoints", o.allowInsecure, "ramEndpoint", o.ramEndpoint, "stsEndpoint", o.stsEndpoint, "podIdentity", podIdentity != nil, "namespaces", o.namespaces)
 	return mgr.Start(ctrl.SetupSignalHandler())
 }
 

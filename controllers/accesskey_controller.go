@@ -29,8 +29,9 @@ const (
 	InUseFinalizer = "oss.ossoperator.io/in-use"
 	// secretRefIndex indexes AccessKeys by the Secret they name, so a Secret change finds its AccessKeys.
 	secretRefIndex = "spec.secretRef.name"
-	// issuerRefIndex indexes issued AccessKeys by their issuer, as "<namespace>/<name>".
-	issuerRefIndex = "spec.issue.issuerRef"
+	// issuerRefIndex indexes AccessKeys by the AccessKey their credentials come from (an issued one's
+	// issuer, an assumeRole one's source), as "<namespace>/<name>".
+	issuerRefIndex = "spec.credentialsSource"
 	// grantIndex indexes issued AccessKeys by the Buckets they grant, as "<namespace>/<name>".
 	grantIndex = "spec.issue.grants.bucketRef"
 )
@@ -48,6 +49,10 @@ type AccessKeyReconciler struct {
 	ClusterID string
 	// Now is the clock of rotations; default time.Now.
 	Now func() time.Time
+	// OperatorNamespace is the operator's own: only its AccessKeys may use the operator's pod identity.
+	OperatorNamespace string
+	// PodIdentity is the operator's own RRSA identity, nil when it runs without one.
+	PodIdentity *PodIdentity
 
 	// written are the Secrets this controller is writing or last wrote, so that its own write does not
 	// bring the AccessKey back.
@@ -60,6 +65,7 @@ type AccessKeyReconciler struct {
 // +kubebuilder:rbac:groups=oss.ossoperator.io,resources=buckets,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups="",resources=serviceaccounts/token,verbs=create
 
 // Reconcile verifies one AccessKey, or lets it go once no Bucket needs it.
 func (r *AccessKeyReconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
@@ -78,9 +84,16 @@ func (r *AccessKeyReconciler) Reconcile(ctx context.Context, req reconcile.Reque
 		}
 		users, err := r.users(ctx, ak)
 		out := decideAccessKeyDeletion(users, err)
-		if out.state == released && ak.Spec.Issue != nil {
+		switch {
+		case out.state == released && ak.Spec.Issue != nil:
 			// No Bucket needs it: what it issued in RAM goes, then the AccessKey.
 			out = r.deleteIssued(ctx, ak)
+		case out.state != released && usesSession(ak):
+			// Buckets still delete or let go of their buckets with its credentials: they are renewed
+			// while it waits (its polls come well within a session's life).
+			if s := r.reconcileSession(ctx, ak); s.state == ready {
+				out.events = append(out.events, s.events...)
+			}
 		}
 		result, rerr := r.report(ctx, ak, before, out)
 		if out.state == released && rerr == nil {
@@ -96,6 +109,11 @@ func (r *AccessKeyReconciler) Reconcile(ctx context.Context, req reconcile.Reque
 		if err := r.Patch(ctx, ak, patch); err != nil {
 			return reconcile.Result{}, client.IgnoreNotFound(err)
 		}
+	}
+
+	// Temporary credentials from STS (accesskey_session.go).
+	if usesSession(ak) {
+		return r.report(ctx, ak, before, r.reconcileSession(ctx, ak))
 	}
 
 	// An issued AccessKey: its RAM user, policy, keys and Secret (accesskey_issue.go).
@@ -195,12 +213,15 @@ func (r *AccessKeyReconciler) observe(ctx context.Context, ak *ossv1.AccessKey) 
 // Secret contents never enter the cache), and the Buckets that hold them while they are deleted.
 func (r *AccessKeyReconciler) SetupWithManager(mgr manager.Manager, opts ctrl.Options) error {
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &ossv1.AccessKey{}, secretRefIndex, func(o client.Object) []string {
-		return []string{o.(*ossv1.AccessKey).Spec.SecretRef.Name}
+		if name := o.(*ossv1.AccessKey).Spec.SecretRef.Name; name != "" {
+			return []string{name}
+		}
+		return nil
 	}); err != nil {
 		return err
 	}
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &ossv1.AccessKey{}, issuerRefIndex, func(o client.Object) []string {
-		if key, ok := issuerOf(o.(*ossv1.AccessKey)); ok {
+		if key, ok := sourceOf(o.(*ossv1.AccessKey)); ok {
 			return []string{key.String()}
 		}
 		return nil
@@ -264,12 +285,18 @@ func (bucketLetGo) Update(e event.UpdateEvent) bool {
 		controllerutil.ContainsFinalizer(o, Finalizer) && !controllerutil.ContainsFinalizer(n, Finalizer)
 }
 
-// issuerOf is the issuer an issued AccessKey names.
-func issuerOf(ak *ossv1.AccessKey) (types.NamespacedName, bool) {
-	if ak.Spec.Issue == nil {
+// sourceOf is the AccessKey whose credentials this one's come from: an issued AccessKey's issuer, an
+// assumeRole AccessKey's source.
+func sourceOf(ak *ossv1.AccessKey) (types.NamespacedName, bool) {
+	var ref ossv1.AccessKeyReference
+	switch {
+	case ak.Spec.Issue != nil:
+		ref = ak.Spec.Issue.IssuerRef
+	case ak.Spec.AssumeRole != nil:
+		ref = ak.Spec.AssumeRole.SourceRef
+	default:
 		return types.NamespacedName{}, false
 	}
-	ref := ak.Spec.Issue.IssuerRef
 	ns := ref.Namespace
 	if ns == "" {
 		ns = ak.Namespace

@@ -189,11 +189,11 @@ func (run *issueRun) resolve(ctx context.Context) (outcome, bool) {
 		return waiting(ossv1.ReasonIssuerNotReady, fmt.Sprintf("Issuer AccessKey %s is not Ready yet", key), untilChange), false
 	}
 	run.issuer = issuer
-	conn, err := run.r.Clients.Client(ctx, issuer, "")
+	creds, err := run.r.Clients.Credentials(ctx, issuer)
 	if err != nil {
 		return retrying(ossv1.ReasonIssuerNotReady, "The issuer's credentials cannot be read, will retry: "+err.Error(), err), false
 	}
-	if run.ram, err = run.r.Clients.RAM(conn.creds); err != nil {
+	if run.ram, err = run.r.Clients.RAM(creds); err != nil {
 		out := stalledOn(ossv1.ReasonRAMRejected, "The RAM client cannot be made: "+err.Error())
 		return out, false
 	}

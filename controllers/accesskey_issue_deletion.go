@@ -101,8 +101,8 @@ func (r *AccessKeyReconciler) issuerRAM(ctx context.Context, ak *ossv1.AccessKey
 	var creds ossapi.Credentials
 	found := false
 	if err := r.Get(ctx, key, issuer); err == nil {
-		if conn, err := r.Clients.Client(ctx, issuer, ""); err == nil {
-			creds, found = conn.creds, true
+		if c, err := r.Clients.Credentials(ctx, issuer); err == nil {
+			creds, found = c, true
 		} else if c, ok := r.Clients.LastVerified(issuer, ""); ok {
 			creds, found = c.creds, true
 		}

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -17,6 +18,7 @@ import (
 	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
 	"github.com/ossoperator/oss-operator/ossapi"
 	"github.com/ossoperator/oss-operator/ossapi/ram"
+	"github.com/ossoperator/oss-operator/ossapi/sts"
 )
 
 // Secret keys an AccessKey's Secret may use: the operator's own names, or the official SDK's
@@ -65,6 +67,12 @@ type OSSClients struct {
 	RAMEndpoint string
 	// ConfigureRAM, if set, adjusts each RAM client's configuration.
 	ConfigureRAM func(*ram.Config)
+	// STSEndpoint is where oidc and assumeRole AccessKeys call STS ("" for Alibaba Cloud's).
+	STSEndpoint string
+	// ConfigureSTS, if set, adjusts each STS client's configuration.
+	ConfigureSTS func(*sts.Config)
+	// Now is the clock sessions expire by; default time.Now.
+	Now func() time.Time
 
 	mu    sync.Mutex
 	cache map[clientKey]*Conn
@@ -81,6 +89,8 @@ type OSSClients struct {
 	// (an issued key's verification among them) reuses the connections of the others.
 	httpOnce sync.Once
 	http     *http.Client
+	// sessions are the temporary credentials of oidc and assumeRole AccessKeys.
+	sessions sessions
 }
 
 func (o *OSSClients) httpClient() *http.Client {
@@ -104,6 +114,9 @@ type clientKey struct {
 func (o *OSSClients) Client(ctx context.Context, ak *ossv1.AccessKey, region string) (*Conn, error) {
 	if region == "" {
 		region = ak.Spec.Region
+	}
+	if usesSession(ak) {
+		return o.sessionClient(ak, region)
 	}
 	secretName := types.NamespacedName{Namespace: ak.Namespace, Name: ak.Spec.SecretRef.Name}
 	if o.Metadata != nil {
@@ -163,6 +176,76 @@ func (o *OSSClients) connect(ak *ossv1.AccessKey, region string, creds ossapi.Cr
 		return nil, &CredentialsError{Reason: ossv1.ReasonInsecureEndpoint, Message: err.Error()}
 	}
 	return &Conn{Client: client, AccessKeyID: creds.AccessKeyID, creds: creds}, nil
+}
+
+// sessionClient is a client of an oidc or assumeRole AccessKey: it signs each request with the
+// session's current credentials, so a renewal needs no new client.
+func (o *OSSClients) sessionClient(ak *ossv1.AccessKey, region string) (*Conn, error) {
+	cur := o.sessions.get(ak.UID)
+	if cur == nil {
+		return nil, &CredentialsError{Reason: ossv1.ReasonSessionExpired,
+			Message: "the AccessKey has no temporary credentials yet: it obtains them from STS first"}
+	}
+	key := clientKey{accessKey: ak.UID, generation: ak.Generation, secretVersion: "session", region: region}
+	if c := o.cached(key); c != nil {
+		return c, nil
+	}
+	cfg, err := o.config(ak, region)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Credentials = sessionCredentials{store: &o.sessions, uid: ak.UID, now: o.now}
+	client, err := ossapi.New(cfg)
+	if err != nil {
+		return nil, &CredentialsError{Reason: ossv1.ReasonInsecureEndpoint, Message: err.Error()}
+	}
+	c := &Conn{Client: client, AccessKeyID: cur.creds.AccessKeyID}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.cache == nil {
+		o.cache = map[clientKey]*Conn{}
+	}
+	for k := range o.cache {
+		if k.accessKey == key.accessKey && k.region == key.region {
+			delete(o.cache, k)
+		}
+	}
+	o.cache[key] = c
+	return c, nil
+}
+
+func (o *OSSClients) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
+}
+
+// Credentials are the AccessKey's current credentials: its Secret's, or its session's.
+func (o *OSSClients) Credentials(ctx context.Context, ak *ossv1.AccessKey) (ossapi.Credentials, error) {
+	if usesSession(ak) {
+		return sessionCredentials{store: &o.sessions, uid: ak.UID, now: o.now}.Credentials(ctx)
+	}
+	c, err := o.Client(ctx, ak, "")
+	if err != nil {
+		return ossapi.Credentials{}, err
+	}
+	return c.creds, nil
+}
+
+// STS returns an STS client signing with creds, or an unsigned one (AssumeRoleWithOIDC) for nil.
+func (o *OSSClients) STS(creds *ossapi.Credentials) (stsAPI, error) {
+	cfg := sts.Config{Endpoint: o.STSEndpoint, Metrics: o.Metrics, HTTPClient: o.httpClient()}
+	if creds != nil {
+		cfg.Credentials = ossapi.StaticCredentials(*creds)
+	}
+	if strings.HasPrefix(cfg.Endpoint, "http://") && !o.AllowInsecureEndpoints {
+		return nil, fmt.Errorf("the STS endpoint %q uses plain http; the operator needs --allow-insecure-endpoints for it (a local emulator)", cfg.Endpoint)
+	}
+	if o.ConfigureSTS != nil {
+		o.ConfigureSTS(&cfg)
+	}
+	return sts.New(cfg)
 }
 
 // RAM returns a RAM client signing with creds (an issuer's).
@@ -247,8 +330,9 @@ func (o *OSSClients) cached(key clientKey) *Conn {
 	return o.cache[key]
 }
 
-// Forget drops the clients and the verified credentials of a deleted AccessKey.
+// Forget drops the clients, the verified credentials and the session of a deleted AccessKey.
 func (o *OSSClients) Forget(uid types.UID) {
+	o.sessions.forget(uid)
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	delete(o.verified, uid)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ossoperator/oss-operator/ossapi"
 	"github.com/ossoperator/oss-operator/ossapi/ram"
+	"github.com/ossoperator/oss-operator/ossapi/sts"
 )
 
 // Options configures both controllers.
@@ -29,7 +30,14 @@ type Options struct {
 	RAMEndpoint string
 	// ConfigureRAM, if set, adjusts every RAM client's configuration (tests shorten retries).
 	ConfigureRAM func(*ram.Config)
-	// Now is the clock of key rotations; default time.Now.
+	// STSEndpoint is where oidc and assumeRole AccessKeys call STS; default https://sts.aliyuncs.com.
+	STSEndpoint string
+	// ConfigureSTS, if set, adjusts every STS client's configuration (tests shorten retries).
+	ConfigureSTS func(*sts.Config)
+	// PodIdentity is the operator's own RRSA identity (PodIdentityFromEnv), usable by the AccessKeys of
+	// ClaimsNamespace, the operator's namespace; nil for none.
+	PodIdentity *PodIdentity
+	// Now is the clock of key rotations and sessions; default time.Now.
 	Now func() time.Time
 }
 
@@ -47,11 +55,14 @@ func Setup(mgr manager.Manager, o Options) error {
 		Configure:              o.ConfigureOSS,
 		RAMEndpoint:            o.RAMEndpoint,
 		ConfigureRAM:           o.ConfigureRAM,
+		STSEndpoint:            o.STSEndpoint,
+		ConfigureSTS:           o.ConfigureSTS,
+		Now:                    o.Now,
 	}
 	copts := controller.Options{MaxConcurrentReconciles: o.MaxConcurrentReconciles}
 	if err := (&AccessKeyReconciler{
 		Client: mgr.GetClient(), Clients: clients, Recorder: mgr.GetEventRecorder("oss-operator"), ResyncPeriod: o.ResyncPeriod,
-		ClusterID: o.ClusterID, Now: o.Now,
+		ClusterID: o.ClusterID, Now: o.Now, OperatorNamespace: o.ClaimsNamespace, PodIdentity: o.PodIdentity,
 	}).SetupWithManager(mgr, copts); err != nil {
 		return err
 	}

@@ -35,6 +35,7 @@ import (
 	"github.com/ossoperator/oss-operator/ossapi"
 	"github.com/ossoperator/oss-operator/ossapi/osstest"
 	"github.com/ossoperator/oss-operator/ossapi/ram"
+	"github.com/ossoperator/oss-operator/ossapi/sts"
 	"github.com/ossoperator/oss-operator/test/controlplane"
 )
 
@@ -66,6 +67,15 @@ var (
 	seq       atomic.Int64
 	logBuffer = &syncBuffer{}
 )
+
+// The operator's pod identity in the suite: a role and a provider the keyless test registers, and the
+// file it writes the token to.
+const (
+	operatorRole     = "oss-operator"
+	operatorProvider = "cluster-self"
+)
+
+var operatorTokenFile = filepath.Join(os.TempDir(), fmt.Sprintf("oss-operator-token-%d", os.Getpid()))
 
 func TestControllers(t *testing.T) {
 	RegisterFailHandler(Fail)
@@ -125,6 +135,14 @@ var _ = BeforeSuite(func() {
 			c.Timeout = 5 * time.Second
 		},
 		RAMEndpoint: emu.RAMURL,
+		// The operator's own pod identity, as ACK's webhook would give it: the test writes the token.
+		PodIdentity: &controllers.PodIdentity{RoleArn: osstest.RoleARN(accountA, operatorRole),
+			ProviderArn: osstest.OIDCProviderARN(accountA, operatorProvider), TokenFile: operatorTokenFile},
+		STSEndpoint: emu.STSURL,
+		ConfigureSTS: func(c *sts.Config) {
+			c.Retry = ossapi.RetryPolicy{MaxAttempts: 2, BaseDelay: 5 * time.Millisecond, MaxDelay: 20 * time.Millisecond}
+			c.Timeout = 5 * time.Second
+		},
 		ConfigureRAM: func(c *ram.Config) {
 			c.Retry = ossapi.RetryPolicy{MaxAttempts: 2, BaseDelay: 5 * time.Millisecond, MaxDelay: 20 * time.Millisecond}
 			c.Timeout = 5 * time.Second

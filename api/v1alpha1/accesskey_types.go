@@ -22,6 +22,8 @@ type SecretReference struct {
 }
 
 // AccessKeySpec declares the credentials the operator uses and where OSS is.
+// +kubebuilder:validation:XValidation:rule="(has(self.issue) ? 1 : 0) + (has(self.oidc) ? 1 : 0) + (has(self.assumeRole) ? 1 : 0) <= 1",message="set at most one of spec.issue, spec.oidc and spec.assumeRole: an AccessKey reads, issues, or assumes a role"
+// +kubebuilder:validation:XValidation:rule="(has(self.oidc) || has(self.assumeRole)) != has(self.secretRef)",message="spec.secretRef is required to read or issue a key, and not used with spec.oidc or spec.assumeRole",fieldPath=".secretRef",reason=FieldValueInvalid
 // +kubebuilder:validation:XValidation:rule="has(self.issue) == has(oldSelf.issue)",message="spec.issue cannot be added or removed: an AccessKey either reads its key or issues one; create another AccessKey (deleting an issued one deletes what it issued)",fieldPath=".issue",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.endpoint) || !has(self.internal) || !self.internal",message="spec.internal cannot be combined with spec.endpoint: the endpoint override is used as it is"
 type AccessKeySpec struct {
@@ -34,14 +36,24 @@ type AccessKeySpec struct {
 	// With spec.issue, the operator creates this Secret, owns it, and writes the issued key pair into
 	// it with everything an application needs (docs/api.md lists the keys). It never writes a Secret it
 	// did not create (reason SecretNotOwned). Deleting or editing the Secret issues a fresh key.
-	// +required
-	SecretRef SecretReference `json:"secretRef"`
+	// Not used with spec.oidc or spec.assumeRole, which keep no key in the cluster.
+	// +optional
+	SecretRef SecretReference `json:"secretRef,omitzero"`
 
 	// issue makes the operator issue a key of its own, scoped to the grants, instead of reading one:
 	// a RAM user, a policy and an AccessKey of the issuer's account, rotated as spec.issue.rotation says
 	// and deleted with this AccessKey.
 	// +optional
 	Issue *IssueSpec `json:"issue,omitempty"`
+
+	// oidc obtains temporary credentials for a RAM role with a service-account token (RRSA): no
+	// long-lived key in the cluster.
+	// +optional
+	OIDC *OIDCSpec `json:"oidc,omitempty"`
+
+	// assumeRole obtains temporary credentials for a RAM role with another AccessKey's credentials.
+	// +optional
+	AssumeRole *AssumeRoleSpec `json:"assumeRole,omitempty"`
 
 	// region is the OSS region ID without the "oss-" prefix, for example cn-hangzhou. Buckets that
 	// name no region of their own are created in it.
@@ -111,6 +123,10 @@ type AccessKeyStatus struct {
 	// issued reports the RAM user, policy and keys issued for spec.issue.
 	// +optional
 	Issued *IssuedStatus `json:"issued,omitempty"`
+
+	// session reports the temporary credentials of spec.oidc or spec.assumeRole.
+	// +optional
+	Session *SessionStatus `json:"session,omitempty"`
 
 	ReconcileRequestStatus `json:",inline"`
 }

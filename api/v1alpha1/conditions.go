@@ -64,6 +64,28 @@ const (
 	// ReasonKeyNotVerified: OSS refused a newly issued key on a granted bucket.
 	ReasonKeyNotVerified = "KeyNotVerified"
 
+	// Temporary credentials (spec.oidc, spec.assumeRole).
+	// ReasonServiceAccountNotFound: spec.oidc.serviceAccountName names no ServiceAccount of the namespace.
+	ReasonServiceAccountNotFound = "ServiceAccountNotFound"
+	// ReasonTokenRequestFailed: the API server refused a token for the ServiceAccount.
+	ReasonTokenRequestFailed = "TokenRequestFailed"
+	// ReasonOperatorIdentityNotAllowed: spec.oidc.operatorIdentity outside the operator's namespace, or
+	// the operator runs without a pod identity.
+	ReasonOperatorIdentityNotAllowed = "OperatorIdentityNotAllowed"
+	// ReasonSourceNotReady: spec.assumeRole.sourceRef does not exist, is not granted, or is not Ready.
+	ReasonSourceNotReady = "SourceNotReady"
+	// ReasonRoleNotTrusted: STS refused the role: its trust policy does not trust the provider, the
+	// ServiceAccount or the source, or the role does not exist.
+	ReasonRoleNotTrusted = "RoleNotTrusted"
+	// ReasonOIDCTokenRejected: STS refused the token itself (expired, audience, issuer, signature).
+	ReasonOIDCTokenRejected = "OIDCTokenRejected"
+	// ReasonSTSRejected: STS refused the request for another reason (session too long, a malformed
+	// session policy); ReasonSTSUnavailable: it could not be reached, throttled, or failed.
+	ReasonSTSRejected    = "STSRejected"
+	ReasonSTSUnavailable = "STSUnavailable"
+	// ReasonSessionExpired: the credentials expired and could not be renewed.
+	ReasonSessionExpired = "SessionExpired"
+
 	// Bucket.
 	ReasonAccessKeyNotReady = "AccessKeyNotReady"
 	ReasonAccessKeyNotFound = "AccessKeyNotFound"
@@ -104,6 +126,10 @@ const (
 	EventKeyDeactivated  = "KeyDeactivated"  // a retiring key's overlap ended
 	EventKeyDeleted      = "KeyDeleted"      // a retired, leaked or orphaned key was deleted
 	EventIdentityDeleted = "IdentityDeleted" // the AccessKey's deletion removed its RAM user and policy
+
+	// Temporary credentials.
+	EventSessionStarted = "SessionStarted" // STS gave credentials for the role
+	EventSessionRenewed = "SessionRenewed" // they were renewed before they expired
 )
 
 // Annotations that control reconciliation.

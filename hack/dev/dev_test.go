@@ -68,7 +68,7 @@ func TestDev(t *testing.T) {
 		"kubeconfig     " + kubeconfig,
 		filepath.Join(assets, "kubectl") + " --kubeconfig " + kubeconfig + " get oss -A",
 		"wait --for=condition=Ready bucket --all -n default",
-		"Ready: AccessKey default/oss-credentials, AccessKey default/gallery-app, Bucket default/example-bucket",
+		"Ready: AccessKey default/oss-credentials, AccessKey default/gallery-app, AccessKey default/oss-rrsa, Bucket default/example-bucket",
 	} {
 		if !strings.Contains(banner, want) {
 			t.Errorf("the output lacks %q:\n%s", want, banner)
@@ -148,6 +148,15 @@ func checkRunning(ctx context.Context, t *testing.T, e devEnv) error {
 		} else if _, err := app.ListBuckets(ctx, &ossapi.ListBucketsRequest{}); !ossapi.IsCode(err, ossapi.CodeAccessDenied) {
 			fail("the issued key lists the account's buckets (%v); want AccessDenied", err)
 		}
+	}
+
+	// The RRSA sample: temporary credentials for the dev role, from a token of the control plane's
+	// own service-account issuer.
+	rrsa := &ossv1.AccessKey{}
+	if err := c.Get(ctx, types.NamespacedName{Namespace: "default", Name: "oss-rrsa"}, rrsa); err != nil {
+		fail("reading the AccessKey oss-rrsa: %v", err)
+	} else if rrsa.Status.Session == nil || rrsa.Status.Session.Expiration == nil || !strings.HasPrefix(rrsa.Status.AccessKeyID, "STS.") {
+		fail("AccessKey oss-rrsa has no session: %+v", rrsa.Status)
 	}
 
 	// The bucket exists in the emulated account.

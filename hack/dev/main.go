@@ -11,6 +11,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -33,6 +34,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/client-go/kubernetes"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
@@ -205,6 +207,18 @@ func run(ctx context.Context, o options) (err error) {
 	ramSrv := &http.Server{Handler: emu.RAM(), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = ramSrv.Serve(ramL) }()
 	defer ramSrv.Close()
+	// And its STS, trusting this control plane's service-account issuer for the RRSA sample.
+	stsL, err := net.Listen("tcp", net.JoinHostPort(hostOf(l.Addr().String()), "0"))
+	if err != nil {
+		return fmt.Errorf("the emulator's STS API: %w", err)
+	}
+	stsURL := "http://" + stsL.Addr().String()
+	stsSrv := &http.Server{Handler: emu.STS(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = stsSrv.Serve(stsL) }()
+	defer stsSrv.Close()
+	if err := trustClusterIssuer(ctx, cfg, emu); err != nil {
+		return ignoreIfInterrupted(ctx, err)
+	}
 
 	// 3. The kubeconfig for kubectl in another shell.
 	if err := writeKubeconfig(env, kubeconfig); err != nil {
@@ -241,15 +255,17 @@ func run(ctx context.Context, o options) (err error) {
 			return ignoreIfInterrupted(ctx, fmt.Errorf("applying %s from %s: %w", r, s.file, err))
 		}
 		log.Info("applied a sample", "sample", r.String(), "file", s.file)
-		waited = append(waited, r)
+		if gvk := s.obj.GroupVersionKind(); gvk == accessKeyGVK || gvk.Kind == "Bucket" {
+			waited = append(waited, r) // what reports Ready; a ServiceAccount has nothing to wait for
+		}
 	}
 
 	// 5. The operator, in the foreground.
-	mgr, err := newManager(cfg, scheme, o.resync, l.Addr().String(), ramURL)
+	mgr, err := newManager(cfg, scheme, o.resync, l.Addr().String(), ramURL, stsURL)
 	if err != nil {
 		return err
 	}
-	printBanner(o.out, ossURL, ramURL, kubeconfig, filepath.Join(assets, "kubectl"), o.resync)
+	printBanner(o.out, ossURL, ramURL, stsURL, kubeconfig, filepath.Join(assets, "kubectl"), o.resync)
 	mgrCtx, stopMgr := context.WithCancel(ctx)
 	mgrDone := make(chan struct{})
 	var mgrErr error
@@ -313,7 +329,7 @@ func ignoreIfInterrupted(ctx context.Context, err error) error {
 // newManager builds the operator as main.go does, with dev settings: the emulator's address allowed as
 // an endpoint, over http://, a fixed cluster ID, no leader election, and no metrics or probe ports to
 // clash with anything else on the machine.
-func newManager(cfg *rest.Config, scheme *runtime.Scheme, resync time.Duration, emulator, ramURL string) (manager.Manager, error) {
+func newManager(cfg *rest.Config, scheme *runtime.Scheme, resync time.Duration, emulator, ramURL, stsURL string) (manager.Manager, error) {
 	endpoints, err := controllers.NewEndpointPolicy([]string{emulator})
 	if err != nil {
 		return nil, err
@@ -331,17 +347,55 @@ func newManager(cfg *rest.Config, scheme *runtime.Scheme, resync time.Duration, 
 	if err := controllers.Setup(mgr, controllers.Options{
 		ClusterID: "dev", ResyncPeriod: resync, MaxConcurrentReconciles: 4,
 		AllowedEndpoints: endpoints, AllowInsecureEndpoints: true, ClaimsNamespace: "default", RAMEndpoint: ramURL,
+		STSEndpoint: stsURL,
 	}); err != nil {
 		return nil, err
 	}
 	return mgr, nil
 }
 
-// issues reports whether a sample AccessKey issues its key (spec.issue): make dev applies those, with
-// its own credentials as their issuer, and skips the ones that read a Secret.
+// issues reports whether a sample AccessKey issues its key (spec.issue) or assumes a role with a
+// service-account token (spec.oidc): make dev applies those, against the emulator, and skips the ones
+// that read a Secret (it makes its own).
 func issues(u *unstructured.Unstructured) bool {
-	_, found, _ := unstructured.NestedMap(u.Object, "spec", "issue")
-	return found
+	_, issued, _ := unstructured.NestedMap(u.Object, "spec", "issue")
+	_, oidc, _ := unstructured.NestedMap(u.Object, "spec", "oidc")
+	return issued || oidc
+}
+
+// The RRSA sample's provider and role in the dev account (config/samples/oss_v1alpha1_accesskey_oidc.yaml).
+const (
+	devOIDCProvider = "dev-cluster"
+	devRRSARole     = "oss-rrsa-dev"
+	devRRSASubject  = "system:serviceaccount:" + devNamespace + ":oss-rrsa"
+)
+
+// trustClusterIssuer registers the control plane's service-account issuer as an OIDC provider of the dev
+// account (its issuer URL and keys read from the API server, as RAM reads a cluster's), and a role that
+// trusts the sample's ServiceAccount with every OSS permission.
+func trustClusterIssuer(ctx context.Context, cfg *rest.Config, emu *osstest.Emulator) error {
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	raw, err := cs.RESTClient().Get().AbsPath("/.well-known/openid-configuration").DoRaw(ctx)
+	if err != nil {
+		return fmt.Errorf("reading the control plane's OIDC discovery: %w", err)
+	}
+	var discovery struct {
+		Issuer string `json:"issuer"`
+	}
+	if err := json.Unmarshal(raw, &discovery); err != nil || discovery.Issuer == "" {
+		return fmt.Errorf("the control plane's OIDC discovery names no issuer: %v", err)
+	}
+	emu.AddOIDCProvider(devAccountID, osstest.OIDCProvider{Name: devOIDCProvider, IssuerURL: discovery.Issuer, ClientIDs: []string{"sts.aliyuncs.com"},
+		JWKS: func(ctx context.Context) ([]byte, error) {
+			return cs.RESTClient().Get().AbsPath("/openid/v1/jwks").DoRaw(ctx)
+		}})
+	emu.AddRole(devAccountID, osstest.Role{Name: devRRSARole,
+		TrustedOIDC: &osstest.RoleOIDCTrust{Provider: devOIDCProvider, Subjects: []string{devRRSASubject}},
+		Policies:    []string{`{"Version":"1","Statement":[{"Effect":"Allow","Action":["oss:*"],"Resource":["*"]}]}`}})
+	return nil
 }
 
 func hostOf(addr string) string {
@@ -580,12 +634,12 @@ func readiness(ctx context.Context, c client.Client, r resource) (string, error)
 	return "", nil
 }
 
-func printBanner(w io.Writer, ossURL, ramURL, kubeconfig, kubectl string, resync time.Duration) {
+func printBanner(w io.Writer, ossURL, ramURL, stsURL, kubeconfig, kubectl string, resync time.Duration) {
 	k := kubectl + " --kubeconfig " + kubeconfig
 	fmt.Fprintf(w, `
 oss-operator dev: the operator runs below, on a local control plane, against the OSS emulator.
 
-  OSS emulator   %s  (region %s, account %s); its RAM API at %s
+  OSS emulator   %s  (region %s, account %s); its RAM API at %s, STS at %s
   credentials    access key ID %s, secret %s  (Secret and AccessKey %s/%s)
   kubeconfig     %s
   operator       cluster ID dev, resync every %s, http:// endpoints allowed
@@ -597,6 +651,6 @@ From another shell:
 
 Ctrl-C stops the operator, the OSS emulator and the control plane.
 
-`, ossURL, devRegion, devAccountID, ramURL, devAccessKeyID, devAccessKeySecret, devNamespace, devCredentials,
+`, ossURL, devRegion, devAccountID, ramURL, stsURL, devAccessKeyID, devAccessKeySecret, devNamespace, devCredentials,
 		kubeconfig, resync, k, k, devNamespace, k, devNamespace)
 }

@@ -321,11 +321,14 @@ func TestGeneratedRBAC(t *testing.T) {
 			t.Errorf("the ClusterRole grants %s: only reads of namespaces (their labels, for AccessKeys granted to other namespaces; kube-system's UID for the default --cluster-id) are needed", s)
 		case group == "rbac.authorization.k8s.io" || verb == "impersonate" || verb == "escalate" || verb == "bind":
 			t.Errorf("the ClusterRole grants %s", s)
+		case strings.HasPrefix(s, "/serviceaccounts/") && s != "/serviceaccounts/token/create":
+			// An oidc AccessKey's token is requested (TokenRequest) without reading the ServiceAccount.
+			t.Errorf("the ClusterRole grants %s: only creating service-account tokens is needed", s)
 		case verb == "delete" || verb == "deletecollection" || (verb == "create" && resource != "events" && resource != "secrets"):
-			t.Errorf("the ClusterRole grants %s: the operator deletes nothing in the cluster, and creates only Events and the Secrets of issued AccessKeys", s)
+			t.Errorf("the ClusterRole grants %s: the operator deletes nothing in the cluster, and creates only Events, the Secrets of issued AccessKeys and service-account tokens", s)
 		}
 	}
-	for _, want := range []string{"/secrets/create", "/secrets/get", "/secrets/list", "/secrets/update", "/secrets/watch", "events.k8s.io/events/create", "events.k8s.io/events/patch"} {
+	for _, want := range []string{"/secrets/create", "/secrets/get", "/secrets/list", "/secrets/update", "/secrets/watch", "/serviceaccounts/token/create", "events.k8s.io/events/create", "events.k8s.io/events/patch"} {
 		if !slices.Contains(manager, want) {
 			t.Errorf("the ClusterRole lacks %s", want)
 		}
