@@ -373,4 +373,3 @@ func TestAddRoleRefusesInvalidRoles(t *testing.T) {
 		t.Errorf("Roles = %v", got)
 	}
 }
-
