@@ -112,6 +112,18 @@ var _ = Describe("Keyless AccessKeys", func() {
 		resync(b)
 		expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
 
+		By("a failing renewal keeps the credentials until they expire, then the AccessKey and its Bucket say why")
+		remove := emu.InjectFault(osstest.Fault{Operation: "AssumeRoleWithOIDC", Status: 400, Code: "Throttling.User", Message: "Request was denied due to user flow control."})
+		DeferCleanup(remove)
+		expectEventNote(ak, ossv1.ReasonSTSUnavailable, "Renewing the temporary credentials failed")
+		expectCondition(ak, ossv1.ConditionReady, metav1.ConditionFalse, ossv1.ReasonSTSUnavailable)
+		Expect(conditionOf(ak, ossv1.ConditionReady).Message).To(ContainSubstring("Throttling.User"))
+		resync(b)
+		expectCondition(b, ossv1.ConditionReady, metav1.ConditionFalse, ossv1.ReasonAccessKeyNotReady)
+		remove()
+		expectCondition(ak, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+		expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+
 		By("the same spec in a namespace whose ServiceAccount the role does not trust")
 		other := oidcKey(teamB)
 		expectCondition(other, ossv1.ConditionStalled, metav1.ConditionTrue, ossv1.ReasonRoleNotTrusted)

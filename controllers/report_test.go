@@ -105,6 +105,9 @@ func TestRequeue(t *testing.T) {
 		{name: "a blocked deletion: 30 s at first", out: blockedOn("R", "m", poll), min: 30 * time.Second, max: 30 * time.Second},
 		{name: "a blocked deletion for a while: as long as it has waited", out: blockedOn("R", "m", poll), since: 2 * time.Minute, min: 2 * time.Minute, max: 2*time.Minute + time.Second},
 		{name: "released: nothing", out: releasedOutcome()},
+		{name: "due before the resync (a session's renewal): as it falls due", out: due(readyOutcome("m"), 2*time.Second), min: 2 * time.Second, max: 2*time.Second + 100*time.Millisecond},
+		{name: "due after the resync: the resync", out: due(readyOutcome("m"), time.Hour), min: 9 * time.Minute, max: 11 * time.Minute},
+		{name: "overdue: at once", out: due(readyOutcome("m"), -time.Minute), min: 50 * time.Millisecond, max: 50 * time.Millisecond},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -171,4 +174,9 @@ func TestTroubleshootingListsEveryReason(t *testing.T) {
 	if checked < 30 {
 		t.Errorf("only %d reasons found in conditions.go", checked)
 	}
+}
+
+func due(o outcome, in time.Duration) outcome {
+	o.at = time.Now().Add(in)
+	return o
 }

@@ -42,9 +42,9 @@ func requeue(out outcome, resync time.Duration, waitingSince time.Time) (reconci
 	}
 	after := jitter(resync)
 	if !out.at.IsZero() {
-		// Due before the resync: looked at just after it falls due.
-		if d := time.Until(out.at) + time.Second; d < after || after == 0 {
-			after = max(d, time.Second)
+		// Due before the resync: looked at as it falls due.
+		if d := time.Until(out.at) + 50*time.Millisecond; d < after || after == 0 {
+			after = max(d, 50*time.Millisecond)
 		}
 	}
 	return reconcile.Result{RequeueAfter: after}, nil
