@@ -154,6 +154,9 @@ var _ = Describe("Keyless AccessKeys", func() {
 			Spec: authenticationv1.TokenRequestSpec{Audiences: []string{"sts.aliyuncs.com"}}}, metav1.CreateOptions{})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(os.WriteFile(operatorTokenFile, []byte(tr.Status.Token+"\n"), 0o600)).To(Succeed())
+		issuedSecrets.Lock()
+		issuedSecrets.values = append(issuedSecrets.values, tr.Status.Token) // searched for in logs, Events, status, metrics
+		issuedSecrets.Unlock()
 		DeferCleanup(func() { _ = os.Remove(operatorTokenFile) })
 		clusterIssuer(operatorProvider)
 		prefix := unique("operator")
