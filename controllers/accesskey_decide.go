@@ -8,6 +8,8 @@ import (
 
 	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
 	"github.com/ossoperator/oss-operator/ossapi"
+	"github.com/ossoperator/oss-operator/ossapi/ram"
+	"github.com/ossoperator/oss-operator/ossapi/sts"
 )
 
 // The decide step of the AccessKey controller: functions without I/O from the AccessKey, its status
@@ -113,4 +115,57 @@ func decideAccessKeyDeletion(users []string, err error) outcome {
 	return blockedOn(ossv1.ReasonInUse, fmt.Sprintf(
 		"Buckets %s%s still need these credentials to delete or let go of their OSS buckets; the AccessKey goes once they are gone (delete them, or point them at another AccessKey)",
 		strings.Join(named, ", "), more), poll)
+}
+
+// The outcomes of issued and temporary credentials' failures (accesskey_issue.go, accesskey_session.go).
+
+// ramFailed maps a failed RAM call to an outcome: a transient failure is retried with backoff; a
+// refusal of the issuer's key (no permission, an invalid or inactive key) or of the request waits for a
+// change, and is looked at again now and then, since a permission can be granted outside the cluster.
+func (run *issueRun) ramFailed(what string, err error) outcome {
+	msg := fmt.Sprintf("RAM refused %s (issuer %s): %s", what, run.ak.Spec.Issue.IssuerRef.Name, describe(err))
+	if retryable(err) {
+		return retrying(ossv1.ReasonRAMUnavailable, fmt.Sprintf("RAM failed %s, will retry: %s", what, describe(err)), err)
+	}
+	reason := ossv1.ReasonRAMRejected
+	switch code := ossapi.ErrorCode(err); {
+	case code == ram.CodeNoPermission, strings.HasPrefix(code, "InvalidAccessKeyId"), code == "SignatureDoesNotMatch", code == "InvalidSecurityToken.Expired":
+		reason = ossv1.ReasonRAMDenied
+	case code == "":
+		reason = ossv1.ReasonRAMUnavailable
+	}
+	out := stalledOn(reason, msg)
+	out.wait = poll
+	return out
+}
+
+func (run *issueRun) notOwned(what, name string) outcome {
+	out := stalledOn(ossv1.ReasonRAMEntityNotOwned, fmt.Sprintf("%s %s exists and was not created by this AccessKey: the operator never changes or deletes it; delete it in RAM if it is unused, or recreate this AccessKey", what, name))
+	out.wait = untilChange
+	return out
+}
+
+// stsFailed maps a refused or failed STS call to an outcome; each cause its own reason, so the message
+// says what to fix.
+func stsFailed(err error) outcome {
+	msg := "STS refused the credentials: " + describe(err)
+	if retryable(err) {
+		return retrying(ossv1.ReasonSTSUnavailable, "STS failed, will retry: "+describe(err), err)
+	}
+	code := ossapi.ErrorCode(err)
+	reason := ossv1.ReasonSTSRejected
+	switch {
+	case errors.Is(err, sts.ErrInvalidArgument):
+		reason = ossv1.ReasonSTSRejected
+	case strings.HasPrefix(code, "AuthenticationFail.OIDCToken"):
+		reason = ossv1.ReasonOIDCTokenRejected
+	case strings.HasPrefix(code, "EntityNotExist.Role"), strings.HasPrefix(code, "EntityNotExist.OIDCProvider"),
+		code == "NoPermission", strings.HasPrefix(code, "AuthenticationFail.NoPermission"), strings.HasPrefix(code, "NoPermission."):
+		reason = ossv1.ReasonRoleNotTrusted
+	case code == "":
+		reason = ossv1.ReasonSTSUnavailable
+	}
+	out := stalledOn(reason, msg)
+	out.wait = poll // a role's trust is changed in RAM, outside the cluster
+	return out
 }

@@ -582,32 +582,6 @@ func credentialsOfSecret(s *corev1.Secret) ossapi.Credentials {
 	return ossapi.Credentials{AccessKeyID: string(s.Data["accessKeyId"]), AccessKeySecret: string(s.Data["accessKeySecret"])}
 }
 
-// ramFailed maps a failed RAM call to an outcome: a transient failure is retried with backoff; a
-// refusal of the issuer's key (no permission, an invalid or inactive key) or of the request waits for a
-// change, and is looked at again now and then, since a permission can be granted outside the cluster.
-func (run *issueRun) ramFailed(what string, err error) outcome {
-	msg := fmt.Sprintf("RAM refused %s (issuer %s): %s", what, run.ak.Spec.Issue.IssuerRef.Name, describe(err))
-	if retryable(err) {
-		return retrying(ossv1.ReasonRAMUnavailable, fmt.Sprintf("RAM failed %s, will retry: %s", what, describe(err)), err)
-	}
-	reason := ossv1.ReasonRAMRejected
-	switch code := ossapi.ErrorCode(err); {
-	case code == ram.CodeNoPermission, strings.HasPrefix(code, "InvalidAccessKeyId"), code == "SignatureDoesNotMatch", code == "InvalidSecurityToken.Expired":
-		reason = ossv1.ReasonRAMDenied
-	case code == "":
-		reason = ossv1.ReasonRAMUnavailable
-	}
-	out := stalledOn(reason, msg)
-	out.wait = poll
-	return out
-}
-
-func (run *issueRun) notOwned(what, name string) outcome {
-	out := stalledOn(ossv1.ReasonRAMEntityNotOwned, fmt.Sprintf("%s %s exists and was not created by this AccessKey: the operator never changes or deletes it; delete it in RAM if it is unused, or recreate this AccessKey", what, name))
-	out.wait = untilChange
-	return out
-}
-
 func describeGrants(gs []bucketGrant) string {
 	parts := make([]string, 0, len(gs))
 	for _, g := range gs {

@@ -323,28 +323,3 @@ var sessionNameChars = regexp.MustCompile(`[^A-Za-z0-9.@_-]`)
 func sessionName(ak *ossv1.AccessKey) string {
 	return clipString(sessionNameChars.ReplaceAllString("oss-operator."+ak.Namespace+"."+ak.Name, "-"), 64)
 }
-
-// stsFailed maps a refused or failed STS call to an outcome; each cause its own reason, so the message
-// says what to fix.
-func stsFailed(err error) outcome {
-	msg := "STS refused the credentials: " + describe(err)
-	if retryable(err) {
-		return retrying(ossv1.ReasonSTSUnavailable, "STS failed, will retry: "+describe(err), err)
-	}
-	code := ossapi.ErrorCode(err)
-	reason := ossv1.ReasonSTSRejected
-	switch {
-	case errors.Is(err, sts.ErrInvalidArgument):
-		reason = ossv1.ReasonSTSRejected
-	case strings.HasPrefix(code, "AuthenticationFail.OIDCToken"):
-		reason = ossv1.ReasonOIDCTokenRejected
-	case strings.HasPrefix(code, "EntityNotExist.Role"), strings.HasPrefix(code, "EntityNotExist.OIDCProvider"),
-		code == "NoPermission", strings.HasPrefix(code, "AuthenticationFail.NoPermission"), strings.HasPrefix(code, "NoPermission."):
-		reason = ossv1.ReasonRoleNotTrusted
-	case code == "":
-		reason = ossv1.ReasonSTSUnavailable
-	}
-	out := stalledOn(reason, msg)
-	out.wait = poll // a role's trust is changed in RAM, outside the cluster
-	return out
-}
