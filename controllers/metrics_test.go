@@ -1,0 +1,100 @@
+package controllers
+
+import (
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// gauge reads ossoperator_resource_condition from reg: "kind/namespace/name type status" to value.
+func gauge(t *testing.T, reg *prometheus.Registry) map[string]float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, f := range families {
+		if f.GetName() != "ossoperator_resource_condition" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			l := map[string]string{}
+			for _, p := range m.GetLabel() {
+				l[p.GetName()] = p.GetValue()
+			}
+			got[l["kind"]+"/"+l["namespace"]+"/"+l["name"]+" "+l["type"]+" "+l["status"]] = m.GetGauge().GetValue()
+		}
+	}
+	return got
+}
+
+func TestResourceMetricsRecordAndForget(t *testing.T) {
+	m := NewResourceMetrics()
+	reg := prometheus.NewRegistry()
+	if err := m.Register(reg); err != nil {
+		t.Fatal(err)
+	}
+	a := types.NamespacedName{Namespace: "ns", Name: "a"}
+	b := types.NamespacedName{Namespace: "ns", Name: "b"}
+	cond := func(typ string, s metav1.ConditionStatus) metav1.Condition {
+		return metav1.Condition{Type: typ, Status: s, Reason: "R", Message: "free text that is never a label"}
+	}
+
+	// Stalled: Ready False, Stalled True.
+	m.record(kindBucket, a, []metav1.Condition{cond("Ready", metav1.ConditionFalse), cond("Stalled", metav1.ConditionTrue), cond("Reconciling", metav1.ConditionTrue)})
+	// No conditions yet: Ready Unknown, Stalled False (absent).
+	m.record(kindAccessKey, a, nil)
+	// Ready; a Bucket of the same name in another namespace is its own series.
+	m.record(kindBucket, b, []metav1.Condition{cond("Ready", metav1.ConditionTrue)})
+	want := map[string]float64{
+		"Bucket/ns/a Ready True": 0, "Bucket/ns/a Ready False": 1, "Bucket/ns/a Ready Unknown": 0,
+		"Bucket/ns/a Stalled True": 1, "Bucket/ns/a Stalled False": 0, "Bucket/ns/a Stalled Unknown": 0,
+		"AccessKey/ns/a Ready True": 0, "AccessKey/ns/a Ready False": 0, "AccessKey/ns/a Ready Unknown": 1,
+		"AccessKey/ns/a Stalled True": 0, "AccessKey/ns/a Stalled False": 1, "AccessKey/ns/a Stalled Unknown": 0,
+		"Bucket/ns/b Ready True": 1, "Bucket/ns/b Ready False": 0, "Bucket/ns/b Ready Unknown": 0,
+		"Bucket/ns/b Stalled True": 0, "Bucket/ns/b Stalled False": 1, "Bucket/ns/b Stalled Unknown": 0,
+	}
+	check := func(step string) {
+		t.Helper()
+		got := gauge(t, reg)
+		if len(got) != len(want) {
+			t.Errorf("%s: %d series, want %d: %v", step, len(got), len(want), got)
+		}
+		for k, v := range want {
+			if g, ok := got[k]; !ok || g != v {
+				t.Errorf("%s: %s = %v (present %v), want %v", step, k, g, ok, v)
+			}
+		}
+	}
+	check("recorded")
+
+	// Recovering: the same series change value, none is added.
+	m.record(kindBucket, a, []metav1.Condition{cond("Ready", metav1.ConditionTrue)})
+	want["Bucket/ns/a Ready True"], want["Bucket/ns/a Ready False"] = 1, 0
+	want["Bucket/ns/a Stalled True"], want["Bucket/ns/a Stalled False"] = 0, 1
+	check("recovered")
+
+	// A status outside the three is Unknown, not a label of its own.
+	m.record(kindBucket, b, []metav1.Condition{cond("Ready", "Maybe")})
+	want["Bucket/ns/b Ready True"], want["Bucket/ns/b Ready Unknown"] = 0, 1
+	check("odd status")
+
+	// Gone: only that resource's series go, not those of the other kind or name.
+	m.forget(kindBucket, a)
+	for k := range want {
+		if k[:len("Bucket/ns/a ")] == "Bucket/ns/a " {
+			delete(want, k)
+		}
+	}
+	check("forgotten")
+	m.forget(kindBucket, a) // twice is harmless
+	check("forgotten twice")
+
+	// Without metrics, nothing happens.
+	var none *ResourceMetrics
+	none.record(kindBucket, a, nil)
+	none.forget(kindBucket, a)
+}
