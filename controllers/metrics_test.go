@@ -1,11 +1,17 @@
 package controllers
 
 import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/ossoperator/oss-operator/ossapi"
 )
 
 // gauge reads ossoperator_resource_condition from reg: "kind/namespace/name type status" to value.
@@ -97,4 +103,48 @@ func TestResourceMetricsRecordAndForget(t *testing.T) {
 	var none *ResourceMetrics
 	none.record(kindBucket, a, nil)
 	none.forget(kindBucket, a)
+}
+
+// TestMetricsAreDocumented keeps docs/metrics.md and the metrics the operator registers in step: every
+// metric is listed, and every ossoperator_ name the page uses exists.
+func TestMetricsAreDocumented(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "metrics.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	collectors := append(NewResourceMetrics().Collectors(), ossapi.NewMetrics().Collectors()...)
+	collectors = append(collectors, driftCorrected)
+	fqName := regexp.MustCompile(`fqName: "([^"]+)"`)
+	names := map[string]bool{}
+	for _, c := range collectors {
+		ch := make(chan *prometheus.Desc, 10)
+		c.Describe(ch)
+		close(ch)
+		for d := range ch {
+			m := fqName.FindStringSubmatch(d.String())
+			if m == nil {
+				t.Fatalf("no name in %s", d)
+			}
+			names[m[1]] = true
+		}
+	}
+	if len(names) != 5 {
+		t.Errorf("%d metrics, want 5: %v", len(names), names)
+	}
+	for name := range names {
+		if !strings.Contains(string(doc), "| `"+name+"` |") {
+			t.Errorf("docs/metrics.md does not list %s in its table", name)
+		}
+	}
+	for _, used := range regexp.MustCompile(`ossoperator_[a-z_]+`).FindAllString(string(doc), -1) {
+		base := used
+		for _, suffix := range []string{"_bucket", "_sum", "_count"} {
+			if b, ok := strings.CutSuffix(used, suffix); ok && names[b] {
+				base = b
+			}
+		}
+		if !names[base] {
+			t.Errorf("docs/metrics.md names %s, which the operator does not export", used)
+		}
+	}
 }
