@@ -157,6 +157,10 @@ func run(o runOptions) error {
 	if err := metrics.Register(ctrlmetrics.Registry); err != nil {
 		return fmt.Errorf("registering OSS metrics: %w", err)
 	}
+	resourceMetrics := controllers.NewResourceMetrics()
+	if err := resourceMetrics.Register(ctrlmetrics.Registry); err != nil {
+		return fmt.Errorf("registering resource metrics: %w", err)
+	}
 	// The operator's own RRSA identity, when ACK's pod identity webhook gave it one: usable by the
 	// AccessKeys of its own namespace (spec.oidc.operatorIdentity).
 	podIdentity, err := controllers.PodIdentityFromEnv()
@@ -166,7 +170,7 @@ func run(o runOptions) error {
 	if err := controllers.Setup(mgr, controllers.Options{
 		ClusterID: o.clusterID, ResyncPeriod: o.resync, MaxConcurrentReconciles: o.concurrency,
 		AllowedEndpoints: endpoints, AllowInsecureEndpoints: o.allowInsecure, Metrics: metrics, ClaimsNamespace: o.claimsNamespace,
-		RAMEndpoint: o.ramEndpoint, STSEndpoint: o.stsEndpoint, PodIdentity: podIdentity,
+		RAMEndpoint: o.ramEndpoint, STSEndpoint: o.stsEndpoint, PodIdentity: podIdentity, ResourceMetrics: resourceMetrics,
 	}); err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -53,6 +54,8 @@ type AccessKeyReconciler struct {
 	OperatorNamespace string
 	// PodIdentity is the operator's own RRSA identity, nil when it runs without one.
 	PodIdentity *PodIdentity
+	// Metrics show each AccessKey's conditions; nil records nothing.
+	Metrics *ResourceMetrics
 
 	// written are the Secrets this controller is writing or last wrote, so that its own write does not
 	// bring the AccessKey back.
@@ -72,6 +75,9 @@ func (r *AccessKeyReconciler) Reconcile(ctx context.Context, req reconcile.Reque
 	// 1. Load.
 	ak := &ossv1.AccessKey{}
 	if err := r.Get(ctx, req.NamespacedName, ak); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.Metrics.forget(kindAccessKey, req.NamespacedName) // gone: so are its series
+		}
 		return reconcile.Result{}, client.IgnoreNotFound(err)
 	}
 	before := ak.Status.DeepCopy()
@@ -177,9 +183,10 @@ func (r *AccessKeyReconciler) users(ctx context.Context, ak *ossv1.AccessKey) ([
 }
 
 func (r *AccessKeyReconciler) report(ctx context.Context, ak *ossv1.AccessKey, before *ossv1.AccessKeyStatus, out outcome) (reconcile.Result, error) {
-	rp := &reporter{client: r.Client, recorder: r.Recorder, resync: r.ResyncPeriod}
+	rp := &reporter{client: r.Client, recorder: r.Recorder, resync: r.ResyncPeriod, metrics: r.Metrics}
 	return rp.report(ctx, reported{
 		obj:                       ak,
+		kind:                      kindAccessKey,
 		before:                    before.Conditions,
 		conditions:                &ak.Status.Conditions,
 		observedGeneration:        &ak.Status.ObservedGeneration,

@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -46,6 +47,8 @@ type BucketReconciler struct {
 	ResyncPeriod time.Duration
 	// Claims makes a Bucket's claim on an OSS bucket name exclusive in the cluster; nil claims nothing.
 	Claims *BucketClaims
+	// Metrics show each Bucket's conditions; nil records nothing.
+	Metrics *ResourceMetrics
 }
 
 // +kubebuilder:rbac:groups=oss.ossoperator.io,resources=buckets,verbs=get;list;watch;update;patch
@@ -59,6 +62,9 @@ func (r *BucketReconciler) Reconcile(ctx context.Context, req reconcile.Request)
 	// 1. Load.
 	b := &ossv1.Bucket{}
 	if err := r.Get(ctx, req.NamespacedName, b); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.Metrics.forget(kindBucket, req.NamespacedName) // gone: so are its series
+		}
 		return reconcile.Result{}, client.IgnoreNotFound(err)
 	}
 	before := b.Status.DeepCopy()
@@ -155,9 +161,10 @@ func (r *BucketReconciler) reconcileBucket(ctx context.Context, b *ossv1.Bucket,
 
 // report hands the outcome to the report step.
 func (r *BucketReconciler) report(ctx context.Context, b *ossv1.Bucket, before *ossv1.BucketStatus, out outcome) (reconcile.Result, error) {
-	rp := &reporter{client: r.Client, recorder: r.Recorder, resync: r.ResyncPeriod}
+	rp := &reporter{client: r.Client, recorder: r.Recorder, resync: r.ResyncPeriod, metrics: r.Metrics}
 	return rp.report(ctx, reported{
 		obj:                b,
+		kind:               kindBucket,
 		before:             before.Conditions,
 		conditions:         &b.Status.Conditions,
 		observedGeneration: &b.Status.ObservedGeneration,

@@ -23,11 +23,15 @@ type reporter struct {
 	client   client.Client
 	recorder recorder.EventRecorder
 	resync   time.Duration
+	// metrics show the conditions reported; nil records nothing.
+	metrics *ResourceMetrics
 }
 
 // reported is the part of a resource the report step works on.
 type reported struct {
 	obj client.Object
+	// kind is the kind label of the metrics (kindBucket, kindAccessKey).
+	kind string
 	// before are the conditions when the reconcile began; conditions, observedGeneration and requests
 	// point into the status being written.
 	before             []metav1.Condition
@@ -70,7 +74,10 @@ func (rp *reporter) report(ctx context.Context, r reported, out outcome) (reconc
 		}
 	}
 
+	key := client.ObjectKeyFromObject(r.obj)
 	if out.state == released {
+		// The resource goes: so do its series (a failed patch is retried, and comes here again).
+		rp.metrics.forget(r.kind, key)
 		patch := client.MergeFromWithOptions(r.obj.DeepCopyObject().(client.Object), client.MergeFromWithOptimisticLock{})
 		if !controllerutil.RemoveFinalizer(r.obj, r.finalizer) {
 			return reconcile.Result{}, nil
@@ -107,10 +114,20 @@ func (rp *reporter) report(ctx context.Context, r reported, out outcome) (reconc
 		}
 	}
 
+	gone := false
 	if r.statusChanged() {
 		if err := rp.client.Status().Update(ctx, r.obj); err != nil && !apierrors.IsNotFound(err) {
 			return reconcile.Result{}, err
+		} else if err != nil {
+			gone = true
 		}
+	}
+	// The metrics show the conditions stored (or unchanged), on every report: a restarted operator
+	// shows them all within a resync.
+	if gone {
+		rp.metrics.forget(r.kind, key)
+	} else {
+		rp.metrics.record(r.kind, key, *r.conditions)
 	}
 	// How long the resource has waited for what it waits for now: since its condition changed status,
 	// or since now if the reason changed.

@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -79,7 +82,13 @@ func TestReport(t *testing.T) {
 			}
 			before := b.Status.DeepCopy()
 			rec := &events.FakeRecorder{Events: make(chan string, 10)}
-			r := &BucketReconciler{Client: c, Recorder: rec, ResyncPeriod: time.Hour}
+			metrics, reg := NewResourceMetrics(), prometheus.NewRegistry()
+			if err := metrics.Register(reg); err != nil {
+				t.Fatal(err)
+			}
+			key := client.ObjectKeyFromObject(b)
+			metrics.record(kindBucket, key, b.Status.Conditions) // as an earlier reconcile left them
+			r := &BucketReconciler{Client: c, Recorder: rec, ResyncPeriod: time.Hour, Metrics: metrics}
 			if _, err := r.report(context.Background(), b, before, tc.out); err != nil && tc.out.err == nil {
 				t.Fatal(err)
 			}
@@ -105,6 +114,32 @@ func TestReport(t *testing.T) {
 			}
 			if !tc.released && tc.annotations[ossv1.AnnotationRefresh] != "" && b.Status.LastHandledRefresh != tc.annotations[ossv1.AnnotationRefresh] {
 				t.Errorf("refresh not acknowledged: %q", b.Status.LastHandledRefresh)
+			}
+			// The gauge: the stored conditions, 1 for the current status, 0 for the others; none once released.
+			series := gauge(t, reg)
+			if tc.released {
+				if len(series) != 0 {
+					t.Errorf("series left after the release: %v", series)
+				}
+				return
+			}
+			if len(series) != 6 {
+				t.Errorf("%d series, want 6: %v", len(series), series)
+			}
+			for _, typ := range []string{ossv1.ConditionReady, ossv1.ConditionStalled} {
+				current := metav1.ConditionFalse
+				if c := meta.FindStatusCondition(b.Status.Conditions, typ); c != nil {
+					current = c.Status
+				}
+				for _, st := range []metav1.ConditionStatus{metav1.ConditionTrue, metav1.ConditionFalse, metav1.ConditionUnknown} {
+					want := 0.0
+					if st == current {
+						want = 1
+					}
+					if k := "Bucket/" + key.Namespace + "/" + key.Name + " " + typ + " " + string(st); series[k] != want {
+						t.Errorf("%s = %v, want %v", k, series[k], want)
+					}
+				}
 			}
 		})
 	}

@@ -23,6 +23,8 @@ type Options struct {
 	ClaimsNamespace        string
 	AllowInsecureEndpoints bool
 	Metrics                *ossapi.Metrics
+	// ResourceMetrics show every resource's conditions; nil records nothing.
+	ResourceMetrics *ResourceMetrics
 	// ConfigureOSS, if set, adjusts every OSS client's configuration (tests shorten retries).
 	ConfigureOSS func(*ossapi.Config)
 	// RAMEndpoint is where issued AccessKeys call RAM; default https://ram.aliyuncs.com. An http://
@@ -63,12 +65,14 @@ func Setup(mgr manager.Manager, o Options) error {
 	if err := (&AccessKeyReconciler{
 		Client: mgr.GetClient(), Clients: clients, Recorder: mgr.GetEventRecorder("oss-operator"), ResyncPeriod: o.ResyncPeriod,
 		ClusterID: o.ClusterID, Now: o.Now, OperatorNamespace: o.ClaimsNamespace, PodIdentity: o.PodIdentity,
+		Metrics: o.ResourceMetrics,
 	}).SetupWithManager(mgr, copts); err != nil {
 		return err
 	}
 	return (&BucketReconciler{
 		Client: mgr.GetClient(), Clients: clients, Recorder: mgr.GetEventRecorder("oss-operator"),
 		ClusterID: o.ClusterID, ResyncPeriod: o.ResyncPeriod,
-		Claims: &BucketClaims{Client: mgr.GetClient(), Leases: mgr.GetAPIReader(), Namespace: o.ClaimsNamespace},
+		Claims:  &BucketClaims{Client: mgr.GetClient(), Leases: mgr.GetAPIReader(), Namespace: o.ClaimsNamespace},
+		Metrics: o.ResourceMetrics,
 	}).SetupWithManager(mgr, copts)
 }

@@ -127,9 +127,12 @@ var _ = BeforeSuite(func() {
 	Expect(err).NotTo(HaveOccurred())
 	metrics := ossapi.NewMetrics()
 	Expect(metrics.Register(ctrlmetrics.Registry)).To(Succeed())
+	resourceMetrics := controllers.NewResourceMetrics()
+	Expect(resourceMetrics.Register(ctrlmetrics.Registry)).To(Succeed())
 	Expect(controllers.Setup(mgr, controllers.Options{
 		ClusterID: clusterID, ResyncPeriod: time.Hour, MaxConcurrentReconciles: 4,
 		AllowedEndpoints: emulatorOnly(), AllowInsecureEndpoints: true, Metrics: metrics, ClaimsNamespace: "default",
+		ResourceMetrics: resourceMetrics,
 		ConfigureOSS: func(c *ossapi.Config) {
 			c.Retry = ossapi.RetryPolicy{MaxAttempts: 2, BaseDelay: 5 * time.Millisecond, MaxDelay: 20 * time.Millisecond}
 			c.Timeout = 5 * time.Second

@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -45,12 +47,12 @@ func TestDev(t *testing.T) {
 
 	kubeconfig := filepath.Join(t.TempDir(), "dev", "kubeconfig")
 	var out bytes.Buffer
-	checked := false
+	checked, metricsURL := false, ""
 	err := run(ctx, options{
-		assets: assets, root: filepath.Join("..", ".."), kubeconfig: kubeconfig, ossListen: "127.0.0.1:0",
+		assets: assets, root: filepath.Join("..", ".."), kubeconfig: kubeconfig, ossListen: "127.0.0.1:0", metricsListen: "127.0.0.1:0",
 		resync: time.Minute, exitWhenReady: true, timeout: 90 * time.Second, out: &out,
 		onReady: func(ctx context.Context, e devEnv) error {
-			checked = true
+			checked, metricsURL = true, e.metricsURL
 			return checkRunning(ctx, t, e)
 		},
 	})
@@ -66,6 +68,7 @@ func TestDev(t *testing.T) {
 		"OSS emulator   http://127.0.0.1:",
 		"access key ID LTAI-dev-access-key, secret dev-secret-key",
 		"kubeconfig     " + kubeconfig,
+		"metrics        " + metricsURL + "  (docs/metrics.md)",
 		filepath.Join(assets, "kubectl") + " --kubeconfig " + kubeconfig + " get oss -A",
 		"wait --for=condition=Ready bucket --all -n default",
 		"Ready: AccessKey default/oss-credentials, AccessKey default/gallery-app, AccessKey default/oss-rrsa, Bucket default/example-bucket",
@@ -159,6 +162,23 @@ func checkRunning(ctx context.Context, t *testing.T, e devEnv) error {
 		fail("AccessKey oss-rrsa has no session: %+v", rrsa.Status)
 	}
 
+	// The metrics the banner points at: the sample Bucket's gauge, and the OSS calls.
+	if body, err := scrape(ctx, e.metricsURL); err != nil {
+		fail("scraping %s: %v", e.metricsURL, err)
+	} else {
+		for _, want := range []string{
+			`ossoperator_resource_condition{kind="Bucket",name="example-bucket",namespace="default",status="True",type="Ready"} 1`,
+			`ossoperator_resource_condition{kind="Bucket",name="example-bucket",namespace="default",status="False",type="Ready"} 0`,
+			`ossoperator_resource_condition{kind="Bucket",name="example-bucket",namespace="default",status="True",type="Stalled"} 0`,
+			`ossoperator_resource_condition{kind="AccessKey",name="oss-credentials",namespace="default",status="True",type="Ready"} 1`,
+			`ossoperator_oss_requests_total{code="OK",operation="GetBucketInfo"}`,
+		} {
+			if !strings.Contains(body, want) {
+				fail("%s lacks %s", e.metricsURL, want)
+			}
+		}
+	}
+
 	// The bucket exists in the emulated account.
 	if names := e.emulator.BucketNames(); !slices.Contains(names, "example-bucket") {
 		fail("the emulator has buckets %v, not example-bucket", names)
@@ -202,7 +222,7 @@ func TestListenFallsBackToAFreePort(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer taken.Close()
-	l, note, err := listen(taken.Addr().String())
+	l, note, err := listen(taken.Addr().String(), "the OSS emulator")
 	if err != nil {
 		t.Fatalf("listen(%s): %v", taken.Addr(), err)
 	}
@@ -261,4 +281,25 @@ func TestLockRefusesASecondDev(t *testing.T) {
 		t.Fatalf("lock after release: %v", err)
 	}
 	release()
+}
+
+// scrape gets a metrics page, as Prometheus does.
+func scrape(ctx context.Context, url string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("%s: %s", resp.Status, b)
+	}
+	return string(b), nil
 }

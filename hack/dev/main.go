@@ -27,6 +27,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -45,11 +46,13 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/yaml"
 
 	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
 	"github.com/ossoperator/oss-operator/controllers"
+	"github.com/ossoperator/oss-operator/ossapi"
 	"github.com/ossoperator/oss-operator/ossapi/osstest"
 )
 
@@ -77,6 +80,7 @@ type options struct {
 	root          string        // repository root: config/crd/bases and config/samples are read from it
 	kubeconfig    string        // where to write the kubeconfig of the control plane
 	ossListen     string        // emulator address; a free port on the same host if it is in use
+	metricsListen string        // the operator's metrics address; a free port on the same host if it is in use
 	resync        time.Duration // the operator's --resync-period
 	exitWhenReady bool          // return once every sample is Ready, instead of running until ctx ends
 	timeout       time.Duration // how long the samples may take to become Ready
@@ -91,12 +95,14 @@ type devEnv struct {
 	kubeconfig string
 	kubectl    string
 	emulator   *osstest.Emulator
+	metricsURL string // the operator's /metrics
 }
 
 func main() {
 	fs := flag.NewFlagSet("dev", flag.ExitOnError)
 	o := options{root: ".", kubeconfig: filepath.Join("bin", "dev", "kubeconfig"), out: os.Stdout}
 	fs.StringVar(&o.ossListen, "oss-listen", "127.0.0.1:9000", "Address of the OSS emulator; when it is in use, a free port on the same host.")
+	fs.StringVar(&o.metricsListen, "metrics-listen", "127.0.0.1:8080", "Address of the operator's Prometheus metrics (/metrics); when it is in use, a free port on the same host.")
 	fs.DurationVar(&o.resync, "resync-period", time.Minute, "The operator's --resync-period: how often each resource is observed in OSS.")
 	fs.BoolVar(&o.exitWhenReady, "exit-when-ready", false, "Exit 0 as soon as the AccessKey and every sample Bucket are Ready (1 after --timeout).")
 	fs.DurationVar(&o.timeout, "timeout", 2*time.Minute, "How long the AccessKey and the samples may take to become Ready.")
@@ -187,7 +193,7 @@ func run(ctx context.Context, o options) (err error) {
 		osstest.WithRegion(devRegion),
 		osstest.WithLogger(logf.Log.WithName("oss-emulator")),
 	)
-	l, note, err := listen(o.ossListen)
+	l, note, err := listen(o.ossListen, "the OSS emulator")
 	if err != nil {
 		return err
 	}
@@ -260,12 +266,23 @@ func run(ctx context.Context, o options) (err error) {
 		}
 	}
 
-	// 5. The operator, in the foreground.
+	// 5. The operator, in the foreground, and its metrics.
 	mgr, err := newManager(cfg, scheme, o.resync, l.Addr().String(), ramURL, stsURL)
 	if err != nil {
 		return err
 	}
-	printBanner(o.out, ossURL, ramURL, stsURL, kubeconfig, filepath.Join(assets, "kubectl"), o.resync)
+	metricsL, note, err := listen(o.metricsListen, "the operator's metrics")
+	if err != nil {
+		return err
+	}
+	if note != "" {
+		log.Info(note)
+	}
+	metricsURL := "http://" + metricsL.Addr().String() + "/metrics"
+	metricsSrv := &http.Server{Handler: metricsHandler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = metricsSrv.Serve(metricsL) }()
+	defer metricsSrv.Close()
+	printBanner(o.out, ossURL, ramURL, stsURL, metricsURL, kubeconfig, filepath.Join(assets, "kubectl"), o.resync)
 	mgrCtx, stopMgr := context.WithCancel(ctx)
 	mgrDone := make(chan struct{})
 	var mgrErr error
@@ -299,7 +316,7 @@ func run(ctx context.Context, o options) (err error) {
 		}
 		fmt.Fprintf(o.out, "\nReady: %s\n", strings.Join(names, ", "))
 		if o.onReady != nil {
-			if err := o.onReady(ctx, devEnv{kubeconfig: kubeconfig, kubectl: filepath.Join(assets, "kubectl"), emulator: emu}); err != nil {
+			if err := o.onReady(ctx, devEnv{kubeconfig: kubeconfig, kubectl: filepath.Join(assets, "kubectl"), emulator: emu, metricsURL: metricsURL}); err != nil {
 				return err
 			}
 		}
@@ -327,8 +344,9 @@ func ignoreIfInterrupted(ctx context.Context, err error) error {
 }
 
 // newManager builds the operator as main.go does, with dev settings: the emulator's address allowed as
-// an endpoint, over http://, a fixed cluster ID, no leader election, and no metrics or probe ports to
-// clash with anything else on the machine.
+// an endpoint, over http://, a fixed cluster ID, no leader election, and no probe port to clash with
+// anything else on the machine. Its metrics are registered as main.go registers them, and served by run
+// on a loopback port of its own (metricsHandler), not by the manager.
 func newManager(cfg *rest.Config, scheme *runtime.Scheme, resync time.Duration, emulator, ramURL, stsURL string) (manager.Manager, error) {
 	endpoints, err := controllers.NewEndpointPolicy([]string{emulator})
 	if err != nil {
@@ -344,10 +362,18 @@ func newManager(cfg *rest.Config, scheme *runtime.Scheme, resync time.Duration, 
 	if err != nil {
 		return nil, fmt.Errorf("creating the manager: %w", err)
 	}
+	metrics := ossapi.NewMetrics()
+	if err := metrics.Register(ctrlmetrics.Registry); err != nil {
+		return nil, fmt.Errorf("registering OSS metrics: %w", err)
+	}
+	resourceMetrics := controllers.NewResourceMetrics()
+	if err := resourceMetrics.Register(ctrlmetrics.Registry); err != nil {
+		return nil, fmt.Errorf("registering resource metrics: %w", err)
+	}
 	if err := controllers.Setup(mgr, controllers.Options{
 		ClusterID: "dev", ResyncPeriod: resync, MaxConcurrentReconciles: 4,
 		AllowedEndpoints: endpoints, AllowInsecureEndpoints: true, ClaimsNamespace: "default", RAMEndpoint: ramURL,
-		STSEndpoint: stsURL,
+		STSEndpoint: stsURL, Metrics: metrics, ResourceMetrics: resourceMetrics,
 	}); err != nil {
 		return nil, err
 	}
@@ -406,24 +432,33 @@ func hostOf(addr string) string {
 	return h
 }
 
-// listen listens on addr or, when that is in use, on a free port of the same host. note says so.
-func listen(addr string) (l net.Listener, note string, err error) {
+// metricsHandler serves the registry the operator's metrics are registered with, as the manager's
+// metrics server does.
+func metricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(ctrlmetrics.Registry, promhttp.HandlerOpts{ErrorHandling: promhttp.HTTPErrorOnError}))
+	return mux
+}
+
+// listen listens on addr or, when that is in use, on a free port of the same host. note says so; what
+// names the listener in errors and the note.
+func listen(addr, what string) (l net.Listener, note string, err error) {
 	l, err = net.Listen("tcp", addr)
 	if err == nil || !errors.Is(err, syscall.EADDRINUSE) {
 		if err != nil {
-			return nil, "", fmt.Errorf("OSS emulator: %w", err)
+			return nil, "", fmt.Errorf("%s: %w", what, err)
 		}
 		return l, "", nil
 	}
 	host, _, serr := net.SplitHostPort(addr)
 	if serr != nil {
-		return nil, "", fmt.Errorf("OSS emulator: %w", err)
+		return nil, "", fmt.Errorf("%s: %w", what, err)
 	}
 	l, ferr := net.Listen("tcp", net.JoinHostPort(host, "0"))
 	if ferr != nil {
-		return nil, "", fmt.Errorf("OSS emulator: %w; and no free port on %s: %w", err, host, ferr)
+		return nil, "", fmt.Errorf("%s: %w; and no free port on %s: %w", what, err, host, ferr)
 	}
-	return l, fmt.Sprintf("%s is in use; the OSS emulator listens on %s instead", addr, l.Addr()), nil
+	return l, fmt.Sprintf("%s is in use; %s listens on %s instead", addr, what, l.Addr()), nil
 }
 
 // lock makes dir (bin/dev) this process's own until release: a second `make dev` in the same
@@ -634,7 +669,7 @@ func readiness(ctx context.Context, c client.Client, r resource) (string, error)
 	return "", nil
 }
 
-func printBanner(w io.Writer, ossURL, ramURL, stsURL, kubeconfig, kubectl string, resync time.Duration) {
+func printBanner(w io.Writer, ossURL, ramURL, stsURL, metricsURL, kubeconfig, kubectl string, resync time.Duration) {
 	k := kubectl + " --kubeconfig " + kubeconfig
 	fmt.Fprintf(w, `
 oss-operator dev: the operator runs below, on a local control plane, against the OSS emulator.
@@ -643,6 +678,7 @@ oss-operator dev: the operator runs below, on a local control plane, against the
   credentials    access key ID %s, secret %s  (Secret and AccessKey %s/%s)
   kubeconfig     %s
   operator       cluster ID dev, resync every %s, http:// endpoints allowed
+  metrics        %s  (docs/metrics.md)
 
 From another shell:
   %s get oss -A
@@ -652,5 +688,5 @@ From another shell:
 Ctrl-C stops the operator, the OSS emulator and the control plane.
 
 `, ossURL, devRegion, devAccountID, ramURL, stsURL, devAccessKeyID, devAccessKeySecret, devNamespace, devCredentials,
-		kubeconfig, resync, k, k, devNamespace, k, devNamespace)
+		kubeconfig, resync, metricsURL, k, k, devNamespace, k, devNamespace)
 }
