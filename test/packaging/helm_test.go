@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -16,8 +17,8 @@ const chart = "charts/oss-operator"
 
 func TestHelmLint(t *testing.T) {
 	for _, args := range [][]string{
-		{"lint", "--strict", "--kube-version", kubeVersion, chart},
-		{"lint", "--strict", "--kube-version", kubeVersion, chart, "-f", "test/packaging/testdata/values-nondefault.yaml"},
+		{"lint", "--strict", chart},
+		{"lint", "--strict", chart, "-f", "test/packaging/testdata/values-nondefault.yaml"},
 	} {
 		mustCommand(t, "helm", args...)
 	}
@@ -240,7 +241,7 @@ func TestHelmNames(t *testing.T) {
 					t.Errorf("%s %s is in namespace %s", u.GetKind(), u.GetName(), got)
 				}
 			}
-			out := mustCommand(t, "helm", append([]string{"template", release, chart, "-n", ns, "--kube-version", kubeVersion}, tc.args...)...)
+			out := mustCommand(t, "helm", append([]string{"template", release, chart, "-n", ns}, tc.args...)...)
 			for _, fixed := range []string{systemNamespace, "release-name", "namespace: default"} {
 				if bytes.Contains(out, []byte(fixed)) {
 					t.Errorf("the rendered chart contains %q", fixed)
@@ -276,7 +277,7 @@ oss-operator:
 		}
 	}
 	mustCommand(t, "helm", "dependency", "build", parent)
-	mustCommand(t, "helm", "lint", "--strict", "--with-subcharts", "--kube-version", kubeVersion, parent)
+	mustCommand(t, "helm", "lint", "--strict", "--with-subcharts", parent)
 	objs := helmTemplate(t, parent, "platform", "infra")
 	dep := checkManager(t, objs, image+":"+appVersion(t))
 	if dep.Name != "platform-oss-operator" || dep.Namespace != "infra" {
@@ -289,8 +290,43 @@ oss-operator:
 	dryRun(t, objs)
 
 	// A bad value in the parent is rejected by the dependency's schema.
-	if _, err := command(t, "helm", "template", "platform", parent, "--kube-version", kubeVersion, "--set", "oss-operator.replicaCount=-1"); err == nil {
+	if _, err := command(t, "helm", "template", "platform", parent, "--set", "oss-operator.replicaCount=-1"); err == nil {
 		t.Error("the dependency's schema accepted replicaCount=-1")
+	}
+}
+
+// TestHelmKubeVersion: bin/helm renders and lints the chart without --kube-version, as the helm of a
+// release does: it assumes the Kubernetes version of its client-go, the project's, not helm's
+// unstamped 1.20, which is below the chart's kubeVersion.
+func TestHelmKubeVersion(t *testing.T) {
+	mustCommand(t, "helm", "template", "r", chart)
+	mustCommand(t, "helm", "lint", "--strict", chart)
+
+	probe := t.TempDir()
+	for name, content := range map[string]string{
+		"Chart.yaml":          "apiVersion: v2\nname: probe\nversion: 1.0.0\n",
+		"templates/kube.yaml": "# {{ .Capabilities.KubeVersion.Version }}\n",
+	} {
+		path := filepath.Join(probe, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	minor := kubeVersion[:strings.LastIndex(kubeVersion, ".")]
+	if out := string(mustCommand(t, "helm", "template", "r", probe)); !strings.Contains(out, "# v"+minor+".0\n") {
+		t.Errorf("helm assumes another Kubernetes version than %s:\n%s", minor, out)
+	}
+
+	// The version a release prints, not helm's unstamped "v3.22".
+	want := regexp.MustCompile(`(?m)^HELM_VERSION \?= (\S+)$`).FindSubmatch(readFile(t, "Makefile"))
+	if want == nil {
+		t.Fatal("no HELM_VERSION in the Makefile")
+	}
+	if got := strings.TrimSpace(string(mustCommand(t, "helm", "version", "--template", "{{.Version}}"))); got != string(want[1]) {
+		t.Errorf("helm version %q, want %q", got, want[1])
 	}
 }
 
@@ -330,7 +366,7 @@ func TestHelmRejectsBadValues(t *testing.T) {
 		{[]string{"--kube-version", "1.28.0"}, "kubeVersion"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			args := append([]string{"template", "r", chart, "--kube-version", kubeVersion}, tc.args...)
+			args := append([]string{"template", "r", chart}, tc.args...)
 			_, err := command(t, "helm", args...)
 			if err == nil {
 				t.Fatal("accepted")
