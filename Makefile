@@ -11,9 +11,19 @@ CONTROLLER_TOOLS_VERSION ?= v0.23.0
 HELM_VERSION ?= v3.22.0
 KUSTOMIZE_VERSION ?= v5.7.1
 
+# helm is stamped as helm's own Makefile stamps a release: with its version, and with the Kubernetes version
+# it assumes without a cluster (helm template, helm lint), 1.X for client-go v0.X. Unstamped, `go install`
+# gives a helm that assumes 1.20, below the chart's kubeVersion. The stamp is the project's client-go, which
+# the envtest control plane matches; it is part of helm's name in bin/, so that a change rebuilds helm.
+# (The commit a release also stamps is not known from the module proxy.)
+K8S_MINOR := $(shell awk '$$1 == "k8s.io/client-go" {split($$2, v, "."); print v[2]}' go.mod)
+HELM_LDFLAGS := -X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION) \
+	-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$(K8S_MINOR) \
+	-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$(K8S_MINOR)
+
 LOCALBIN := $(CURDIR)/bin
 CONTROLLER_GEN := $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
-HELM := $(LOCALBIN)/helm-$(HELM_VERSION)
+HELM := $(LOCALBIN)/helm-$(HELM_VERSION)-k8s1.$(K8S_MINOR)
 KUSTOMIZE := $(LOCALBIN)/kustomize-$(KUSTOMIZE_VERSION)
 
 # The Helm chart, and the image `make docker-build` builds (its tag is the chart's appVersion).
@@ -150,7 +160,7 @@ $(CONTROLLER_GEN):
 helm: $(HELM) ## Build helm into bin/ if missing.
 	@ln -sfn $(notdir $<) $(LOCALBIN)/$@
 $(HELM):
-	$(call go-install-tool,helm.sh/helm/v3/cmd/helm@$(HELM_VERSION))
+	$(call go-install-tool,helm.sh/helm/v3/cmd/helm@$(HELM_VERSION),-ldflags '$(HELM_LDFLAGS)')
 
 .PHONY: kustomize
 kustomize: $(KUSTOMIZE) ## Build kustomize into bin/ if missing.
@@ -165,13 +175,13 @@ tools: controller-gen helm kustomize ## Build all pinned tools.
 clean: ## Remove bin/ (built tools and binaries).
 	rm -rf bin/
 
-# go-install-tool <package@version>: install into the target's versioned path ($@, e.g.
-# bin/controller-gen-v0.23.0). The phony target of the same tool points the unversioned symlink at it.
+# go-install-tool <package@version>[,<go install flags>]: install into the target's versioned path ($@,
+# e.g. bin/controller-gen-v0.23.0). The phony target of the same tool points the unversioned symlink at it.
 # Installing into a temporary GOBIN keeps bin/ free of half-built or unversioned binaries.
 define go-install-tool
 @echo "building $(1) into bin/"
 @mkdir -p $(LOCALBIN); tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
-	GOBIN="$$tmp" go install $(1); \
+	GOBIN="$$tmp" go install $(2) $(1); \
 	mv "$$tmp"/* $@
 endef
 

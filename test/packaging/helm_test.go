@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -16,8 +17,8 @@ const chart = "charts/oss-operator"
 
 func TestHelmLint(t *testing.T) {
 	for _, args := range [][]string{
-		{"lint", "--strict", "--kube-version", kubeVersion, chart},
-		{"lint", "--strict", "--kube-version", kubeVersion, chart, "-f", "test/packaging/testdata/values-nondefault.yaml"},
+		{"lint", "--strict", chart},
+		{"lint", "--strict", chart, "-f", "test/packaging/testdata/values-nondefault.yaml"},
 	} {
 		mustCommand(t, "helm", args...)
 	}
@@ -240,7 +241,7 @@ func TestHelmNames(t *testing.T) {
 					t.Errorf("%s %s is in namespace %s", u.GetKind(), u.GetName(), got)
 				}
 			}
-			out := mustCommand(t, "helm", append([]string{"template", release, chart, "-n", ns, "--kube-version", kubeVersion}, tc.args...)...)
+			out := mustCommand(t, "helm", append([]string{"template", release, chart, "-n", ns}, tc.args...)...)
 			for _, fixed := range []string{systemNamespace, "release-name", "namespace: default"} {
 				if bytes.Contains(out, []byte(fixed)) {
 					t.Errorf("the rendered chart contains %q", fixed)
@@ -250,8 +251,9 @@ func TestHelmNames(t *testing.T) {
 	}
 }
 
-// TestHelmAsDependency renders the chart as a dependency of another chart, the way an umbrella chart of a
-// platform team uses it: values under the dependency's key, global values, names from the parent release.
+// TestHelmAsDependency renders the chart as a dependency of an umbrella chart, the way a platform team uses
+// it: switched by the usual condition, values under the dependency's key, the global image registry and
+// pull secrets, names from the parent release.
 func TestHelmAsDependency(t *testing.T) {
 	parent := t.TempDir()
 	files := map[string]string{
@@ -262,35 +264,138 @@ dependencies:
 - name: oss-operator
   version: "*"
   repository: file://` + filepath.Join(root, chart) + `
+  condition: oss-operator.enabled
 `,
 		"values.yaml": `global:
   imageRegistry: registry.example.com
+  imagePullSecrets: [mirror-credentials]
+  storageClass: fast # a global of other charts
 oss-operator:
+  enabled: true
+  imagePullSecrets: [{name: ghcr-credentials}]
   operator:
     watchNamespaces: [apps]
 `,
+		// The parent's own object, which renders whether or not the operator is enabled.
+		"templates/configmap.yaml": `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-platform
+  namespace: {{ .Release.Namespace }}
+`,
 	}
 	for name, content := range files {
-		if err := os.WriteFile(filepath.Join(parent, name), []byte(content), 0o644); err != nil {
+		path := filepath.Join(parent, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	mustCommand(t, "helm", "dependency", "build", parent)
-	mustCommand(t, "helm", "lint", "--strict", "--with-subcharts", "--kube-version", kubeVersion, parent)
-	objs := helmTemplate(t, parent, "platform", "infra")
-	dep := checkManager(t, objs, image+":"+appVersion(t))
-	if dep.Name != "platform-oss-operator" || dep.Namespace != "infra" {
-		t.Errorf("Deployment %s/%s, want infra/platform-oss-operator", dep.Namespace, dep.Name)
-	}
-	if !slices.Contains(dep.Spec.Template.Spec.Containers[0].Args, "--watch-namespaces=apps") {
-		t.Errorf("the parent's values did not reach the dependency: args %q", dep.Spec.Template.Spec.Containers[0].Args)
-	}
-	checkCRDs(t, objs)
-	dryRun(t, objs)
+	mustCommand(t, "helm", "lint", "--strict", "--with-subcharts", parent)
+
+	t.Run("enabled", func(t *testing.T) {
+		objs := helmTemplate(t, parent, "platform", "infra")
+		dep := checkManager(t, objs, "registry.example.com/ossoperator/oss-operator:"+appVersion(t))
+		if dep.Name != "platform-oss-operator" || dep.Namespace != "infra" {
+			t.Errorf("Deployment %s/%s, want infra/platform-oss-operator", dep.Namespace, dep.Name)
+		}
+		pod := dep.Spec.Template.Spec
+		var secrets []string
+		for _, s := range pod.ImagePullSecrets {
+			secrets = append(secrets, s.Name)
+		}
+		if want := []string{"ghcr-credentials", "mirror-credentials"}; !slices.Equal(secrets, want) {
+			t.Errorf("imagePullSecrets %q, want the chart's and then the global ones, %q", secrets, want)
+		}
+		if !slices.Contains(pod.Containers[0].Args, "--watch-namespaces=apps") {
+			t.Errorf("the parent's values did not reach the dependency: args %q", pod.Containers[0].Args)
+		}
+		checkCRDs(t, objs)
+		dryRun(t, objs)
+	})
+
+	t.Run("disabled", func(t *testing.T) {
+		objs := helmTemplate(t, parent, "platform", "infra", "--set", "oss-operator.enabled=false")
+		if len(objs) != 1 || objs[0].GetKind() != "ConfigMap" {
+			for _, u := range objs {
+				t.Errorf("rendered %s %s with oss-operator.enabled=false", u.GetKind(), u.GetName())
+			}
+		}
+	})
 
 	// A bad value in the parent is rejected by the dependency's schema.
-	if _, err := command(t, "helm", "template", "platform", parent, "--kube-version", kubeVersion, "--set", "oss-operator.replicaCount=-1"); err == nil {
+	if _, err := command(t, "helm", "template", "platform", parent, "--set", "oss-operator.replicaCount=-1"); err == nil {
 		t.Error("the dependency's schema accepted replicaCount=-1")
+	}
+}
+
+// TestHelmGlobalImage: global.imageRegistry replaces the registry of image.repository, or prefixes one that
+// names none; global.imagePullSecrets adds to imagePullSecrets, each name once.
+func TestHelmGlobalImage(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		args        []string
+		wantImage   string
+		wantSecrets []string
+	}{
+		{"none", nil, image + ":" + appVersion(t), nil},
+		{"registry replaced", []string{"--set", "global.imageRegistry=mirror.example.com:5000/cache"},
+			"mirror.example.com:5000/cache/ossoperator/oss-operator:" + appVersion(t), nil},
+		{"registry of a repository without one", []string{"--set", "global.imageRegistry=mirror.example.com/", "--set", "image.repository=ossoperator/oss-operator", "--set", "image.tag=v1"},
+			"mirror.example.com/ossoperator/oss-operator:v1", nil},
+		{"localhost replaced", []string{"--set", "global.imageRegistry=mirror.example.com", "--set", "image.repository=localhost/oss-operator"},
+			"mirror.example.com/oss-operator:" + appVersion(t), nil},
+		{"pull secrets, names and objects", []string{"--set", "imagePullSecrets[0].name=a", "--set", "global.imagePullSecrets[0]=b", "--set", "global.imagePullSecrets[1].name=a"},
+			"", []string{"a", "b"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dep := checkManager(t, helmTemplate(t, chart, "r", "images", tc.args...), tc.wantImage)
+			var secrets []string
+			for _, s := range dep.Spec.Template.Spec.ImagePullSecrets {
+				secrets = append(secrets, s.Name)
+			}
+			if !slices.Equal(secrets, tc.wantSecrets) {
+				t.Errorf("imagePullSecrets %q, want %q", secrets, tc.wantSecrets)
+			}
+		})
+	}
+}
+
+// TestHelmKubeVersion: bin/helm renders and lints the chart without --kube-version, as the helm of a
+// release does: it assumes the Kubernetes version of its client-go, the project's, not helm's
+// unstamped 1.20, which is below the chart's kubeVersion.
+func TestHelmKubeVersion(t *testing.T) {
+	mustCommand(t, "helm", "template", "r", chart)
+	mustCommand(t, "helm", "lint", "--strict", chart)
+
+	probe := t.TempDir()
+	for name, content := range map[string]string{
+		"Chart.yaml":          "apiVersion: v2\nname: probe\nversion: 1.0.0\n",
+		"templates/kube.yaml": "# {{ .Capabilities.KubeVersion.Version }}\n",
+	} {
+		path := filepath.Join(probe, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	minor := kubeVersion[:strings.LastIndex(kubeVersion, ".")]
+	if out := string(mustCommand(t, "helm", "template", "r", probe)); !strings.Contains(out, "# v"+minor+".0\n") {
+		t.Errorf("helm assumes another Kubernetes version than %s:\n%s", minor, out)
+	}
+
+	// The version a release prints, not helm's unstamped "v3.22".
+	want := regexp.MustCompile(`(?m)^HELM_VERSION \?= (\S+)$`).FindSubmatch(readFile(t, "Makefile"))
+	if want == nil {
+		t.Fatal("no HELM_VERSION in the Makefile")
+	}
+	if got := strings.TrimSpace(string(mustCommand(t, "helm", "version", "--template", "{{.Version}}"))); got != string(want[1]) {
+		t.Errorf("helm version %q, want %q", got, want[1])
 	}
 }
 
@@ -302,6 +407,9 @@ func TestHelmRejectsBadValues(t *testing.T) {
 		want string
 	}{
 		{[]string{"--set", "replicaCount=-1"}, "/replicaCount"},
+		{[]string{"--set", "enabled=yes"}, "/enabled"},
+		{[]string{"--set", "global.imageRegistry=https://registry.example.com"}, "/global/imageRegistry"},
+		{[]string{"--set", "global.imagePullSecrets[0].secret=a"}, "/global/imagePullSecrets/0"},
 		{[]string{"--set", "replicas=2"}, "'replicas' not allowed"},
 		{[]string{"--set", "image.pullPolicy=Sometimes"}, "/image/pullPolicy"},
 		{[]string{"--set", "image.repository="}, "/image/repository"},
@@ -330,7 +438,7 @@ func TestHelmRejectsBadValues(t *testing.T) {
 		{[]string{"--kube-version", "1.28.0"}, "kubeVersion"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			args := append([]string{"template", "r", chart, "--kube-version", kubeVersion}, tc.args...)
+			args := append([]string{"template", "r", chart}, tc.args...)
 			_, err := command(t, "helm", args...)
 			if err == nil {
 				t.Fatal("accepted")

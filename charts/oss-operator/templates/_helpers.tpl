@@ -52,12 +52,44 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 {{- end }}
 
+{{/*
+The image. global.imageRegistry, as Bitnami's charts read it, replaces the registry of image.repository,
+or prefixes a repository that names none: the first part of a repository is a registry when it holds a
+"." or a ":" or is localhost, as for docker and containerd.
+*/}}
 {{- define "oss-operator.image" -}}
+{{- $repository := .Values.image.repository }}
+{{- with (.Values.global).imageRegistry }}
+{{- $parts := splitList "/" $repository }}
+{{- $first := first $parts }}
+{{- if and (gt (len $parts) 1) (or (contains "." $first) (contains ":" $first) (eq $first "localhost")) }}
+{{- $repository = rest $parts | join "/" }}
+{{- end }}
+{{- $repository = printf "%s/%s" (trimSuffix "/" .) $repository }}
+{{- end }}
 {{- $tag := default .Chart.AppVersion .Values.image.tag }}
 {{- if .Values.image.digest }}
-{{- printf "%s:%s@%s" .Values.image.repository $tag .Values.image.digest }}
+{{- printf "%s:%s@%s" $repository $tag .Values.image.digest }}
 {{- else }}
-{{- printf "%s:%s" .Values.image.repository $tag }}
+{{- printf "%s:%s" $repository $tag }}
+{{- end }}
+{{- end }}
+
+{{/*
+Pull secrets: the chart's imagePullSecrets, then global.imagePullSecrets (names or {name: ...}), each name
+once.
+*/}}
+{{- define "oss-operator.imagePullSecrets" -}}
+{{- $names := list }}
+{{- range concat .Values.imagePullSecrets ((.Values.global).imagePullSecrets | default list) }}
+{{- if kindIs "string" . }}
+{{- $names = append $names . }}
+{{- else }}
+{{- $names = append $names .name }}
+{{- end }}
+{{- end }}
+{{- range uniq $names }}
+- name: {{ . }}
 {{- end }}
 {{- end }}
 
