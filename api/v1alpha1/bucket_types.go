@@ -192,6 +192,10 @@ type SettingStatus struct {
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:printcolumn:name="Storage Class",type=string,JSONPath=`.status.storageClass`,priority=1
+// +kubebuilder:printcolumn:name="Versioning",type=string,JSONPath=`.spec.versioning`,priority=1
+// +kubebuilder:printcolumn:name="URL",type=string,JSONPath=`.status.url`,priority=1
+// +kubebuilder:printcolumn:name="Message",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,priority=1
 // +kubebuilder:validation:XValidation:rule="has(self.spec.name) || self.metadata.name.matches('^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$')",message="metadata.name is not a valid OSS bucket name (3-63 characters of a-z, 0-9 and -, starting and ending with a letter or digit): set spec.name"
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.spec.region) || !has(self.spec.region) || self.spec.region == oldSelf.spec.region || (has(self.status) && has(self.status.region) && self.spec.region == self.status.region)",message="spec.region cannot be changed once set, because a bucket cannot move to another region: remove the field, or set it to the bucket's region (status.region)",fieldPath=".spec.region",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.spec.storageClass) || !has(self.spec.storageClass) || self.spec.storageClass == oldSelf.spec.storageClass || (has(self.status) && has(self.status.storageClass) && self.spec.storageClass == self.status.storageClass)",message="spec.storageClass cannot be changed once set, because OSS cannot change a bucket's storage class: remove the field, or set it to the bucket's class (status.storageClass)",fieldPath=".spec.storageClass",reason=FieldValueForbidden
