@@ -29,7 +29,8 @@ var _ = Describe("Admission", func() {
 			Expect(err).To(HaveOccurred())
 			Expect(err.Error()).To(ContainSubstring(field))
 		},
-		Entry("metadata.name that is no bucket name, without spec.name", "has.dots", nil, "metadata.name"),
+		Entry("metadata.name that is no bucket name, without spec.name", "has.dots", nil,
+			"spec.name: Required value: metadata.name is not a valid OSS bucket name (3-63 characters of a-z, 0-9 and -"),
 		Entry("spec.name with upper case", "ok-name", func(b *ossv1.Bucket) { b.Spec.Name = "Upper-Case" }, "spec.name"),
 		Entry("spec.name too short", "ok-name", func(b *ossv1.Bucket) { b.Spec.Name = "ab" }, "spec.name"),
 		Entry("spec.name too long", "ok-name", func(b *ossv1.Bucket) { b.Spec.Name = strings.Repeat("a", 64) }, "spec.name"),
@@ -132,13 +133,15 @@ var _ = Describe("Admission", func() {
 			Expect(err).To(HaveOccurred())
 			Expect(err.Error()).To(ContainSubstring(field))
 		},
-		Entry("Secret in another namespace", func(a *ossv1.AccessKey) { a.Spec.SecretRef.Namespace = "kube-system" }, "secretRef.namespace"),
+		Entry("Secret in another namespace", func(a *ossv1.AccessKey) { a.Spec.SecretRef.Namespace = "kube-system" },
+			"spec.secretRef.namespace: Forbidden: secretRef.namespace is not allowed: the Secret must be in the AccessKey's namespace"),
 		Entry("a Secret name that is a path", func(a *ossv1.AccessKey) { a.Spec.SecretRef.Name = "../kube-system/x" }, "spec.secretRef.name: Invalid value: \"../kube-system/x\": must be the name of a Secret"),
 		Entry("no region", func(a *ossv1.AccessKey) { a.Spec.Region = "" }, "spec.region"),
 		Entry("region with the oss- prefix", func(a *ossv1.AccessKey) { a.Spec.Region = "oss-cn-hangzhou" }, "spec.region"),
 		Entry("unknown signature version", func(a *ossv1.AccessKey) { a.Spec.SignatureVersion = "v2" }, "spec.signatureVersion"),
 		Entry("endpoint with a path", func(a *ossv1.AccessKey) { a.Spec.Endpoint = "https://oss.example.com/bucket" }, "spec.endpoint"),
-		Entry("internal with an endpoint", func(a *ossv1.AccessKey) { a.Spec.Endpoint = "https://oss.example.com"; a.Spec.Internal = true }, "spec.internal"),
+		Entry("internal with an endpoint", func(a *ossv1.AccessKey) { a.Spec.Endpoint = "https://oss.example.com"; a.Spec.Internal = true },
+			"spec.internal: Forbidden: spec.internal cannot be combined with spec.endpoint"),
 	)
 })
 

@@ -41,13 +41,13 @@ var _ = Describe("Admission of bucket settings", func() {
 		Entry("unknown encryption algorithm", withEncryption(ossv1.Encryption{Algorithm: "DES"}),
 			`spec.encryption.algorithm: Unsupported value: "DES"`),
 		Entry("kmsKeyId without KMS", withEncryption(ossv1.Encryption{Algorithm: "AES256", KMSKeyID: "key"}),
-			"spec.encryption: Invalid value: spec.encryption.kmsKeyId is only allowed with algorithm KMS"),
+			"spec.encryption.kmsKeyId: Forbidden: spec.encryption.kmsKeyId is only allowed with algorithm KMS"),
 		Entry("kmsDataEncryption without KMS", withEncryption(ossv1.Encryption{Algorithm: "SM4", KMSDataEncryption: "SM4"}),
-			"spec.encryption: Invalid value: spec.encryption.kmsDataEncryption is only allowed with algorithm KMS"),
+			"spec.encryption.kmsDataEncryption: Forbidden: spec.encryption.kmsDataEncryption is only allowed with algorithm KMS"),
 		Entry("kmsDataEncryption other than SM4", withEncryption(ossv1.Encryption{Algorithm: "KMS", KMSDataEncryption: "AES256"}),
 			`spec.encryption.kmsDataEncryption: Unsupported value: "AES256"`),
 		Entry("kmsKeyId without an algorithm", withEncryption(ossv1.Encryption{KMSKeyID: "key"}),
-			"spec.encryption: Invalid value: spec.encryption.algorithm is required unless encryption is {}"),
+			"spec.encryption.algorithm: Required value: spec.encryption.algorithm is required unless encryption is {}"),
 
 		// Lifecycle: the rules.
 		Entry("more than 1000 lifecycle rules", lifecycleRules(1001),
@@ -110,7 +110,7 @@ var _ = Describe("Admission of bucket settings", func() {
 		}), `spec.lifecycle.rules[0].abortMultipartUpload.createdBeforeDate: Invalid value: "2030-13-01"`),
 		Entry("filter objectSizeGreaterThan not below objectSizeLessThan", withRule(func(r *ossv1.LifecycleRule) {
 			r.Filter = &ossv1.LifecycleFilter{ObjectSizeGreaterThan: ptr.To[int64](1024), ObjectSizeLessThan: ptr.To[int64](1024)}
-		}), "spec.lifecycle.rules[0].filter: Invalid value: filter.objectSizeGreaterThan must be less than filter.objectSizeLessThan"),
+		}), "spec.lifecycle.rules[0].filter.objectSizeGreaterThan: Invalid value: filter.objectSizeGreaterThan must be less than filter.objectSizeLessThan"),
 		Entry("filter with more than one not", withRule(func(r *ossv1.LifecycleRule) {
 			r.Filter = &ossv1.LifecycleFilter{Not: []ossv1.LifecycleNot{{Prefix: "a/"}, {Prefix: "b/"}}}
 		}), "spec.lifecycle.rules[0].filter.not: Too many: 2: must have at most 1 item"),
@@ -172,7 +172,7 @@ var _ = Describe("Admission of bucket settings", func() {
 		Entry("a logging targetBucket that is no bucket name", func(b *ossv1.Bucket) { b.Spec.Logging = &ossv1.Logging{TargetBucket: "Logs_Bucket"} },
 			`spec.logging.targetBucket: Invalid value: "Logs_Bucket"`),
 		Entry("a logging targetPrefix without targetBucket", func(b *ossv1.Bucket) { b.Spec.Logging = &ossv1.Logging{TargetPrefix: "logs/"} },
-			"spec.logging: Invalid value: spec.logging.targetPrefix needs spec.logging.targetBucket"),
+			"spec.logging.targetBucket: Required value: spec.logging.targetPrefix needs spec.logging.targetBucket"),
 		Entry("a logging targetPrefix of 33 characters", func(b *ossv1.Bucket) {
 			b.Spec.Logging = &ossv1.Logging{TargetBucket: "logs", TargetPrefix: strings.Repeat("p", 33)}
 		}, "spec.logging.targetPrefix: Too long: may not be more than 32 bytes"),
@@ -186,7 +186,7 @@ var _ = Describe("Admission of bucket settings", func() {
 		// Website.
 		Entry("a website errorDocument without indexDocument", func(b *ossv1.Bucket) {
 			b.Spec.Website = &ossv1.Website{ErrorDocument: &ossv1.ErrorDocument{Key: "error.html"}}
-		}, "spec.website: Invalid value: spec.website.errorDocument needs spec.website.indexDocument"),
+		}, "spec.website.indexDocument: Required value: spec.website.errorDocument needs spec.website.indexDocument"),
 		Entry("a website errorDocument answered with 500", func(b *ossv1.Bucket) {
 			b.Spec.Website = &ossv1.Website{IndexDocument: &ossv1.IndexDocument{Suffix: "index.html"},
 				ErrorDocument: &ossv1.ErrorDocument{Key: "error.html", HTTPStatus: ptr.To[int32](500)}}

@@ -5,7 +5,7 @@ import (
 )
 
 // SecretReference names a Secret in the same namespace as the resource that refers to it.
-// +kubebuilder:validation:XValidation:rule="!has(self.__namespace__)",message="secretRef.namespace is not allowed: the Secret must be in the AccessKey's namespace"
+// +kubebuilder:validation:XValidation:rule="!has(self.__namespace__)",message="secretRef.namespace is not allowed: the Secret must be in the AccessKey's namespace",fieldPath=".namespace",reason=FieldValueForbidden
 type SecretReference struct {
 	// name of the Secret, in the same namespace.
 	// +kubebuilder:validation:MinLength=1
@@ -25,7 +25,7 @@ type SecretReference struct {
 // +kubebuilder:validation:XValidation:rule="(has(self.issue) ? 1 : 0) + (has(self.oidc) ? 1 : 0) + (has(self.assumeRole) ? 1 : 0) <= 1",message="set at most one of spec.issue, spec.oidc and spec.assumeRole: an AccessKey reads, issues, or assumes a role"
 // +kubebuilder:validation:XValidation:rule="(has(self.oidc) || has(self.assumeRole)) != has(self.secretRef)",message="spec.secretRef is required to read or issue a key, and not used with spec.oidc or spec.assumeRole",fieldPath=".secretRef",reason=FieldValueInvalid
 // +kubebuilder:validation:XValidation:rule="has(self.issue) == has(oldSelf.issue)",message="spec.issue cannot be added or removed: an AccessKey either reads its key or issues one; create another AccessKey (deleting an issued one deletes what it issued)",fieldPath=".issue",reason=FieldValueForbidden
-// +kubebuilder:validation:XValidation:rule="!has(self.endpoint) || !has(self.internal) || !self.internal",message="spec.internal cannot be combined with spec.endpoint: the endpoint override is used as it is"
+// +kubebuilder:validation:XValidation:rule="!has(self.endpoint) || !has(self.internal) || !self.internal",message="spec.internal cannot be combined with spec.endpoint: the endpoint override is used as it is",fieldPath=".internal",reason=FieldValueForbidden
 type AccessKeySpec struct {
 	// secretRef names a Secret in the same namespace. Without spec.issue, it holds the credentials
 	// the operator reads, under the keys accessKeyId, accessKeySecret and, for STS credentials,
@@ -143,6 +143,9 @@ type AccessKeyStatus struct {
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:printcolumn:name="Key ID",type=string,JSONPath=`.status.accessKeyId`,priority=1
+// +kubebuilder:printcolumn:name="Expires",type=string,JSONPath=`.status.session.expiration`,priority=1
+// +kubebuilder:printcolumn:name="Message",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,priority=1
 type AccessKey struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`

@@ -71,9 +71,9 @@ type BucketSettings struct {
 }
 
 // Encryption is default server-side encryption.
-// +kubebuilder:validation:XValidation:rule="!has(self.kmsKeyId) || (has(self.algorithm) && self.algorithm == 'KMS')",message="spec.encryption.kmsKeyId is only allowed with algorithm KMS"
-// +kubebuilder:validation:XValidation:rule="!has(self.kmsDataEncryption) || (has(self.algorithm) && self.algorithm == 'KMS')",message="spec.encryption.kmsDataEncryption is only allowed with algorithm KMS"
-// +kubebuilder:validation:XValidation:rule="has(self.algorithm) || (!has(self.kmsKeyId) && !has(self.kmsDataEncryption))",message="spec.encryption.algorithm is required unless encryption is {} (removed)"
+// +kubebuilder:validation:XValidation:rule="!has(self.kmsKeyId) || (has(self.algorithm) && self.algorithm == 'KMS')",message="spec.encryption.kmsKeyId is only allowed with algorithm KMS",fieldPath=".kmsKeyId",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="!has(self.kmsDataEncryption) || (has(self.algorithm) && self.algorithm == 'KMS')",message="spec.encryption.kmsDataEncryption is only allowed with algorithm KMS",fieldPath=".kmsDataEncryption",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="has(self.algorithm) || (!has(self.kmsKeyId) && !has(self.kmsDataEncryption))",message="spec.encryption.algorithm is required unless encryption is {} (removed)",fieldPath=".algorithm",reason=FieldValueRequired
 type Encryption struct {
 	// algorithm: AES256 (OSS-managed keys), KMS (keys in KMS) or SM4.
 	// +kubebuilder:validation:Enum=AES256;KMS;SM4
@@ -151,7 +151,7 @@ type LifecycleRule struct {
 }
 
 // LifecycleFilter excludes objects by prefix and tag, and bounds object sizes.
-// +kubebuilder:validation:XValidation:rule="!has(self.objectSizeGreaterThan) || !has(self.objectSizeLessThan) || self.objectSizeGreaterThan < self.objectSizeLessThan",message="filter.objectSizeGreaterThan must be less than filter.objectSizeLessThan"
+// +kubebuilder:validation:XValidation:rule="!has(self.objectSizeGreaterThan) || !has(self.objectSizeLessThan) || self.objectSizeGreaterThan < self.objectSizeLessThan",message="filter.objectSizeGreaterThan must be less than filter.objectSizeLessThan",fieldPath=".objectSizeGreaterThan",reason=FieldValueInvalid
 type LifecycleFilter struct {
 	// not excludes objects under a prefix, optionally only those with a tag.
 	// +kubebuilder:validation:MaxItems=1
@@ -324,7 +324,7 @@ type CORSRule struct {
 }
 
 // Logging is access logging. `{}` turns it off.
-// +kubebuilder:validation:XValidation:rule="has(self.targetBucket) || !has(self.targetPrefix)",message="spec.logging.targetPrefix needs spec.logging.targetBucket"
+// +kubebuilder:validation:XValidation:rule="has(self.targetBucket) || !has(self.targetPrefix)",message="spec.logging.targetPrefix needs spec.logging.targetBucket",fieldPath=".targetBucket",reason=FieldValueRequired
 type Logging struct {
 	// targetBucket receives the logs: a bucket of the same account in the same region.
 	// +kubebuilder:validation:MinLength=3
@@ -365,7 +365,7 @@ type Referer struct {
 }
 
 // Website is static website hosting. `{}` turns it off.
-// +kubebuilder:validation:XValidation:rule="!has(self.errorDocument) || has(self.indexDocument)",message="spec.website.errorDocument needs spec.website.indexDocument"
+// +kubebuilder:validation:XValidation:rule="!has(self.errorDocument) || has(self.indexDocument)",message="spec.website.errorDocument needs spec.website.indexDocument",fieldPath=".indexDocument",reason=FieldValueRequired
 type Website struct {
 	// indexDocument is served for a directory.
 	// +optional

@@ -465,21 +465,34 @@ func resourceNames(markers []string) string {
 	return ""
 }
 
-var columnName = regexp.MustCompile(`name="([^"]*)"`)
+var (
+	columnName     = regexp.MustCompile(`name="([^"]*)"`)
+	columnPriority = regexp.MustCompile(`,priority=([0-9]+)`)
+)
 
+// printColumns lists the columns of `kubectl get`, and apart those that only `-o wide` shows (priority
+// above 0).
 func printColumns(markers []string) string {
-	var cols []string
+	var cols, wide []string
 	for _, m := range markers {
 		if strings.HasPrefix(m, "kubebuilder:printcolumn:") {
 			if mm := columnName.FindStringSubmatch(m); mm != nil {
-				cols = append(cols, mm[1])
+				if p := columnPriority.FindStringSubmatch(m); p != nil && p[1] != "0" {
+					wide = append(wide, mm[1])
+				} else {
+					cols = append(cols, mm[1])
+				}
 			}
 		}
 	}
-	if len(cols) == 0 {
+	if len(cols) == 0 && len(wide) == 0 {
 		return ""
 	}
-	return "`kubectl get` columns: " + strings.Join(cols, ", ") + "."
+	s := "`kubectl get` columns: " + strings.Join(cols, ", ") + "."
+	if len(wide) > 0 {
+		s += " `kubectl get -o wide` adds: " + strings.Join(wide, ", ") + "."
+	}
+	return s
 }
 
 func quoteEach(v string) string {

@@ -109,6 +109,25 @@ func TestConstraints(t *testing.T) {
 	}
 }
 
+func TestPrintColumns(t *testing.T) {
+	for _, tc := range []struct {
+		markers []string
+		want    string
+	}{
+		{nil, ""},
+		{[]string{"kubebuilder:printcolumn:name=\"Region\",type=string,JSONPath=`.spec.region`", "kubebuilder:printcolumn:name=\"Age\",type=date,JSONPath=`.metadata.creationTimestamp`,priority=0"},
+			"`kubectl get` columns: Region, Age."},
+		{[]string{"kubebuilder:printcolumn:name=\"Region\",type=string,JSONPath=`.spec.region`",
+			"kubebuilder:printcolumn:name=\"Key ID\",type=string,JSONPath=`.status.accessKeyId`,priority=1",
+			"kubebuilder:printcolumn:name=\"Message\",type=string,JSONPath=`.status.conditions[?(@.type==\"Ready\")].message`,priority=1"},
+			"`kubectl get` columns: Region. `kubectl get -o wide` adds: Key ID, Message."},
+	} {
+		if got := printColumns(tc.markers); got != tc.want {
+			t.Errorf("printColumns(%q) = %q, want %q", tc.markers, got, tc.want)
+		}
+	}
+}
+
 func TestEscape(t *testing.T) {
 	for in, want := range map[string]string{
 		"https://oss-<region>.aliyuncs.com": "https://oss-&lt;region&gt;.aliyuncs.com",

@@ -1,0 +1,154 @@
+package controllers_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
+	"github.com/ossoperator/oss-operator/ossapi/osstest"
+)
+
+// What a person sees with the kubectl the suite's control plane was built with: the CRDs' printer
+// columns and admission messages, read from kubectl's own output.
+var _ = Describe("Seen with kubectl", func() {
+	var kubeconfig string
+	BeforeEach(func() {
+		kc := clientcmdapi.NewConfig()
+		kc.Clusters["envtest"] = &clientcmdapi.Cluster{Server: restCfg.Host, CertificateAuthorityData: restCfg.CAData}
+		kc.AuthInfos["admin"] = &clientcmdapi.AuthInfo{ClientCertificateData: restCfg.CertData, ClientKeyData: restCfg.KeyData, Token: restCfg.BearerToken}
+		kc.Contexts["envtest"] = &clientcmdapi.Context{Cluster: "envtest", AuthInfo: "admin"}
+		kc.CurrentContext = "envtest"
+		kubeconfig = filepath.Join(GinkgoT().TempDir(), "kubeconfig")
+		Expect(clientcmd.WriteToFile(*kc, kubeconfig)).To(Succeed())
+	})
+	kubectl := func(stdin string, args ...string) (string, error) {
+		GinkgoHelper()
+		cmd := exec.Command(filepath.Join(os.Getenv("KUBEBUILDER_ASSETS"), "kubectl"), append([]string{"--kubeconfig", kubeconfig}, args...)...)
+		cmd.Stdin = strings.NewReader(stdin)
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	// table runs `kubectl get` and returns its rows by NAME, each a map from header to cell.
+	table := func(g Gomega, args ...string) (headers []string, rows map[string]map[string]string) {
+		out, err := kubectl("", append([]string{"get"}, args...)...)
+		g.Expect(err).NotTo(HaveOccurred(), out)
+		headers, rows = parseTable(out)
+		return headers, rows
+	}
+
+	It("shows what -o wide adds for a Ready Bucket and AccessKeys, and a refused Bucket's field and what it allows", func() {
+		ns := newNamespace()
+		readyAccessKey(ns)
+
+		// An AccessKey with temporary credentials: a ServiceAccount's token exchanged for a role.
+		provider := clusterIssuer(unique("kubectl"))
+		role := emu.AddRole(accountA, osstest.Role{
+			Name:        unique("kubectl-oss"),
+			TrustedOIDC: &osstest.RoleOIDCTrust{Provider: provider[strings.LastIndex(provider, "/")+1:], Subjects: []string{"system:serviceaccount:" + ns + ":oss-buckets"}},
+			Policies:    []string{bucketsPolicy("none-")},
+		})
+		Expect(k8s.Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "oss-buckets"}})).To(Succeed())
+		session := createAccessKey(ns, "session", "", func(ak *ossv1.AccessKey) {
+			ak.Spec.SecretRef = ossv1.SecretReference{}
+			ak.Spec.OIDC = &ossv1.OIDCSpec{RoleArn: role, ProviderArn: provider, ServiceAccountName: "oss-buckets"}
+		})
+		expectCondition(session, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+
+		b := createBucket(ns, unique("wide"), func(b *ossv1.Bucket) { b.Spec.StorageClass = "IA"; b.Spec.Versioning = "Enabled" })
+		expectCondition(b, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+
+		By("kubectl get buckets keeps its columns; -o wide adds storage class, versioning, URL and the Ready message")
+		headers, _ := table(Default, "buckets", "-n", ns)
+		Expect(headers).To(Equal([]string{"NAME", "BUCKET", "REGION", "READY", "REASON", "AGE"}))
+		Eventually(func(g Gomega) {
+			headers, rows := table(g, "buckets", "-n", ns, "-o", "wide")
+			g.Expect(headers).To(Equal([]string{"NAME", "BUCKET", "REGION", "READY", "REASON", "AGE", "STORAGE CLASS", "VERSIONING", "URL", "MESSAGE"}))
+			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(b), b)).To(Succeed())
+			ready := conditionOf(b, ossv1.ConditionReady)
+			g.Expect(b.Status.URL).NotTo(BeEmpty())
+			g.Expect(ready.Message).NotTo(BeEmpty())
+			g.Expect(rows).To(HaveKeyWithValue(b.Name, And(
+				HaveKeyWithValue("BUCKET", b.Name), HaveKeyWithValue("READY", "True"), HaveKeyWithValue("REASON", "Ready"),
+				HaveKeyWithValue("STORAGE CLASS", "IA"), HaveKeyWithValue("VERSIONING", "Enabled"),
+				HaveKeyWithValue("URL", b.Status.URL), HaveKeyWithValue("MESSAGE", ready.Message))))
+		}).Should(Succeed())
+
+		By("kubectl get accesskeys -o wide adds the key ID, the session's expiry and the Ready message")
+		headers, _ = table(Default, "accesskeys", "-n", ns)
+		Expect(headers).To(Equal([]string{"NAME", "REGION", "ACCOUNT", "READY", "REASON", "AGE"}))
+		Eventually(func(g Gomega) {
+			headers, rows := table(g, "accesskeys", "-n", ns, "-o", "wide")
+			g.Expect(headers).To(Equal([]string{"NAME", "REGION", "ACCOUNT", "READY", "REASON", "AGE", "KEY ID", "EXPIRES", "MESSAGE"}))
+			creds := &ossv1.AccessKey{}
+			g.Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "creds"}, creds)).To(Succeed())
+			g.Expect(rows).To(HaveKeyWithValue("creds", And(
+				HaveKeyWithValue("ACCOUNT", accountA), HaveKeyWithValue("READY", "True"),
+				HaveKeyWithValue("KEY ID", keyA1), HaveKeyWithValue("EXPIRES", ""), // a key that does not expire: blank
+				HaveKeyWithValue("MESSAGE", conditionOf(creds, ossv1.ConditionReady).Message))))
+			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(session), session)).To(Succeed())
+			g.Expect(session.Status.Session).NotTo(BeNil())
+			g.Expect(session.Status.AccessKeyID).To(HavePrefix("STS."))
+			g.Expect(rows).To(HaveKeyWithValue("session", And(
+				HaveKeyWithValue("ACCOUNT", accountA), HaveKeyWithValue("READY", "True"),
+				HaveKeyWithValue("KEY ID", session.Status.AccessKeyID),
+				HaveKeyWithValue("EXPIRES", session.Status.Session.Expiration.UTC().Format(time.RFC3339)),
+				HaveKeyWithValue("MESSAGE", conditionOf(session, ossv1.ConditionReady).Message))))
+		}).Should(Succeed())
+
+		By("kubectl apply of an invalid Bucket names the field and says what is allowed")
+		out, err := kubectl(`apiVersion: oss.ossoperator.io/v1alpha1
+kind: Bucket
+metadata:
+  name: refused
+  namespace: `+ns+`
+spec:
+  accessKeyRef: {name: creds}
+  encryption: {algorithm: AES256, kmsKeyId: my-key}
+`, "apply", "-f", "-")
+		Expect(err).To(HaveOccurred(), out)
+		Expect(out).To(ContainSubstring(`The Bucket "refused" is invalid: spec.encryption.kmsKeyId: Forbidden: spec.encryption.kmsKeyId is only allowed with algorithm KMS`))
+		Expect(apierrors.IsNotFound(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "refused"}, &ossv1.Bucket{}))).To(BeTrue())
+	})
+})
+
+// parseTable reads kubectl's table output: each cell runs from its header's first column to the
+// next header's, so that cells with spaces (messages) stay whole.
+func parseTable(out string) (headers []string, rows map[string]map[string]string) {
+	GinkgoHelper()
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	Expect(lines).NotTo(BeEmpty())
+	// Headers are upper case words separated by single spaces; columns by two or more.
+	var starts []int
+	for _, m := range regexp.MustCompile(`\S+( \S+)*`).FindAllStringIndex(lines[0], -1) {
+		starts = append(starts, m[0])
+		headers = append(headers, lines[0][m[0]:m[1]])
+	}
+	rows = map[string]map[string]string{}
+	for _, line := range lines[1:] {
+		row := map[string]string{}
+		for i, s := range starts {
+			end := len(line)
+			if i+1 < len(starts) && starts[i+1] < end {
+				end = starts[i+1]
+			}
+			if s < end {
+				row[headers[i]] = strings.TrimSpace(line[s:end])
+			}
+		}
+		rows[row["NAME"]] = row
+	}
+	return headers, rows
+}
