@@ -185,19 +185,30 @@ func recordIdentity(st *ossv1.BucketStatus, info *ossapi.BucketInfo) {
 	st.RedundancyType = string(info.DataRedundancyType)
 }
 
-// recordBucket shows the details of a bucket this resource manages. Its creation time also records
-// that it does (hasManaged).
-func recordBucket(st *ossv1.BucketStatus, info *ossapi.BucketInfo) {
+// recordBucket shows the details of a bucket this resource manages, as read through conn. Its
+// creation time also records that it does (hasManaged).
+func recordBucket(st *ossv1.BucketStatus, info *ossapi.BucketInfo, conn *ossapi.Client) {
 	recordIdentity(st, info)
 	st.Location = info.Location
-	st.ExtranetEndpoint = info.ExtranetEndpoint
-	st.IntranetEndpoint = info.IntranetEndpoint
-	st.URL = ""
-	if info.ExtranetEndpoint != "" {
-		st.URL = "https://" + info.Name + "." + info.ExtranetEndpoint
-	}
+	st.ExtranetEndpoint, st.IntranetEndpoint, st.URL = bucketAddress(info, conn)
 	t := metav1.NewTime(info.CreationDate.UTC().Truncate(time.Second))
 	st.CreationTime = &t
+}
+
+// bucketAddress is where the bucket is reached, for the status: through Alibaba Cloud, the region's
+// endpoints as OSS reports them and the virtual-hosted URL https://<bucket>.<extranet endpoint>; through
+// an AccessKey's custom endpoint addressed path-style (the emulator of make dev, a gateway), that
+// endpoint, as scheme://host[:port], for both, and the path-style URL <endpoint>/<bucket>, the only
+// ones that lead to the bucket: OSS's answer names Alibaba Cloud's hosts whoever gives it.
+func bucketAddress(info *ossapi.BucketInfo, conn *ossapi.Client) (extranet, intranet, url string) {
+	if conn != nil && conn.PathStyle() {
+		ep := conn.Endpoint()
+		return ep, ep, ep + "/" + info.Name
+	}
+	if info.ExtranetEndpoint != "" {
+		url = "https://" + info.Name + "." + info.ExtranetEndpoint
+	}
+	return info.ExtranetEndpoint, info.IntranetEndpoint, url
 }
 
 // finalizerPatch is the finalizer being added while the bucket is first looked at in OSS: it only

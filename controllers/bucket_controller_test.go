@@ -57,9 +57,10 @@ var _ = Describe("Bucket", func() {
 			Expect(b.Status.BucketName).To(Equal(name))
 			Expect(b.Status.Region).To(Equal("cn-hangzhou"))
 			Expect(b.Status.Location).To(Equal("oss-cn-hangzhou"))
-			Expect(b.Status.ExtranetEndpoint).To(Equal("oss-cn-hangzhou.aliyuncs.com"))
-			Expect(b.Status.IntranetEndpoint).To(Equal("oss-cn-hangzhou-internal.aliyuncs.com"))
-			Expect(b.Status.URL).To(Equal("https://" + name + ".oss-cn-hangzhou.aliyuncs.com"))
+			// The AccessKey names the emulator: that is where the bucket is reached, path-style.
+			Expect(b.Status.ExtranetEndpoint).To(Equal(emu.URL))
+			Expect(b.Status.IntranetEndpoint).To(Equal(emu.URL))
+			Expect(b.Status.URL).To(Equal(emu.URL + "/" + name))
 			Expect(b.Status.CreationTime).NotTo(BeNil())
 			Expect(b.Status.Conditions).NotTo(ContainElement(HaveField("Type", ossv1.ConditionReconciling)))
 			Expect(b.Status.Conditions).NotTo(ContainElement(HaveField("Type", ossv1.ConditionStalled)))

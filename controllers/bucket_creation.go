@@ -70,7 +70,7 @@ func (r *BucketReconciler) settleNew(ctx context.Context, b *ossv1.Bucket, prev 
 	out, statuses := concludeNew(b, conn.Region(), tagErr, view.info, view.infoErr, plans)
 	b.Status.Settings = statuses
 	if tagErr == nil && view.infoErr == nil {
-		recordBucket(&b.Status, view.info)
+		recordBucket(&b.Status, view.info, conn.Client)
 	}
 	return out
 }

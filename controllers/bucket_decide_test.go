@@ -642,3 +642,36 @@ func TestConcludeDeletion(t *testing.T) {
 		})
 	}
 }
+
+// The status says where the bucket is reached through the endpoint the operator uses: Alibaba Cloud's
+// as OSS reports them, or the AccessKey's custom path-style endpoint (make dev's emulator).
+func TestRecordBucketNamesTheEndpointUsed(t *testing.T) {
+	info := &ossapi.BucketInfo{Name: testBucket, Location: "oss-cn-hangzhou",
+		ExtranetEndpoint: "oss-cn-hangzhou.aliyuncs.com", IntranetEndpoint: "oss-cn-hangzhou-internal.aliyuncs.com"}
+	alibaba := [3]string{"oss-cn-hangzhou.aliyuncs.com", "oss-cn-hangzhou-internal.aliyuncs.com", "https://team-logs.oss-cn-hangzhou.aliyuncs.com"}
+	for name, tc := range map[string]struct {
+		cfg  ossapi.Config
+		want [3]string // extranetEndpoint, intranetEndpoint, url
+	}{
+		"default endpoint":         {cfg: ossapi.Config{}, want: alibaba},
+		"internal":                 {cfg: ossapi.Config{Internal: true}, want: alibaba},
+		"custom aliyuncs endpoint": {cfg: ossapi.Config{Endpoint: "oss-accelerate.aliyuncs.com"}, want: alibaba},
+		"emulator": {cfg: ossapi.Config{Endpoint: "http://127.0.0.1:9000"},
+			want: [3]string{"http://127.0.0.1:9000", "http://127.0.0.1:9000", "http://127.0.0.1:9000/team-logs"}},
+		"gateway": {cfg: ossapi.Config{Endpoint: "oss.example.internal:8443"},
+			want: [3]string{"https://oss.example.internal:8443", "https://oss.example.internal:8443", "https://oss.example.internal:8443/team-logs"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			tc.cfg.Region, tc.cfg.Credentials = "cn-hangzhou", ossapi.StaticCredentials{AccessKeyID: "id", AccessKeySecret: "secret"}
+			c, err := ossapi.New(tc.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var st ossv1.BucketStatus
+			recordBucket(&st, info, c)
+			if got := [3]string{st.ExtranetEndpoint, st.IntranetEndpoint, st.URL}; got != tc.want || st.Location != "oss-cn-hangzhou" || st.CreationTime == nil {
+				t.Errorf("status = %+v, want endpoints and URL %q", st, tc.want)
+			}
+		})
+	}
+}

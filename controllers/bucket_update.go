@@ -16,7 +16,7 @@ func (r *BucketReconciler) update(ctx context.Context, b *ossv1.Bucket, obs *buc
 	}
 	if claimErr == nil {
 		writeSettings(ctx, conn, b, plan.settings)
-		recordBucket(&b.Status, obs.info)
+		recordBucket(&b.Status, obs.info, conn.Client)
 	}
 	out, statuses := concludeBucket(b, plan, claimErr, obs.info.Location, false)
 	b.Status.Settings = statuses

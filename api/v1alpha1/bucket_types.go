@@ -132,15 +132,20 @@ type BucketStatus struct {
 	// +optional
 	Location string `json:"location,omitempty"`
 
-	// extranetEndpoint is the public endpoint of the bucket's region.
+	// extranetEndpoint is the public endpoint of the bucket's region, for example
+	// oss-cn-hangzhou.aliyuncs.com. When the AccessKey names a custom endpoint outside aliyuncs.com
+	// (an emulator, addressed path-style), it is that endpoint, as scheme://host[:port].
 	// +optional
 	ExtranetEndpoint string `json:"extranetEndpoint,omitempty"`
 
-	// intranetEndpoint is the VPC endpoint of the bucket's region.
+	// intranetEndpoint is the VPC endpoint of the bucket's region, for example
+	// oss-cn-hangzhou-internal.aliyuncs.com. When the AccessKey names a custom endpoint outside
+	// aliyuncs.com, it is that endpoint, as scheme://host[:port].
 	// +optional
 	IntranetEndpoint string `json:"intranetEndpoint,omitempty"`
 
-	// url is the bucket's virtual-hosted URL, https://<bucket>.<extranetEndpoint>.
+	// url is the bucket's URL: virtual-hosted, https://<bucket>.<extranetEndpoint>, or, when the
+	// AccessKey names a custom endpoint outside aliyuncs.com, path-style, <endpoint>/<bucket>.
 	// +optional
 	URL string `json:"url,omitempty"`
 
