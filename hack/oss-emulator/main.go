@@ -11,6 +11,15 @@
 // GetCallerIdentity) is served on --sts-listen (127.0.0.1:9002 by default, "" for none), with the roles
 // and OIDC providers of --sts-config, a JSON file (see stsconfig.go). State lives in memory and is gone
 // when the command exits, which it does with status 0 on SIGINT or SIGTERM.
+//
+// Against a running emulator (make dev's by default: http://127.0.0.1:9000, its AccessKey and region;
+// --endpoint, --access-key-id, --access-key-secret, --region for another), the same command shows what
+// OSS holds, signing its requests with the project's client:
+//
+//	go run ./hack/oss-emulator ls                    # the buckets
+//	go run ./hack/oss-emulator ls BUCKET[/PREFIX]    # the objects under PREFIX
+//	go run ./hack/oss-emulator get BUCKET/KEY        # an object's content, to stdout
+//	go run ./hack/oss-emulator settings BUCKET       # GetBucketInfo and every setting, as JSON
 package main
 
 import (
@@ -46,6 +55,9 @@ func main() {
 
 // run serves until ctx is done. It prints one line to stdout once it listens.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && inspectCommands[args[0]] != "" {
+		return inspect(ctx, args[0], args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("oss-emulator", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:9000", "TCP address to serve OSS on (port 0 picks a free port)")
