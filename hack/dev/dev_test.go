@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -64,6 +65,10 @@ func TestDev(t *testing.T) {
 	}
 
 	banner := out.String()
+	ossURL := regexp.MustCompile(`OSS emulator   (http://127\.0\.0\.1:\d+)`).FindStringSubmatch(banner)
+	if ossURL == nil {
+		t.Fatalf("the banner names no OSS emulator:\n%s", banner)
+	}
 	for _, want := range []string{
 		"OSS emulator   http://127.0.0.1:",
 		"access key ID LTAI-dev-access-key, secret dev-secret-key",
@@ -71,6 +76,10 @@ func TestDev(t *testing.T) {
 		"metrics        " + metricsURL + "  (docs/metrics.md)",
 		filepath.Join(assets, "kubectl") + " --kubeconfig " + kubeconfig + " get oss -A",
 		"wait --for=condition=Ready bucket --all -n default",
+		"go run ./hack/oss-emulator ls --endpoint " + ossURL[1] + " ",
+		"go run ./hack/oss-emulator ls --endpoint " + ossURL[1] + " example-bucket ",
+		"go run ./hack/oss-emulator settings --endpoint " + ossURL[1] + " example-bucket ",
+		"go run ./hack/oss-emulator get --endpoint " + ossURL[1] + " BUCKET/KEY ",
 		"Ready: AccessKey default/oss-credentials, AccessKey default/gallery-app, AccessKey default/oss-rrsa, Bucket default/example-bucket",
 	} {
 		if !strings.Contains(banner, want) {
@@ -126,6 +135,11 @@ func checkRunning(ctx context.Context, t *testing.T, e devEnv) error {
 		fail("Bucket default/example-bucket is not listed: %d Buckets", len(buckets.Items))
 	case !meta.IsStatusConditionTrue(buckets.Items[i].Status.Conditions, ossv1.ConditionReady):
 		fail("Bucket default/example-bucket is not Ready: %+v", buckets.Items[i].Status.Conditions)
+	default:
+		// Where the bucket is: the emulator, path-style, not Alibaba Cloud's hosts.
+		if st := buckets.Items[i].Status; st.URL != e.ossURL+"/example-bucket" || st.ExtranetEndpoint != e.ossURL || st.IntranetEndpoint != e.ossURL {
+			fail("Bucket default/example-bucket: url %q, endpoints %q and %q; want %s/example-bucket and %s", st.URL, st.ExtranetEndpoint, st.IntranetEndpoint, e.ossURL, e.ossURL)
+		}
 	}
 	ak := &ossv1.AccessKey{}
 	if err := c.Get(ctx, types.NamespacedName{Namespace: "default", Name: "oss-credentials"}, ak); err != nil {

@@ -95,6 +95,7 @@ type devEnv struct {
 	kubeconfig string
 	kubectl    string
 	emulator   *osstest.Emulator
+	ossURL     string // the emulator's OSS endpoint
 	metricsURL string // the operator's /metrics
 }
 
@@ -316,7 +317,7 @@ func run(ctx context.Context, o options) (err error) {
 		}
 		fmt.Fprintf(o.out, "\nReady: %s\n", strings.Join(names, ", "))
 		if o.onReady != nil {
-			if err := o.onReady(ctx, devEnv{kubeconfig: kubeconfig, kubectl: filepath.Join(assets, "kubectl"), emulator: emu, metricsURL: metricsURL}); err != nil {
+			if err := o.onReady(ctx, devEnv{kubeconfig: kubeconfig, kubectl: filepath.Join(assets, "kubectl"), emulator: emu, ossURL: ossURL, metricsURL: metricsURL}); err != nil {
 				return err
 			}
 		}
@@ -685,8 +686,14 @@ From another shell:
   %s wait --for=condition=Ready bucket --all -n %s
   %s get secret gallery-app-oss -n %s -o yaml   # the key issued for an application
 
+What the emulator holds, signed with the key above (from this checkout):
+  %[18]s ls --endpoint %[1]s                      # the buckets
+  %[18]s ls --endpoint %[1]s example-bucket       # its objects (BUCKET/PREFIX: some)
+  %[18]s settings --endpoint %[1]s example-bucket # its settings, as OSS has them (JSON)
+  %[18]s get --endpoint %[1]s BUCKET/KEY          # an object's content
+
 Ctrl-C stops the operator, the OSS emulator and the control plane.
 
 `, ossURL, devRegion, devAccountID, ramURL, stsURL, devAccessKeyID, devAccessKeySecret, devNamespace, devCredentials,
-		kubeconfig, resync, metricsURL, k, k, devNamespace, k, devNamespace)
+		kubeconfig, resync, metricsURL, k, k, devNamespace, k, devNamespace, "go run ./hack/oss-emulator")
 }
