@@ -1,8 +1,8 @@
 // Package packaging tests what users install and what their GitOps tools read: the kustomize tree in
-// config/, the Helm chart in charts/oss-operator, the Dockerfile, and the status contract (kstatus and the
-// Argo CD health check in docs/gitops.md). Rendered manifests go to a real API server (envtest) in a
-// server-side dry run; the pinned helm and kustomize come from bin/ (`make helm kustomize`, which
-// `make test` runs first).
+// config/, the Helm chart in charts/oss-operator, the Dockerfile, the status contract (kstatus and the
+// Argo CD health check in docs/gitops.md), and the Flux, Argo CD and application examples of examples/.
+// Rendered manifests go to a real API server (envtest) in a server-side dry run; the pinned helm and
+// kustomize come from bin/ (`make helm kustomize`, which `make test` runs first).
 package packaging
 
 import (
