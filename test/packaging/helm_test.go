@@ -2,6 +2,7 @@ package packaging
 
 import (
 	"bytes"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
@@ -104,6 +106,12 @@ func TestHelmDefault(t *testing.T) {
 	if len(find(objs, "ServiceMonitor")) != 0 {
 		t.Error("a ServiceMonitor is rendered by default; the Prometheus Operator may not be installed")
 	}
+	if len(find(objs, "PodDisruptionBudget")) != 0 {
+		t.Error("a PodDisruptionBudget is rendered by default")
+	}
+	if got := dep.Spec.RevisionHistoryLimit; got == nil || *got != 10 {
+		t.Errorf("revisionHistoryLimit %v, want 10", got)
+	}
 	dryRun(t, objs)
 }
 
@@ -147,6 +155,12 @@ func TestHelmNonDefault(t *testing.T) {
 		"extraEnv":                  len(c.Env) == 1 && c.Env[0].Name == "ALIBABA_CLOUD_OIDC_TOKEN_FILE",
 		"extraVolumes":              len(pod.Volumes) == 1 && pod.Volumes[0].Projected != nil,
 		"extraVolumeMounts":         len(c.VolumeMounts) == 1 && c.VolumeMounts[0].ReadOnly,
+		"revisionHistoryLimit":      dep.Spec.RevisionHistoryLimit != nil && *dep.Spec.RevisionHistoryLimit == 3,
+		"deploymentAnnotations":     dep.Annotations["example.com/owner"] == "platform-team",
+		"livenessProbe": c.LivenessProbe != nil && c.LivenessProbe.InitialDelaySeconds == 30 && c.LivenessProbe.PeriodSeconds == 15 &&
+			c.LivenessProbe.TimeoutSeconds == 3 && c.LivenessProbe.FailureThreshold == 5,
+		"readinessProbe": c.ReadinessProbe != nil && c.ReadinessProbe.InitialDelaySeconds == 2 && c.ReadinessProbe.PeriodSeconds == 7 &&
+			c.ReadinessProbe.TimeoutSeconds == 2 && c.ReadinessProbe.FailureThreshold == 4,
 	} {
 		if !ok {
 			t.Errorf("%s is not rendered as set", what)
@@ -163,6 +177,28 @@ func TestHelmNonDefault(t *testing.T) {
 	sm := one(t, objs, "ServiceMonitor")
 	if sm.GetLabels()["release"] != "prometheus" {
 		t.Errorf("ServiceMonitor labels %v", sm.GetLabels())
+	}
+	// The PodDisruptionBudget covers exactly the manager pods.
+	pdb := &policyv1.PodDisruptionBudget{}
+	into(t, one(t, objs, "PodDisruptionBudget"), pdb)
+	if pdb.Spec.MinAvailable == nil || pdb.Spec.MinAvailable.IntValue() != 1 || pdb.Spec.MaxUnavailable != nil {
+		t.Errorf("PodDisruptionBudget minAvailable %v maxUnavailable %v, want minAvailable 1 only", pdb.Spec.MinAvailable, pdb.Spec.MaxUnavailable)
+	}
+	if !maps.Equal(pdb.Spec.Selector.MatchLabels, dep.Spec.Selector.MatchLabels) {
+		t.Errorf("PodDisruptionBudget selects %v, the Deployment %v", pdb.Spec.Selector.MatchLabels, dep.Spec.Selector.MatchLabels)
+	}
+
+	// commonLabels are on every object, and on the pods, but in no selector.
+	for _, u := range objs {
+		if u.GetLabels()["example.com/cost-center"] != "storage-42" {
+			t.Errorf("%s %s lacks the commonLabels: %v", u.GetKind(), u.GetName(), u.GetLabels())
+		}
+	}
+	if dep.Spec.Template.Labels["example.com/cost-center"] != "storage-42" {
+		t.Errorf("pod labels %v lack the commonLabels", dep.Spec.Template.Labels)
+	}
+	if _, ok := dep.Spec.Selector.MatchLabels["example.com/cost-center"]; ok {
+		t.Error("commonLabels are in the Deployment's selector, which cannot change after install")
 	}
 	sel, _, _ := unstructured.NestedStringMap(sm.Object, "spec", "selector", "matchLabels")
 	for k, v := range sel {
@@ -424,6 +460,22 @@ func TestHelmRejectsBadValues(t *testing.T) {
 		{[]string{"--set", "operator.extraArgs={resync-period=1m}"}, "/operator/extraArgs/0"},
 		{[]string{"--set", "operator.namespaces={a}"}, "'namespaces' not allowed"},
 		{[]string{"--set", "crds.install=yes"}, "/crds/install"},
+		{[]string{"--set", "commonLabels.team=1"}, "/commonLabels/team"},
+		{[]string{"--set", "commonLabels=team"}, "/commonLabels"},
+		{[]string{"--set", "revisionHistoryLimit=-1"}, "/revisionHistoryLimit"},
+		{[]string{"--set", "revisionHistoryLimit=ten"}, "/revisionHistoryLimit"},
+		{[]string{"--set", "deploymentAnnotations.a=true"}, "/deploymentAnnotations/a"},
+		{[]string{"--set", "podDisruptionBudget.enabled=yes"}, "/podDisruptionBudget/enabled"},
+		{[]string{"--set", "podDisruptionBudget.minAvailable=half"}, "/podDisruptionBudget/minAvailable"},
+		{[]string{"--set", "podDisruptionBudget.maxUnavailable=-1"}, "/podDisruptionBudget/maxUnavailable"},
+		{[]string{"--set", "podDisruptionBudget.maxUnavail=1"}, "'maxUnavail' not allowed"},
+		{[]string{"--set", "podDisruptionBudget.enabled=true", "--set", "replicaCount=3", "--set", "podDisruptionBudget.minAvailable=1", "--set", "podDisruptionBudget.maxUnavailable=1"}, "set minAvailable or maxUnavailable, not both"},
+		{[]string{"--set", "podDisruptionBudget.enabled=true", "--set", "podDisruptionBudget.minAvailable=1"}, "podDisruptionBudget.minAvailable 1 with replicaCount 1 would block every eviction"},
+		{[]string{"--set", "livenessProbe.periodSeconds=0"}, "/livenessProbe/periodSeconds"},
+		{[]string{"--set", "livenessProbe.timeoutSeconds=1s"}, "/livenessProbe/timeoutSeconds"},
+		{[]string{"--set", "readinessProbe.failureThreshold=many"}, "/readinessProbe/failureThreshold"},
+		{[]string{"--set", "readinessProbe.initialDelaySeconds=-5"}, "/readinessProbe/initialDelaySeconds"},
+		{[]string{"--set", "readinessProbe.successThreshold=2"}, "'successThreshold' not allowed"},
 		{[]string{"--set", "metrics.port=0"}, "/metrics/port"},
 		{[]string{"--set", "metrics.service.type=Ingress"}, "/metrics/service/type"},
 		{[]string{"--set", "metrics.serviceMonitor.interval=often"}, "/metrics/serviceMonitor/interval"},
@@ -482,6 +534,31 @@ func TestHelmVariants(t *testing.T) {
 				ep := eps[0].(map[string]any)
 				if ep["scheme"] != "https" || ep["bearerTokenFile"] == nil {
 					t.Errorf("the ServiceMonitor scrapes secure metrics without HTTPS and a token: %v", ep)
+				}
+			},
+		},
+		{
+			name:    "a PodDisruptionBudget with neither minAvailable nor maxUnavailable",
+			args:    []string{"--set", "podDisruptionBudget.enabled=true"},
+			manager: []string{"--leader-elect=true"},
+			check: func(t *testing.T, objs []*unstructured.Unstructured) {
+				pdb := &policyv1.PodDisruptionBudget{}
+				into(t, one(t, objs, "PodDisruptionBudget"), pdb)
+				// One replica: a budget of maxUnavailable 1 never blocks a node drain.
+				if pdb.Spec.MaxUnavailable == nil || pdb.Spec.MaxUnavailable.IntValue() != 1 || pdb.Spec.MinAvailable != nil {
+					t.Errorf("PodDisruptionBudget minAvailable %v maxUnavailable %v, want maxUnavailable 1", pdb.Spec.MinAvailable, pdb.Spec.MaxUnavailable)
+				}
+			},
+		},
+		{
+			name:    "a PodDisruptionBudget with a percentage",
+			args:    []string{"--set", "replicaCount=3", "--set", "podDisruptionBudget.enabled=true", "--set-string", "podDisruptionBudget.maxUnavailable=50%"},
+			manager: []string{"--leader-elect=true"},
+			check: func(t *testing.T, objs []*unstructured.Unstructured) {
+				pdb := &policyv1.PodDisruptionBudget{}
+				into(t, one(t, objs, "PodDisruptionBudget"), pdb)
+				if pdb.Spec.MaxUnavailable == nil || pdb.Spec.MaxUnavailable.String() != "50%" {
+					t.Errorf("PodDisruptionBudget maxUnavailable %v, want 50%%", pdb.Spec.MaxUnavailable)
 				}
 			},
 		},

@@ -37,11 +37,16 @@ app.kubernetes.io/name: {{ include "oss-operator.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
+{{- /* The labels of every object: the chart's, then commonLabels (which cannot replace the chart's own,
+nor app.kubernetes.io/component, which each object sets). */}}
 {{- define "oss-operator.labels" -}}
 helm.sh/chart: {{ include "oss-operator.chart" . }}
 {{ include "oss-operator.selectorLabels" . }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- with omit .Values.commonLabels "helm.sh/chart" "app.kubernetes.io/name" "app.kubernetes.io/instance" "app.kubernetes.io/version" "app.kubernetes.io/managed-by" "app.kubernetes.io/component" }}
+{{ toYaml . }}
+{{- end }}
 {{- end }}
 
 {{- define "oss-operator.serviceAccountName" -}}
@@ -132,5 +137,15 @@ for the default --cluster-id only, the kube-system namespace. */}}
 {{- end }}
 {{- if and .Values.metrics.serviceMonitor.enabled (not .Values.metrics.enabled) }}
 {{- fail "metrics.serviceMonitor.enabled needs metrics.enabled" }}
+{{- end }}
+{{- with .Values.podDisruptionBudget }}
+{{- if .enabled }}
+{{- if and (not (kindIs "invalid" .minAvailable)) (not (kindIs "invalid" .maxUnavailable)) }}
+{{- fail "podDisruptionBudget: set minAvailable or maxUnavailable, not both" }}
+{{- end }}
+{{- if and (not (kindIs "invalid" .minAvailable)) (not (kindIs "string" .minAvailable)) (ge (int .minAvailable) (int $.Values.replicaCount)) }}
+{{- fail (printf "podDisruptionBudget.minAvailable %d with replicaCount %d would block every eviction (node drains never finish): lower it, or use maxUnavailable" (int .minAvailable) (int $.Values.replicaCount)) }}
+{{- end }}
+{{- end }}
 {{- end }}
 {{- end }}
