@@ -5,6 +5,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -178,6 +179,31 @@ func TestHelmNonDefault(t *testing.T) {
 	if sm.GetLabels()["release"] != "prometheus" {
 		t.Errorf("ServiceMonitor labels %v", sm.GetLabels())
 	}
+	// In another namespace than the release's, the ServiceMonitor selects the release namespace.
+	if sm.GetNamespace() != "monitoring" {
+		t.Errorf("ServiceMonitor in namespace %q, want monitoring", sm.GetNamespace())
+	}
+	if names, _, _ := unstructured.NestedStringSlice(sm.Object, "spec", "namespaceSelector", "matchNames"); !slices.Equal(names, []string{ns}) {
+		t.Errorf("ServiceMonitor namespaceSelector.matchNames %q, want [%s]", names, ns)
+	}
+	eps, _, _ := unstructured.NestedSlice(sm.Object, "spec", "endpoints")
+	if len(eps) != 1 {
+		t.Fatalf("ServiceMonitor endpoints %v", eps)
+	}
+	ep := eps[0].(map[string]any)
+	if ep["honorLabels"] != true {
+		t.Errorf("ServiceMonitor honorLabels %v", ep["honorLabels"])
+	}
+	if r, _, _ := unstructured.NestedSlice(ep, "relabelings"); len(r) != 1 || r[0].(map[string]any)["targetLabel"] != "cluster" {
+		t.Errorf("ServiceMonitor relabelings %v", r)
+	}
+	if r, _, _ := unstructured.NestedSlice(ep, "metricRelabelings"); len(r) != 1 || r[0].(map[string]any)["regex"] != "go_gc_.*" {
+		t.Errorf("ServiceMonitor metricRelabelings %v", r)
+	}
+	if _, ok := ep["bearerTokenFile"]; ok {
+		t.Errorf("ServiceMonitor endpoint has bearerTokenFile without secure metrics: %v", ep)
+	}
+
 	// The PodDisruptionBudget covers exactly the manager pods.
 	pdb := &policyv1.PodDisruptionBudget{}
 	into(t, one(t, objs, "PodDisruptionBudget"), pdb)
@@ -476,6 +502,13 @@ func TestHelmRejectsBadValues(t *testing.T) {
 		{[]string{"--set", "readinessProbe.failureThreshold=many"}, "/readinessProbe/failureThreshold"},
 		{[]string{"--set", "readinessProbe.initialDelaySeconds=-5"}, "/readinessProbe/initialDelaySeconds"},
 		{[]string{"--set", "readinessProbe.successThreshold=2"}, "'successThreshold' not allowed"},
+		{[]string{"--set", "metrics.serviceMonitor.namespace=Monitoring"}, "/metrics/serviceMonitor/namespace"},
+		{[]string{"--set", "metrics.serviceMonitor.honorLabels=yes"}, "/metrics/serviceMonitor/honorLabels"},
+		{[]string{"--set", "metrics.serviceMonitor.relabelings.action=drop"}, "/metrics/serviceMonitor/relabelings"},
+		{[]string{"--set", "metrics.serviceMonitor.metricRelabelings={drop}"}, "/metrics/serviceMonitor/metricRelabelings/0"},
+		{[]string{"--set", "metrics.serviceMonitor.authorization.credentials.name=Bad_Name"}, "/metrics/serviceMonitor/authorization/credentials/name"},
+		{[]string{"--set", "metrics.serviceMonitor.bearerTokenFile=/token"}, "'bearerTokenFile' not allowed"},
+		{[]string{"--set", "metrics.secure=true", "--set", "metrics.serviceMonitor.enabled=true"}, "needs metrics.serviceMonitor.authorization.credentials.name"},
 		{[]string{"--set", "metrics.port=0"}, "/metrics/port"},
 		{[]string{"--set", "metrics.service.type=Ingress"}, "/metrics/service/type"},
 		{[]string{"--set", "metrics.serviceMonitor.interval=often"}, "/metrics/serviceMonitor/interval"},
@@ -485,7 +518,7 @@ func TestHelmRejectsBadValues(t *testing.T) {
 		{[]string{"--set", "tolerations.key=x"}, "/tolerations"},
 		{[]string{"--set", "serviceAccount.annotations.a=1"}, "/serviceAccount/annotations/a"},
 		{[]string{"--set", "replicaCount=3", "--set", "leaderElection.enabled=false"}, "replicaCount above 1 needs leaderElection.enabled"},
-		{[]string{"--set", "metrics.enabled=false", "--set", "metrics.serviceMonitor.enabled=true"}, "metrics.serviceMonitor.enabled needs metrics.enabled"},
+		{[]string{"--set", "metrics.enabled=false", "--set", "metrics.serviceMonitor.enabled=true"}, "metrics.serviceMonitor.enabled needs metrics.enabled: with metrics off there is no metrics Service to scrape"},
 		{[]string{"--set", "serviceAccount.create=false"}, "serviceAccount.name is required"},
 		{[]string{"--kube-version", "1.28.0"}, "kubeVersion"},
 	} {
@@ -520,7 +553,7 @@ func TestHelmVariants(t *testing.T) {
 		},
 		{
 			name:    "secure metrics, with a ServiceMonitor",
-			args:    []string{"--set", "metrics.secure=true", "--set", "metrics.serviceMonitor.enabled=true"},
+			args:    []string{"--set", "metrics.secure=true", "--set", "metrics.serviceMonitor.enabled=true", "--set", "metrics.serviceMonitor.authorization.credentials.name=prometheus-token"},
 			manager: []string{"--metrics-secure"},
 			check: func(t *testing.T, objs []*unstructured.Unstructured) {
 				checkGrants(t, grantsOf(t, objs, "variants", "variant-oss-operator"), grants{
@@ -532,8 +565,17 @@ func TestHelmVariants(t *testing.T) {
 					t.Fatalf("ServiceMonitor endpoints %v", eps)
 				}
 				ep := eps[0].(map[string]any)
-				if ep["scheme"] != "https" || ep["bearerTokenFile"] == nil {
-					t.Errorf("the ServiceMonitor scrapes secure metrics without HTTPS and a token: %v", ep)
+				if ep["scheme"] != "https" {
+					t.Errorf("the ServiceMonitor scrapes secure metrics without HTTPS: %v", ep)
+				}
+				// The authorization field, with the token from a Secret, not the deprecated bearerTokenFile
+				// (which Prometheus Operator refuses when arbitraryFSAccessThroughSMs is denied).
+				want := map[string]any{"type": "Bearer", "credentials": map[string]any{"name": "prometheus-token", "key": "token"}}
+				if !reflect.DeepEqual(ep["authorization"], want) {
+					t.Errorf("ServiceMonitor authorization %v, want %v", ep["authorization"], want)
+				}
+				if _, ok := ep["bearerTokenFile"]; ok {
+					t.Errorf("the ServiceMonitor uses the deprecated bearerTokenFile: %v", ep)
 				}
 			},
 		},

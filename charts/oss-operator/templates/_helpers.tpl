@@ -136,7 +136,10 @@ for the default --cluster-id only, the kube-system namespace. */}}
 {{- fail "replicaCount above 1 needs leaderElection.enabled: without it every replica would reconcile" }}
 {{- end }}
 {{- if and .Values.metrics.serviceMonitor.enabled (not .Values.metrics.enabled) }}
-{{- fail "metrics.serviceMonitor.enabled needs metrics.enabled" }}
+{{- fail "metrics.serviceMonitor.enabled needs metrics.enabled: with metrics off there is no metrics Service to scrape; set metrics.enabled=true or metrics.serviceMonitor.enabled=false" }}
+{{- end }}
+{{- if and .Values.metrics.enabled .Values.metrics.secure .Values.metrics.serviceMonitor.enabled (not .Values.metrics.serviceMonitor.authorization.credentials.name) }}
+{{- fail "metrics.secure with metrics.serviceMonitor.enabled needs metrics.serviceMonitor.authorization.credentials.name: a Secret, in the ServiceMonitor's namespace, holding the bearer token Prometheus scrapes with (of a service account bound to the metrics-reader ClusterRole)" }}
 {{- end }}
 {{- with .Values.podDisruptionBudget }}
 {{- if .enabled }}
