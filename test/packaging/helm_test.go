@@ -461,6 +461,30 @@ func TestHelmKubeVersion(t *testing.T) {
 	}
 }
 
+// TestHelmCRDSwitches: crds.install and cert-manager's crds.enabled are one switch under two names. Either
+// one set decides, neither set installs the CRDs, and both set must agree (TestHelmRejectsBadValues).
+func TestHelmCRDSwitches(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{
+		{nil, 2},
+		{[]string{"--set", "crds.install=true"}, 2},
+		{[]string{"--set", "crds.install=false"}, 0},
+		{[]string{"--set", "crds.enabled=true"}, 2},
+		{[]string{"--set", "crds.enabled=false"}, 0},
+		{[]string{"--set", "crds.install=true", "--set", "crds.enabled=true"}, 2},
+		{[]string{"--set", "crds.install=false", "--set", "crds.enabled=false"}, 0},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			objs := helmTemplate(t, chart, "r", "crds", tc.args...)
+			if n := len(find(objs, "CustomResourceDefinition")); n != tc.want {
+				t.Errorf("%d CRDs rendered, want %d", n, tc.want)
+			}
+		})
+	}
+}
+
 // TestHelmRejectsBadValues: values.schema.json and the chart's own checks refuse what cannot work, with a
 // message naming the value.
 func TestHelmRejectsBadValues(t *testing.T) {
@@ -486,6 +510,9 @@ func TestHelmRejectsBadValues(t *testing.T) {
 		{[]string{"--set", "operator.extraArgs={resync-period=1m}"}, "/operator/extraArgs/0"},
 		{[]string{"--set", "operator.namespaces={a}"}, "'namespaces' not allowed"},
 		{[]string{"--set", "crds.install=yes"}, "/crds/install"},
+		{[]string{"--set", "crds.enabled=1"}, "/crds/enabled"},
+		{[]string{"--set", "crds.install=true", "--set", "crds.enabled=false"}, "crds.install=true and crds.enabled=false contradict each other"},
+		{[]string{"--set", "crds.install=false", "--set", "crds.enabled=true"}, "crds.install=false and crds.enabled=true contradict each other"},
 		{[]string{"--set", "commonLabels.team=1"}, "/commonLabels/team"},
 		{[]string{"--set", "commonLabels=team"}, "/commonLabels"},
 		{[]string{"--set", "revisionHistoryLimit=-1"}, "/revisionHistoryLimit"},

@@ -151,4 +151,22 @@ for the default --cluster-id only, the kube-system namespace. */}}
 {{- end }}
 {{- end }}
 {{- end }}
+{{- $_ := include "oss-operator.installCRDs" . }}
+{{- end }}
+
+{{- /* Whether the chart installs the CRDs: crds.install, or crds.enabled (cert-manager's name for it).
+Either one set decides; neither set installs them; both set must agree. Prints "true" or "". */}}
+{{- define "oss-operator.installCRDs" -}}
+{{- $install := .Values.crds.install }}
+{{- $enabled := .Values.crds.enabled }}
+{{- if and (kindIs "bool" $install) (kindIs "bool" $enabled) (ne $install $enabled) }}
+{{- fail (printf "crds.install=%t and crds.enabled=%t contradict each other: they are two names of one switch; set one of them" $install $enabled) }}
+{{- end }}
+{{- if kindIs "bool" $install }}
+{{- if $install }}true{{ end }}
+{{- else if kindIs "bool" $enabled }}
+{{- if $enabled }}true{{ end }}
+{{- else -}}
+true
+{{- end }}
 {{- end }}
