@@ -2,14 +2,17 @@ package packaging
 
 import (
 	"bytes"
+	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
@@ -104,6 +107,12 @@ func TestHelmDefault(t *testing.T) {
 	if len(find(objs, "ServiceMonitor")) != 0 {
 		t.Error("a ServiceMonitor is rendered by default; the Prometheus Operator may not be installed")
 	}
+	if len(find(objs, "PodDisruptionBudget")) != 0 {
+		t.Error("a PodDisruptionBudget is rendered by default")
+	}
+	if got := dep.Spec.RevisionHistoryLimit; got == nil || *got != 10 {
+		t.Errorf("revisionHistoryLimit %v, want 10", got)
+	}
 	dryRun(t, objs)
 }
 
@@ -147,6 +156,12 @@ func TestHelmNonDefault(t *testing.T) {
 		"extraEnv":                  len(c.Env) == 1 && c.Env[0].Name == "ALIBABA_CLOUD_OIDC_TOKEN_FILE",
 		"extraVolumes":              len(pod.Volumes) == 1 && pod.Volumes[0].Projected != nil,
 		"extraVolumeMounts":         len(c.VolumeMounts) == 1 && c.VolumeMounts[0].ReadOnly,
+		"revisionHistoryLimit":      dep.Spec.RevisionHistoryLimit != nil && *dep.Spec.RevisionHistoryLimit == 3,
+		"deploymentAnnotations":     dep.Annotations["example.com/owner"] == "platform-team",
+		"livenessProbe": c.LivenessProbe != nil && c.LivenessProbe.InitialDelaySeconds == 30 && c.LivenessProbe.PeriodSeconds == 15 &&
+			c.LivenessProbe.TimeoutSeconds == 3 && c.LivenessProbe.FailureThreshold == 5,
+		"readinessProbe": c.ReadinessProbe != nil && c.ReadinessProbe.InitialDelaySeconds == 2 && c.ReadinessProbe.PeriodSeconds == 7 &&
+			c.ReadinessProbe.TimeoutSeconds == 2 && c.ReadinessProbe.FailureThreshold == 4,
 	} {
 		if !ok {
 			t.Errorf("%s is not rendered as set", what)
@@ -163,6 +178,53 @@ func TestHelmNonDefault(t *testing.T) {
 	sm := one(t, objs, "ServiceMonitor")
 	if sm.GetLabels()["release"] != "prometheus" {
 		t.Errorf("ServiceMonitor labels %v", sm.GetLabels())
+	}
+	// In another namespace than the release's, the ServiceMonitor selects the release namespace.
+	if sm.GetNamespace() != "monitoring" {
+		t.Errorf("ServiceMonitor in namespace %q, want monitoring", sm.GetNamespace())
+	}
+	if names, _, _ := unstructured.NestedStringSlice(sm.Object, "spec", "namespaceSelector", "matchNames"); !slices.Equal(names, []string{ns}) {
+		t.Errorf("ServiceMonitor namespaceSelector.matchNames %q, want [%s]", names, ns)
+	}
+	eps, _, _ := unstructured.NestedSlice(sm.Object, "spec", "endpoints")
+	if len(eps) != 1 {
+		t.Fatalf("ServiceMonitor endpoints %v", eps)
+	}
+	ep := eps[0].(map[string]any)
+	if ep["honorLabels"] != true {
+		t.Errorf("ServiceMonitor honorLabels %v", ep["honorLabels"])
+	}
+	if r, _, _ := unstructured.NestedSlice(ep, "relabelings"); len(r) != 1 || r[0].(map[string]any)["targetLabel"] != "cluster" {
+		t.Errorf("ServiceMonitor relabelings %v", r)
+	}
+	if r, _, _ := unstructured.NestedSlice(ep, "metricRelabelings"); len(r) != 1 || r[0].(map[string]any)["regex"] != "go_gc_.*" {
+		t.Errorf("ServiceMonitor metricRelabelings %v", r)
+	}
+	if _, ok := ep["bearerTokenFile"]; ok {
+		t.Errorf("ServiceMonitor endpoint has bearerTokenFile without secure metrics: %v", ep)
+	}
+
+	// The PodDisruptionBudget covers exactly the manager pods.
+	pdb := &policyv1.PodDisruptionBudget{}
+	into(t, one(t, objs, "PodDisruptionBudget"), pdb)
+	if pdb.Spec.MinAvailable == nil || pdb.Spec.MinAvailable.IntValue() != 1 || pdb.Spec.MaxUnavailable != nil {
+		t.Errorf("PodDisruptionBudget minAvailable %v maxUnavailable %v, want minAvailable 1 only", pdb.Spec.MinAvailable, pdb.Spec.MaxUnavailable)
+	}
+	if !maps.Equal(pdb.Spec.Selector.MatchLabels, dep.Spec.Selector.MatchLabels) {
+		t.Errorf("PodDisruptionBudget selects %v, the Deployment %v", pdb.Spec.Selector.MatchLabels, dep.Spec.Selector.MatchLabels)
+	}
+
+	// commonLabels are on every object, and on the pods, but in no selector.
+	for _, u := range objs {
+		if u.GetLabels()["example.com/cost-center"] != "storage-42" {
+			t.Errorf("%s %s lacks the commonLabels: %v", u.GetKind(), u.GetName(), u.GetLabels())
+		}
+	}
+	if dep.Spec.Template.Labels["example.com/cost-center"] != "storage-42" {
+		t.Errorf("pod labels %v lack the commonLabels", dep.Spec.Template.Labels)
+	}
+	if _, ok := dep.Spec.Selector.MatchLabels["example.com/cost-center"]; ok {
+		t.Error("commonLabels are in the Deployment's selector, which cannot change after install")
 	}
 	sel, _, _ := unstructured.NestedStringMap(sm.Object, "spec", "selector", "matchLabels")
 	for k, v := range sel {
@@ -399,6 +461,30 @@ func TestHelmKubeVersion(t *testing.T) {
 	}
 }
 
+// TestHelmCRDSwitches: crds.install and cert-manager's crds.enabled are one switch under two names. Either
+// one set decides, neither set installs the CRDs, and both set must agree (TestHelmRejectsBadValues).
+func TestHelmCRDSwitches(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{
+		{nil, 2},
+		{[]string{"--set", "crds.install=true"}, 2},
+		{[]string{"--set", "crds.install=false"}, 0},
+		{[]string{"--set", "crds.enabled=true"}, 2},
+		{[]string{"--set", "crds.enabled=false"}, 0},
+		{[]string{"--set", "crds.install=true", "--set", "crds.enabled=true"}, 2},
+		{[]string{"--set", "crds.install=false", "--set", "crds.enabled=false"}, 0},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			objs := helmTemplate(t, chart, "r", "crds", tc.args...)
+			if n := len(find(objs, "CustomResourceDefinition")); n != tc.want {
+				t.Errorf("%d CRDs rendered, want %d", n, tc.want)
+			}
+		})
+	}
+}
+
 // TestHelmRejectsBadValues: values.schema.json and the chart's own checks refuse what cannot work, with a
 // message naming the value.
 func TestHelmRejectsBadValues(t *testing.T) {
@@ -424,6 +510,32 @@ func TestHelmRejectsBadValues(t *testing.T) {
 		{[]string{"--set", "operator.extraArgs={resync-period=1m}"}, "/operator/extraArgs/0"},
 		{[]string{"--set", "operator.namespaces={a}"}, "'namespaces' not allowed"},
 		{[]string{"--set", "crds.install=yes"}, "/crds/install"},
+		{[]string{"--set", "crds.enabled=1"}, "/crds/enabled"},
+		{[]string{"--set", "crds.install=true", "--set", "crds.enabled=false"}, "crds.install=true and crds.enabled=false contradict each other"},
+		{[]string{"--set", "crds.install=false", "--set", "crds.enabled=true"}, "crds.install=false and crds.enabled=true contradict each other"},
+		{[]string{"--set", "commonLabels.team=1"}, "/commonLabels/team"},
+		{[]string{"--set", "commonLabels=team"}, "/commonLabels"},
+		{[]string{"--set", "revisionHistoryLimit=-1"}, "/revisionHistoryLimit"},
+		{[]string{"--set", "revisionHistoryLimit=ten"}, "/revisionHistoryLimit"},
+		{[]string{"--set", "deploymentAnnotations.a=true"}, "/deploymentAnnotations/a"},
+		{[]string{"--set", "podDisruptionBudget.enabled=yes"}, "/podDisruptionBudget/enabled"},
+		{[]string{"--set", "podDisruptionBudget.minAvailable=half"}, "/podDisruptionBudget/minAvailable"},
+		{[]string{"--set", "podDisruptionBudget.maxUnavailable=-1"}, "/podDisruptionBudget/maxUnavailable"},
+		{[]string{"--set", "podDisruptionBudget.maxUnavail=1"}, "'maxUnavail' not allowed"},
+		{[]string{"--set", "podDisruptionBudget.enabled=true", "--set", "replicaCount=3", "--set", "podDisruptionBudget.minAvailable=1", "--set", "podDisruptionBudget.maxUnavailable=1"}, "set minAvailable or maxUnavailable, not both"},
+		{[]string{"--set", "podDisruptionBudget.enabled=true", "--set", "podDisruptionBudget.minAvailable=1"}, "podDisruptionBudget.minAvailable 1 with replicaCount 1 would block every eviction"},
+		{[]string{"--set", "livenessProbe.periodSeconds=0"}, "/livenessProbe/periodSeconds"},
+		{[]string{"--set", "livenessProbe.timeoutSeconds=1s"}, "/livenessProbe/timeoutSeconds"},
+		{[]string{"--set", "readinessProbe.failureThreshold=many"}, "/readinessProbe/failureThreshold"},
+		{[]string{"--set", "readinessProbe.initialDelaySeconds=-5"}, "/readinessProbe/initialDelaySeconds"},
+		{[]string{"--set", "readinessProbe.successThreshold=2"}, "'successThreshold' not allowed"},
+		{[]string{"--set", "metrics.serviceMonitor.namespace=Monitoring"}, "/metrics/serviceMonitor/namespace"},
+		{[]string{"--set", "metrics.serviceMonitor.honorLabels=yes"}, "/metrics/serviceMonitor/honorLabels"},
+		{[]string{"--set", "metrics.serviceMonitor.relabelings.action=drop"}, "/metrics/serviceMonitor/relabelings"},
+		{[]string{"--set", "metrics.serviceMonitor.metricRelabelings={drop}"}, "/metrics/serviceMonitor/metricRelabelings/0"},
+		{[]string{"--set", "metrics.serviceMonitor.authorization.credentials.name=Bad_Name"}, "/metrics/serviceMonitor/authorization/credentials/name"},
+		{[]string{"--set", "metrics.serviceMonitor.bearerTokenFile=/token"}, "'bearerTokenFile' not allowed"},
+		{[]string{"--set", "metrics.secure=true", "--set", "metrics.serviceMonitor.enabled=true"}, "needs metrics.serviceMonitor.authorization.credentials.name"},
 		{[]string{"--set", "metrics.port=0"}, "/metrics/port"},
 		{[]string{"--set", "metrics.service.type=Ingress"}, "/metrics/service/type"},
 		{[]string{"--set", "metrics.serviceMonitor.interval=often"}, "/metrics/serviceMonitor/interval"},
@@ -433,7 +545,7 @@ func TestHelmRejectsBadValues(t *testing.T) {
 		{[]string{"--set", "tolerations.key=x"}, "/tolerations"},
 		{[]string{"--set", "serviceAccount.annotations.a=1"}, "/serviceAccount/annotations/a"},
 		{[]string{"--set", "replicaCount=3", "--set", "leaderElection.enabled=false"}, "replicaCount above 1 needs leaderElection.enabled"},
-		{[]string{"--set", "metrics.enabled=false", "--set", "metrics.serviceMonitor.enabled=true"}, "metrics.serviceMonitor.enabled needs metrics.enabled"},
+		{[]string{"--set", "metrics.enabled=false", "--set", "metrics.serviceMonitor.enabled=true"}, "metrics.serviceMonitor.enabled needs metrics.enabled: with metrics off there is no metrics Service to scrape"},
 		{[]string{"--set", "serviceAccount.create=false"}, "serviceAccount.name is required"},
 		{[]string{"--kube-version", "1.28.0"}, "kubeVersion"},
 	} {
@@ -468,7 +580,7 @@ func TestHelmVariants(t *testing.T) {
 		},
 		{
 			name:    "secure metrics, with a ServiceMonitor",
-			args:    []string{"--set", "metrics.secure=true", "--set", "metrics.serviceMonitor.enabled=true"},
+			args:    []string{"--set", "metrics.secure=true", "--set", "metrics.serviceMonitor.enabled=true", "--set", "metrics.serviceMonitor.authorization.credentials.name=prometheus-token"},
 			manager: []string{"--metrics-secure"},
 			check: func(t *testing.T, objs []*unstructured.Unstructured) {
 				checkGrants(t, grantsOf(t, objs, "variants", "variant-oss-operator"), grants{
@@ -480,8 +592,42 @@ func TestHelmVariants(t *testing.T) {
 					t.Fatalf("ServiceMonitor endpoints %v", eps)
 				}
 				ep := eps[0].(map[string]any)
-				if ep["scheme"] != "https" || ep["bearerTokenFile"] == nil {
-					t.Errorf("the ServiceMonitor scrapes secure metrics without HTTPS and a token: %v", ep)
+				if ep["scheme"] != "https" {
+					t.Errorf("the ServiceMonitor scrapes secure metrics without HTTPS: %v", ep)
+				}
+				// The authorization field, with the token from a Secret, not the deprecated bearerTokenFile
+				// (which Prometheus Operator refuses when arbitraryFSAccessThroughSMs is denied).
+				want := map[string]any{"type": "Bearer", "credentials": map[string]any{"name": "prometheus-token", "key": "token"}}
+				if !reflect.DeepEqual(ep["authorization"], want) {
+					t.Errorf("ServiceMonitor authorization %v, want %v", ep["authorization"], want)
+				}
+				if _, ok := ep["bearerTokenFile"]; ok {
+					t.Errorf("the ServiceMonitor uses the deprecated bearerTokenFile: %v", ep)
+				}
+			},
+		},
+		{
+			name:    "a PodDisruptionBudget with neither minAvailable nor maxUnavailable",
+			args:    []string{"--set", "podDisruptionBudget.enabled=true"},
+			manager: []string{"--leader-elect=true"},
+			check: func(t *testing.T, objs []*unstructured.Unstructured) {
+				pdb := &policyv1.PodDisruptionBudget{}
+				into(t, one(t, objs, "PodDisruptionBudget"), pdb)
+				// One replica: a budget of maxUnavailable 1 never blocks a node drain.
+				if pdb.Spec.MaxUnavailable == nil || pdb.Spec.MaxUnavailable.IntValue() != 1 || pdb.Spec.MinAvailable != nil {
+					t.Errorf("PodDisruptionBudget minAvailable %v maxUnavailable %v, want maxUnavailable 1", pdb.Spec.MinAvailable, pdb.Spec.MaxUnavailable)
+				}
+			},
+		},
+		{
+			name:    "a PodDisruptionBudget with a percentage",
+			args:    []string{"--set", "replicaCount=3", "--set", "podDisruptionBudget.enabled=true", "--set-string", "podDisruptionBudget.maxUnavailable=50%"},
+			manager: []string{"--leader-elect=true"},
+			check: func(t *testing.T, objs []*unstructured.Unstructured) {
+				pdb := &policyv1.PodDisruptionBudget{}
+				into(t, one(t, objs, "PodDisruptionBudget"), pdb)
+				if pdb.Spec.MaxUnavailable == nil || pdb.Spec.MaxUnavailable.String() != "50%" {
+					t.Errorf("PodDisruptionBudget maxUnavailable %v, want 50%%", pdb.Spec.MaxUnavailable)
 				}
 			},
 		},

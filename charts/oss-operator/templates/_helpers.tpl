@@ -37,11 +37,16 @@ app.kubernetes.io/name: {{ include "oss-operator.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
+{{- /* The labels of every object: the chart's, then commonLabels (which cannot replace the chart's own,
+nor app.kubernetes.io/component, which each object sets). */}}
 {{- define "oss-operator.labels" -}}
 helm.sh/chart: {{ include "oss-operator.chart" . }}
 {{ include "oss-operator.selectorLabels" . }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- with omit .Values.commonLabels "helm.sh/chart" "app.kubernetes.io/name" "app.kubernetes.io/instance" "app.kubernetes.io/version" "app.kubernetes.io/managed-by" "app.kubernetes.io/component" }}
+{{ toYaml . }}
+{{- end }}
 {{- end }}
 
 {{- define "oss-operator.serviceAccountName" -}}
@@ -131,6 +136,37 @@ for the default --cluster-id only, the kube-system namespace. */}}
 {{- fail "replicaCount above 1 needs leaderElection.enabled: without it every replica would reconcile" }}
 {{- end }}
 {{- if and .Values.metrics.serviceMonitor.enabled (not .Values.metrics.enabled) }}
-{{- fail "metrics.serviceMonitor.enabled needs metrics.enabled" }}
+{{- fail "metrics.serviceMonitor.enabled needs metrics.enabled: with metrics off there is no metrics Service to scrape; set metrics.enabled=true or metrics.serviceMonitor.enabled=false" }}
+{{- end }}
+{{- if and .Values.metrics.enabled .Values.metrics.secure .Values.metrics.serviceMonitor.enabled (not .Values.metrics.serviceMonitor.authorization.credentials.name) }}
+{{- fail "metrics.secure with metrics.serviceMonitor.enabled needs metrics.serviceMonitor.authorization.credentials.name: a Secret, in the ServiceMonitor's namespace, holding the bearer token Prometheus scrapes with (of a service account bound to the metrics-reader ClusterRole)" }}
+{{- end }}
+{{- with .Values.podDisruptionBudget }}
+{{- if .enabled }}
+{{- if and (not (kindIs "invalid" .minAvailable)) (not (kindIs "invalid" .maxUnavailable)) }}
+{{- fail "podDisruptionBudget: set minAvailable or maxUnavailable, not both" }}
+{{- end }}
+{{- if and (not (kindIs "invalid" .minAvailable)) (not (kindIs "string" .minAvailable)) (ge (int .minAvailable) (int $.Values.replicaCount)) }}
+{{- fail (printf "podDisruptionBudget.minAvailable %d with replicaCount %d would block every eviction (node drains never finish): lower it, or use maxUnavailable" (int .minAvailable) (int $.Values.replicaCount)) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- $_ := include "oss-operator.installCRDs" . }}
+{{- end }}
+
+{{- /* Whether the chart installs the CRDs: crds.install, or crds.enabled (cert-manager's name for it).
+Either one set decides; neither set installs them; both set must agree. Prints "true" or "". */}}
+{{- define "oss-operator.installCRDs" -}}
+{{- $install := .Values.crds.install }}
+{{- $enabled := .Values.crds.enabled }}
+{{- if and (kindIs "bool" $install) (kindIs "bool" $enabled) (ne $install $enabled) }}
+{{- fail (printf "crds.install=%t and crds.enabled=%t contradict each other: they are two names of one switch; set one of them" $install $enabled) }}
+{{- end }}
+{{- if kindIs "bool" $install }}
+{{- if $install }}true{{ end }}
+{{- else if kindIs "bool" $enabled }}
+{{- if $enabled }}true{{ end }}
+{{- else -}}
+true
 {{- end }}
 {{- end }}
