@@ -72,7 +72,7 @@ generate: controller-gen ## Generate DeepCopy methods for the API types.
 
 .PHONY: manifests
 manifests: controller-gen ## Generate CRDs (config/crd/bases), RBAC (config/rbac) and webhook configuration; copy them into the chart.
-	$(CONTROLLER_GEN) rbac:roleName=manager-role crd webhook paths="./..." \
+	$(CONTROLLER_GEN) rbac:roleName=oss-operator-system-oss-operator-manager crd webhook paths="./..." \
 		output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
 	@$(MAKE) --no-print-directory chart-files
 

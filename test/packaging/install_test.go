@@ -47,7 +47,7 @@ func TestKubectlApplyKustomize(t *testing.T) {
 	if err != nil {
 		t.Fatalf("kubectl apply -k config/default: %v\n%s", err, out)
 	}
-	if !bytes.Contains(out, []byte("deployment.apps/oss-operator-controller-manager serverside-applied (server dry run)")) {
+	if !bytes.Contains(out, []byte("deployment.apps/oss-operator serverside-applied (server dry run)")) {
 		t.Errorf("kubectl apply -k did not apply the Deployment:\n%s", out)
 	}
 }

@@ -109,7 +109,7 @@ func TestKustomizePrometheus(t *testing.T) {
 	if err := os.Mkdir(overlay, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	kustomization := "resources:\n- ../default\n- ../prometheus\nnamespace: " + systemNamespace + "\nnamePrefix: oss-operator-\n"
+	kustomization := "resources:\n- ../default\n- ../prometheus\nnamespace: " + systemNamespace + "\n"
 	if err := os.WriteFile(filepath.Join(overlay, "kustomization.yaml"), []byte(kustomization), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -166,8 +166,12 @@ func TestKustomizeSecureMetricsWithPrometheus(t *testing.T) {
 		t.Fatalf("ServiceMonitor endpoints %v", eps)
 	}
 	ep := eps[0].(map[string]any)
-	if ep["scheme"] != "https" || ep["bearerTokenFile"] == nil || ep["tlsConfig"] == nil {
+	if ep["scheme"] != "https" || ep["authorization"] == nil || ep["tlsConfig"] == nil {
 		t.Errorf("the ServiceMonitor scrapes secure metrics without HTTPS and a token: %v", ep)
+	}
+	// The authorization field, with the token from a Secret, not the deprecated bearerTokenFile.
+	if _, ok := ep["bearerTokenFile"]; ok {
+		t.Errorf("the ServiceMonitor uses the deprecated bearerTokenFile: %v", ep)
 	}
 	dryRun(t, find(objs, "ServiceMonitor"))
 }

@@ -38,13 +38,15 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
 {{- /* The labels of every object: the chart's, then commonLabels (which cannot replace the chart's own,
-nor app.kubernetes.io/component, which each object sets). */}}
+nor app.kubernetes.io/component, which each object sets). config/default carries the same labels,
+with managed-by kustomize. */}}
 {{- define "oss-operator.labels" -}}
 helm.sh/chart: {{ include "oss-operator.chart" . }}
 {{ include "oss-operator.selectorLabels" . }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/part-of: oss-operator
 app.kubernetes.io/managed-by: {{ .Release.Service }}
-{{- with omit .Values.commonLabels "helm.sh/chart" "app.kubernetes.io/name" "app.kubernetes.io/instance" "app.kubernetes.io/version" "app.kubernetes.io/managed-by" "app.kubernetes.io/component" }}
+{{- with omit .Values.commonLabels "helm.sh/chart" "app.kubernetes.io/name" "app.kubernetes.io/instance" "app.kubernetes.io/version" "app.kubernetes.io/part-of" "app.kubernetes.io/managed-by" "app.kubernetes.io/component" }}
 {{ toYaml . }}
 {{- end }}
 {{- end }}

@@ -1,0 +1,150 @@
+package packaging
+
+import (
+	"maps"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// recommendedLabels are Kubernetes' recommended labels, which both installs put on the manager's objects.
+var recommendedLabels = []string{
+	"app.kubernetes.io/name",
+	"app.kubernetes.io/instance",
+	"app.kubernetes.io/version",
+	"app.kubernetes.io/component",
+	"app.kubernetes.io/part-of",
+	"app.kubernetes.io/managed-by",
+}
+
+// namesOf maps each kind in kinds to the sorted namespace/name of its objects.
+func namesOf(objs []*unstructured.Unstructured, kinds ...string) map[string][]string {
+	m := map[string][]string{}
+	for _, kind := range kinds {
+		var names []string
+		for _, u := range find(objs, kind) {
+			names = append(names, u.GetNamespace()+"/"+u.GetName())
+		}
+		slices.Sort(names)
+		m[kind] = names
+	}
+	return m
+}
+
+// TestKustomizeAndHelmAgree: config/default and the chart installed as release oss-operator in the same
+// namespace name the same objects, with the same selectors, so that switching from one install to the
+// other replaces the operator's objects instead of running a second Deployment beside the first.
+func TestKustomizeAndHelmAgree(t *testing.T) {
+	kus := kustomizeBuild(t, "config/default")
+	hel := helmTemplate(t, chart, "oss-operator", systemNamespace)
+
+	kinds := []string{"Deployment", "ServiceAccount", "Service", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "CustomResourceDefinition"}
+	if k, h := namesOf(kus, kinds...), namesOf(hel, kinds...); !reflect.DeepEqual(k, h) {
+		for _, kind := range kinds {
+			if !slices.Equal(k[kind], h[kind]) {
+				t.Errorf("%s: kustomize %q, helm %q", kind, k[kind], h[kind])
+			}
+		}
+	}
+
+	kdep, hdep := one(t, kus, "Deployment"), one(t, hel, "Deployment")
+	ksel, _, _ := unstructured.NestedStringMap(kdep.Object, "spec", "selector", "matchLabels")
+	hsel, _, _ := unstructured.NestedStringMap(hdep.Object, "spec", "selector", "matchLabels")
+	if len(ksel) == 0 || !maps.Equal(ksel, hsel) {
+		t.Errorf("Deployment selectors differ: kustomize %v, helm %v", ksel, hsel)
+	}
+	want := map[string]string{
+		"app.kubernetes.io/name":      "oss-operator",
+		"app.kubernetes.io/instance":  "oss-operator",
+		"app.kubernetes.io/component": "manager",
+	}
+	if !maps.Equal(ksel, want) {
+		t.Errorf("Deployment selector %v, want %v", ksel, want)
+	}
+	ksvc, _, _ := unstructured.NestedStringMap(one(t, kus, "Service").Object, "spec", "selector")
+	hsvc, _, _ := unstructured.NestedStringMap(one(t, hel, "Service").Object, "spec", "selector")
+	if !maps.Equal(ksvc, hsvc) {
+		t.Errorf("Service selectors differ: kustomize %v, helm %v", ksvc, hsvc)
+	}
+	for install, dep := range map[string]*unstructured.Unstructured{"kustomize": kdep, "helm": hdep} {
+		pod, _, _ := unstructured.NestedStringMap(dep.Object, "spec", "template", "metadata", "labels")
+		for k, v := range ksel {
+			if pod[k] != v {
+				t.Errorf("%s: the pod template lacks the selector label %s=%s: %v", install, k, v, pod)
+			}
+		}
+	}
+
+	managedBy := map[string]string{"kustomize": "kustomize", "helm": "Helm"}
+	for _, kind := range []string{"Deployment", "ServiceAccount", "Service"} {
+		k, h := one(t, kus, kind).GetLabels(), one(t, hel, kind).GetLabels()
+		for install, labels := range map[string]map[string]string{"kustomize": k, "helm": h} {
+			for _, l := range recommendedLabels {
+				if labels[l] == "" {
+					t.Errorf("%s %s lacks the label %s: %v", install, kind, l, labels)
+				}
+			}
+			if got := labels["app.kubernetes.io/managed-by"]; got != managedBy[install] {
+				t.Errorf("%s %s: app.kubernetes.io/managed-by %q, want %q", install, kind, got, managedBy[install])
+			}
+			if got := labels["app.kubernetes.io/version"]; got != appVersion(t) {
+				t.Errorf("%s %s: app.kubernetes.io/version %q, want the chart's appVersion %q", install, kind, got, appVersion(t))
+			}
+		}
+		for _, l := range recommendedLabels {
+			if l != "app.kubernetes.io/managed-by" && k[l] != h[l] {
+				t.Errorf("%s label %s: kustomize %q, helm %q", kind, l, k[l], h[l])
+			}
+		}
+	}
+}
+
+// TestKustomizeAndHelmAgreeSecureMetrics: with secure metrics (the secure-metrics component beside
+// config/default and config/prometheus; the chart's metrics.secure with a ServiceMonitor) both name the
+// same RBAC objects and ServiceMonitor, and the ServiceMonitors select the same Service.
+func TestKustomizeAndHelmAgreeSecureMetrics(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "config")
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join(root, "config"))); err != nil {
+		t.Fatal(err)
+	}
+	overlay := filepath.Join(dir, "secure")
+	if err := os.Mkdir(overlay, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	kustomization := "resources:\n- ../default\n- ../prometheus\nnamespace: " + systemNamespace + "\ncomponents:\n- ../components/secure-metrics\n"
+	if err := os.WriteFile(filepath.Join(overlay, "kustomization.yaml"), []byte(kustomization), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	kus := decode(t, mustCommand(t, "kustomize", "build", overlay))
+	hel := helmTemplate(t, chart, "oss-operator", systemNamespace, "--set", "metrics.secure=true",
+		"--set", "metrics.serviceMonitor.enabled=true", "--set", "metrics.serviceMonitor.authorization.credentials.name=oss-operator-metrics-token")
+
+	kinds := []string{"ClusterRole", "ClusterRoleBinding", "ServiceMonitor"}
+	k, h := namesOf(kus, kinds...), namesOf(hel, kinds...)
+	for _, kind := range kinds {
+		if !slices.Equal(k[kind], h[kind]) {
+			t.Errorf("%s: kustomize %q, helm %q", kind, k[kind], h[kind])
+		}
+	}
+	ksm, hsm := one(t, kus, "ServiceMonitor"), one(t, hel, "ServiceMonitor")
+	ksel, _, _ := unstructured.NestedStringMap(ksm.Object, "spec", "selector", "matchLabels")
+	hsel, _, _ := unstructured.NestedStringMap(hsm.Object, "spec", "selector", "matchLabels")
+	if !maps.Equal(ksel, hsel) {
+		t.Errorf("ServiceMonitor selectors differ: kustomize %v, helm %v", ksel, hsel)
+	}
+	keps, _, _ := unstructured.NestedSlice(ksm.Object, "spec", "endpoints")
+	heps, _, _ := unstructured.NestedSlice(hsm.Object, "spec", "endpoints")
+	if len(keps) != 1 || len(heps) != 1 {
+		t.Fatalf("ServiceMonitor endpoints: kustomize %v, helm %v", keps, heps)
+	}
+	for _, field := range []string{"scheme", "tlsConfig", "authorization"} {
+		kv, hv := keps[0].(map[string]any)[field], heps[0].(map[string]any)[field]
+		if kv == nil || !reflect.DeepEqual(kv, hv) {
+			t.Errorf("ServiceMonitor endpoint %s: kustomize %v, helm %v", field, kv, hv)
+		}
+	}
+}
