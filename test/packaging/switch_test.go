@@ -1,14 +1,21 @@
 package packaging
 
 import (
+	"bytes"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
 )
 
 // recommendedLabels are Kubernetes' recommended labels, which both installs put on the manager's objects.
@@ -146,5 +153,105 @@ func TestKustomizeAndHelmAgreeSecureMetrics(t *testing.T) {
 		if kv == nil || !reflect.DeepEqual(kv, hv) {
 			t.Errorf("ServiceMonitor endpoint %s: kustomize %v, helm %v", field, kv, hv)
 		}
+	}
+}
+
+// TestSwitchKustomizeToHelmAndBack runs the README's switch for real: config/default applied, handed to
+// Helm with the label and annotations, `helm install oss-operator` in the same namespace (one Deployment,
+// now the release's), then back with `kubectl apply --server-side --force-conflicts -k` and the release
+// record deleted. The CRDs are left out: envtest installed them, and TestHelmInstallUpgradeUninstall
+// covers their hand-over.
+func TestSwitchKustomizeToHelmAndBack(t *testing.T) {
+	kubeconfig := adminKubeconfig(t)
+	kubectl := func(args ...string) []byte {
+		t.Helper()
+		cmd := exec.Command(filepath.Join(os.Getenv("KUBEBUILDER_ASSETS"), "kubectl"), append([]string{"--kubeconfig", kubeconfig}, args...)...)
+		cmd.Dir = root
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return out
+	}
+	helm := func(args ...string) {
+		t.Helper()
+		mustCommand(t, "helm", append(args, "--kubeconfig", kubeconfig)...)
+	}
+	ensureNamespace(t, systemNamespace)
+
+	var objs []*unstructured.Unstructured
+	for _, u := range kustomizeBuild(t, "config/default") {
+		if k := u.GetKind(); k != "CustomResourceDefinition" && k != "Namespace" {
+			objs = append(objs, u)
+		}
+	}
+	var manifest bytes.Buffer
+	for _, u := range objs {
+		b, err := yaml.Marshal(u.Object)
+		if err != nil {
+			t.Fatal(err)
+		}
+		manifest.WriteString("---\n")
+		manifest.Write(b)
+	}
+	file := filepath.Join(t.TempDir(), "kustomize-install.yaml")
+	if err := os.WriteFile(file, manifest.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd := exec.Command(filepath.Join(os.Getenv("KUBEBUILDER_ASSETS"), "kubectl"), "--kubeconfig", kubeconfig,
+			"delete", "-f", file, "--ignore-not-found", "--wait=false")
+		_ = cmd.Run()
+		cmd = exec.Command(filepath.Join(os.Getenv("KUBEBUILDER_ASSETS"), "kubectl"), "--kubeconfig", kubeconfig,
+			"-n", systemNamespace, "delete", "secret", "-l", "owner=helm,name=oss-operator", "--ignore-not-found")
+		_ = cmd.Run()
+	})
+
+	// The operator's Deployments in the namespace, by name, and the managed-by label of each.
+	deployments := func() map[string]string {
+		t.Helper()
+		list := &appsv1.DeploymentList{}
+		if err := k8s.List(ctx, list, client.InNamespace(systemNamespace)); err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]string{}
+		for _, d := range list.Items {
+			if d.Labels["app.kubernetes.io/name"] == "oss-operator" {
+				m[d.Name] = d.Labels["app.kubernetes.io/managed-by"]
+			}
+		}
+		return m
+	}
+
+	kubectl("apply", "--server-side", "-f", file)
+	if got, want := deployments(), map[string]string{"oss-operator": "kustomize"}; !maps.Equal(got, want) {
+		t.Fatalf("after kubectl apply: Deployments %v, want %v", got, want)
+	}
+
+	kubectl("label", "-f", file, "app.kubernetes.io/managed-by=Helm", "--overwrite")
+	kubectl("annotate", "-f", file, "meta.helm.sh/release-name=oss-operator", "meta.helm.sh/release-namespace="+systemNamespace, "--overwrite")
+	helm("install", "oss-operator", filepath.Join(root, chart), "--namespace", systemNamespace, "--set", "crds.install=false")
+	if got, want := deployments(), map[string]string{"oss-operator": "Helm"}; !maps.Equal(got, want) {
+		t.Errorf("after helm install: Deployments %v, want %v", got, want)
+	}
+	sas := &corev1.ServiceAccountList{}
+	if err := k8s.List(ctx, sas, client.InNamespace(systemNamespace), client.MatchingLabels{"app.kubernetes.io/name": "oss-operator"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(sas.Items) != 1 || sas.Items[0].Labels["helm.sh/chart"] == "" {
+		t.Errorf("after helm install: ServiceAccounts %d, want one, the chart's", len(sas.Items))
+	}
+
+	kubectl("apply", "--server-side", "--force-conflicts", "-f", file)
+	kubectl("-n", systemNamespace, "delete", "secret", "-l", "owner=helm,name=oss-operator")
+	if got, want := deployments(), map[string]string{"oss-operator": "kustomize"}; !maps.Equal(got, want) {
+		t.Errorf("after the way back: Deployments %v, want %v", got, want)
+	}
+	secrets := &corev1.SecretList{}
+	if err := k8s.List(ctx, secrets, client.InNamespace(systemNamespace), client.MatchingLabels{"owner": "helm"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(secrets.Items) != 0 {
+		t.Errorf("Helm's release record is still there: %d Secrets", len(secrets.Items))
 	}
 }
