@@ -25,22 +25,68 @@ var _ = Describe("Admission", func() {
 
 	DescribeTable("rejects an invalid Bucket with a message naming the field",
 		func(name string, mutate func(*ossv1.Bucket), field string) {
-			err := k8s.Create(ctx, newBucket(ns, name, mutate))
-			Expect(err).To(HaveOccurred())
-			Expect(err.Error()).To(ContainSubstring(field))
+			expectRefusal(k8s.Create(ctx, newBucket(ns, name, mutate)), field)
 		},
 		Entry("metadata.name that is no bucket name, without spec.name", "has.dots", nil,
 			"spec.name: Required value: metadata.name is not a valid OSS bucket name (3-63 characters of a-z, 0-9 and -"),
-		Entry("spec.name with upper case", "ok-name", func(b *ossv1.Bucket) { b.Spec.Name = "Upper-Case" }, "spec.name"),
-		Entry("spec.name too short", "ok-name", func(b *ossv1.Bucket) { b.Spec.Name = "ab" }, "spec.name"),
-		Entry("spec.name too long", "ok-name", func(b *ossv1.Bucket) { b.Spec.Name = strings.Repeat("a", 64) }, "spec.name"),
-		Entry("spec.name ending in a hyphen", "ok-name", func(b *ossv1.Bucket) { b.Spec.Name = "bucket-" }, "spec.name"),
-		Entry("spec.name with an underscore", "ok-name", func(b *ossv1.Bucket) { b.Spec.Name = "my_bucket" }, "spec.name"),
-		Entry("unknown storage class", "ok-name", func(b *ossv1.Bucket) { b.Spec.StorageClass = "Glacier" }, "spec.storageClass"),
-		Entry("unknown redundancy", "ok-name", func(b *ossv1.Bucket) { b.Spec.RedundancyType = "GRS" }, "spec.redundancyType"),
-		Entry("unknown ACL", "ok-name", func(b *ossv1.Bucket) { b.Spec.ACL = "authenticated-read" }, "spec.acl"),
-		Entry("unknown deletion policy", "ok-name", func(b *ossv1.Bucket) { b.Spec.DeletionPolicy = "Orphan" }, "spec.deletionPolicy"),
-		Entry("region with the oss- prefix", "ok-name", func(b *ossv1.Bucket) { b.Spec.Region = "oss-cn-hangzhou" }, "spec.region"),
+		Entry("spec.name with upper case", "ok-name", func(b *ossv1.Bucket) { b.Spec.Name = "Upper-Case" },
+			`spec.name: Invalid value: "Upper-Case": must be an OSS bucket name: lowercase letters, digits and '-', starting and ending with a letter or digit`),
+		Entry("spec.name too short", "ok-name", func(b *ossv1.Bucket) { b.Spec.Name = "ab" }, `spec.name: Invalid value: "ab": spec.name in body should be at least 3 chars long`),
+		Entry("spec.name too long", "ok-name", func(b *ossv1.Bucket) { b.Spec.Name = strings.Repeat("a", 64) }, "spec.name: Too long: may not be more than 63 bytes"),
+		Entry("spec.name ending in a hyphen", "ok-name", func(b *ossv1.Bucket) { b.Spec.Name = "bucket-" },
+			`spec.name: Invalid value: "bucket-": must be an OSS bucket name`),
+		Entry("spec.name with an underscore", "ok-name", func(b *ossv1.Bucket) { b.Spec.Name = "my_bucket" },
+			`spec.name: Invalid value: "my_bucket": must be an OSS bucket name`),
+		Entry("unknown storage class", "ok-name", func(b *ossv1.Bucket) { b.Spec.StorageClass = "Glacier" },
+			`spec.storageClass: Invalid value: "Glacier": must be Standard, IA, Archive, ColdArchive or DeepColdArchive`),
+		Entry("unknown redundancy", "ok-name", func(b *ossv1.Bucket) { b.Spec.RedundancyType = "GRS" }, `spec.redundancyType: Invalid value: "GRS": must be LRS or ZRS`),
+		Entry("unknown ACL", "ok-name", func(b *ossv1.Bucket) { b.Spec.ACL = "authenticated-read" },
+			`spec.acl: Invalid value: "authenticated-read": must be private, public-read or public-read-write`),
+		Entry("unknown deletion policy", "ok-name", func(b *ossv1.Bucket) { b.Spec.DeletionPolicy = "Orphan" },
+			`spec.deletionPolicy: Invalid value: "Orphan": must be Retain or Delete`),
+		Entry("region with the oss- prefix", "ok-name", func(b *ossv1.Bucket) { b.Spec.Region = "oss-cn-hangzhou" },
+			`spec.region: Invalid value: "oss-cn-hangzhou": must be the region ID without the oss- prefix, for example cn-hangzhou`),
+		Entry("region that is no region ID", "ok-name", func(b *ossv1.Bucket) { b.Spec.Region = "Hangzhou" },
+			`spec.region: Invalid value: "Hangzhou": must be a region ID: two or more lowercase letters, then parts of lowercase letters and digits each after a '-', for example cn-hangzhou`),
+		Entry("unknown versioning", "ok-name", func(b *ossv1.Bucket) { b.Spec.Versioning = "On" }, `spec.versioning: Invalid value: "On": must be Enabled or Suspended`),
+		Entry("unknown encryption algorithm", "ok-name", func(b *ossv1.Bucket) { b.Spec.Encryption = &ossv1.Encryption{Algorithm: "AES"} },
+			`spec.encryption.algorithm: Invalid value: "AES": must be AES256, KMS or SM4`),
+		Entry("unknown KMS data encryption", "ok-name", func(b *ossv1.Bucket) {
+			b.Spec.Encryption = &ossv1.Encryption{Algorithm: "KMS", KMSDataEncryption: "AES256"}
+		}, `spec.encryption.kmsDataEncryption: Invalid value: "AES256": must be SM4`),
+		Entry("a resource group that is no resource group ID", "ok-name", func(b *ossv1.Bucket) { b.Spec.ResourceGroupID = "group-1" },
+			`spec.resourceGroupId: Invalid value: "group-1": must be a resource group ID: rg- followed by letters and digits`),
+		Entry("a log bucket that is no bucket name", "ok-name", func(b *ossv1.Bucket) { b.Spec.Logging = &ossv1.Logging{TargetBucket: "Logs"} },
+			`spec.logging.targetBucket: Invalid value: "Logs": must be an OSS bucket name`),
+		Entry("unknown lifecycle rule status", "ok-name", func(b *ossv1.Bucket) {
+			b.Spec.Lifecycle = &ossv1.Lifecycle{Rules: []ossv1.LifecycleRule{{ID: "r", Status: "On", Expiration: &ossv1.LifecycleExpiration{Days: ptr.To[int32](1)}}}}
+		}, `spec.lifecycle.rules[0].status: Invalid value: "On": must be Enabled or Disabled`),
+		Entry("a lifecycle prefix with a line break", "ok-name", func(b *ossv1.Bucket) {
+			b.Spec.Lifecycle = &ossv1.Lifecycle{Rules: []ossv1.LifecycleRule{{ID: "r", Prefix: "a\nb", Expiration: &ossv1.LifecycleExpiration{Days: ptr.To[int32](1)}}}}
+		}, `spec.lifecycle.rules[0].prefix: Invalid value: "a\nb": prefix must not contain control characters`),
+		Entry("an excluded prefix with a tab", "ok-name", func(b *ossv1.Bucket) {
+			b.Spec.Lifecycle = &ossv1.Lifecycle{Rules: []ossv1.LifecycleRule{{ID: "r", Expiration: &ossv1.LifecycleExpiration{Days: ptr.To[int32](1)},
+				Filter: &ossv1.LifecycleFilter{Not: []ossv1.LifecycleNot{{Prefix: "a\tb"}}}}}}
+		}, `spec.lifecycle.rules[0].filter.not[0].prefix: Invalid value: "a\tb": prefix must not contain control characters`),
+		Entry("an expiration date that is no YYYY-MM-DD", "ok-name", func(b *ossv1.Bucket) {
+			b.Spec.Lifecycle = &ossv1.Lifecycle{Rules: []ossv1.LifecycleRule{{ID: "r", Expiration: &ossv1.LifecycleExpiration{CreatedBeforeDate: "2025/01/31"}}}}
+		}, `spec.lifecycle.rules[0].expiration.createdBeforeDate: Invalid value: "2025/01/31": must be a date written YYYY-MM-DD, for example 2025-01-31`),
+		Entry("an abort date that is no YYYY-MM-DD", "ok-name", func(b *ossv1.Bucket) {
+			b.Spec.Lifecycle = &ossv1.Lifecycle{Rules: []ossv1.LifecycleRule{{ID: "r", AbortMultipartUpload: &ossv1.LifecycleAbortMultipartUpload{CreatedBeforeDate: "31.01.2025"}}}}
+		}, `spec.lifecycle.rules[0].abortMultipartUpload.createdBeforeDate: Invalid value: "31.01.2025": must be a date written YYYY-MM-DD`),
+		Entry("an expiration date that does not exist", "ok-name", func(b *ossv1.Bucket) {
+			b.Spec.Lifecycle = &ossv1.Lifecycle{Rules: []ossv1.LifecycleRule{{ID: "r", Expiration: &ossv1.LifecycleExpiration{CreatedBeforeDate: "2025-02-30"}}}}
+		}, `spec.lifecycle.rules[0].expiration.createdBeforeDate: Invalid value: "2025-02-30": must be a date written YYYY-MM-DD`),
+		Entry("a transition to Standard", "ok-name", func(b *ossv1.Bucket) {
+			b.Spec.Lifecycle = &ossv1.Lifecycle{Rules: []ossv1.LifecycleRule{{ID: "r", Transitions: []ossv1.LifecycleTransition{{Days: 30, StorageClass: "Standard"}}}}}
+		}, `spec.lifecycle.rules[0].transitions[0].storageClass: Invalid value: "Standard": must be IA, Archive, ColdArchive or DeepColdArchive`),
+		Entry("a noncurrent version transition to Standard", "ok-name", func(b *ossv1.Bucket) {
+			b.Spec.Lifecycle = &ossv1.Lifecycle{Rules: []ossv1.LifecycleRule{{ID: "r",
+				NoncurrentVersionTransitions: []ossv1.NoncurrentVersionTransition{{NoncurrentDays: 30, StorageClass: "Standard"}}}}}
+		}, `spec.lifecycle.rules[0].noncurrentVersionTransitions[0].storageClass: Invalid value: "Standard": must be IA, Archive, ColdArchive or DeepColdArchive`),
+		Entry("an error document status other than 200 and 404", "ok-name", func(b *ossv1.Bucket) {
+			b.Spec.Website = &ossv1.Website{ErrorDocument: &ossv1.ErrorDocument{Key: "error.html", HTTPStatus: ptr.To[int32](302)}}
+		}, `spec.website.errorDocument.httpStatus: Invalid value: 302: must be 404 or 200`),
 		Entry("an AccessKey namespace that is no namespace name", "ok-name", func(b *ossv1.Bucket) { b.Spec.AccessKeyRef.Namespace = "Other_NS" },
 			"spec.accessKeyRef.namespace: Invalid value: \"Other_NS\": must be the name of a namespace"),
 		Entry("no AccessKey", "ok-name", func(b *ossv1.Bucket) { b.Spec.AccessKeyRef.Name = "" }, "spec.accessKeyRef.name"),
@@ -129,25 +175,46 @@ var _ = Describe("Admission", func() {
 			ak := &ossv1.AccessKey{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: unique("ak")},
 				Spec: ossv1.AccessKeySpec{SecretRef: ossv1.SecretReference{Name: "s"}, Region: "cn-hangzhou"}}
 			mutate(ak)
-			err := k8s.Create(ctx, ak)
-			Expect(err).To(HaveOccurred())
-			Expect(err.Error()).To(ContainSubstring(field))
+			expectRefusal(k8s.Create(ctx, ak), field)
 		},
 		Entry("Secret in another namespace", func(a *ossv1.AccessKey) { a.Spec.SecretRef.Namespace = "kube-system" },
 			"spec.secretRef.namespace: Forbidden: secretRef.namespace is not allowed: the Secret must be in the AccessKey's namespace"),
 		Entry("a Secret name that is a path", func(a *ossv1.AccessKey) { a.Spec.SecretRef.Name = "../kube-system/x" }, "spec.secretRef.name: Invalid value: \"../kube-system/x\": must be the name of a Secret"),
-		Entry("no region", func(a *ossv1.AccessKey) { a.Spec.Region = "" }, "spec.region"),
-		Entry("region with the oss- prefix", func(a *ossv1.AccessKey) { a.Spec.Region = "oss-cn-hangzhou" }, "spec.region"),
-		Entry("unknown signature version", func(a *ossv1.AccessKey) { a.Spec.SignatureVersion = "v2" }, "spec.signatureVersion"),
-		Entry("endpoint with a path", func(a *ossv1.AccessKey) { a.Spec.Endpoint = "https://oss.example.com/bucket" }, "spec.endpoint"),
+		Entry("no region", func(a *ossv1.AccessKey) { a.Spec.Region = "" }, `spec.region: Invalid value: "": must be a region ID`),
+		Entry("region with the oss- prefix", func(a *ossv1.AccessKey) { a.Spec.Region = "oss-cn-hangzhou" },
+			`spec.region: Invalid value: "oss-cn-hangzhou": must be the region ID without the oss- prefix, for example cn-hangzhou`),
+		Entry("region that is no region ID", func(a *ossv1.AccessKey) { a.Spec.Region = "cn_hangzhou" }, `spec.region: Invalid value: "cn_hangzhou": must be a region ID`),
+		Entry("unknown signature version", func(a *ossv1.AccessKey) { a.Spec.SignatureVersion = "v2" }, `spec.signatureVersion: Invalid value: "v2": must be v4 or v1`),
+		Entry("endpoint with a path", func(a *ossv1.AccessKey) { a.Spec.Endpoint = "https://oss.example.com/bucket" },
+			`spec.endpoint: Invalid value: "https://oss.example.com/bucket": must be scheme://host[:port]: an optional http:// or https://, a host of letters, digits, '.' and '-', an optional port of up to 5 digits, and no path`),
 		Entry("internal with an endpoint", func(a *ossv1.AccessKey) { a.Spec.Endpoint = "https://oss.example.com"; a.Spec.Internal = true },
 			"spec.internal: Forbidden: spec.internal cannot be combined with spec.endpoint"),
 	)
 })
 
+// notChecked is the line the API server adds when an OpenAPI check that blocks the CEL rules failed
+// (enum, maxLength, maxItems, maxProperties, required, type): the CRDs avoid the first, and the others
+// guard the CEL rules' cost, so they keep it.
+const notChecked = "some validation rules were not checked"
+
+// expectRefusal checks that err is a refusal naming message (path and words), and that the API server did
+// not skip the CEL rules unless an OpenAPI check that blocks them (maxLength, required, ...) failed: the
+// message is then the OpenAPI one, "<path>: Too long: ...", "<path>: Required value" or "<path>: Too many: ...".
+// ("Required value: <words>" is a CEL rule's reason, which blocks nothing.)
+func expectRefusal(err error, message string) {
+	GinkgoHelper()
+	Expect(err).To(HaveOccurred())
+	Expect(err.Error()).To(ContainSubstring(message))
+	if strings.Contains(message, ": Too long: ") || strings.HasSuffix(message, ": Required value") || strings.Contains(message, ": Too many: ") {
+		Expect(err.Error()).To(ContainSubstring(notChecked), "an OpenAPI check that blocks the CEL rules failed")
+	} else {
+		Expect(err.Error()).NotTo(ContainSubstring(notChecked))
+	}
+}
+
 // Every field is documented for `kubectl explain`: the CRDs carry a description on every property.
 var _ = Describe("CRDs", func() {
-	It("document every field", func() {
+	It("document every field, and check spec values with messages in words", func() {
 		for _, file := range []string{"oss.ossoperator.io_buckets.yaml", "oss.ossoperator.io_accesskeys.yaml"} {
 			raw, err := os.ReadFile(filepath.Join("..", "config", "crd", "bases", file))
 			Expect(err).NotTo(HaveOccurred())
@@ -156,9 +223,15 @@ var _ = Describe("CRDs", func() {
 			Expect(crd.Spec.Names.ShortNames).To(HaveLen(1))
 			Expect(crd.Spec.Names.Categories).To(ContainElement("oss"))
 			Expect(crd.Spec.Scope).To(Equal(apiextensionsv1.NamespaceScoped))
-			var undocumented []string
+			var undocumented, unworded []string
 			var walk func(path string, p apiextensionsv1.JSONSchemaProps)
 			walk = func(path string, p apiextensionsv1.JSONSchemaProps) {
+				// In the spec, allowed values and shapes are CEL rules with a message in words: an enum
+				// would also print "some validation rules were not checked", a pattern or a format a
+				// bare regular expression or type name.
+				if strings.HasPrefix(path, ".spec") && (len(p.Enum) > 0 || p.Pattern != "" || (p.Type == "string" && p.Format != "")) {
+					unworded = append(unworded, path)
+				}
 				for name, child := range p.Properties {
 					if child.Description == "" && path != "" {
 						undocumented = append(undocumented, path+"."+name)
@@ -173,6 +246,7 @@ var _ = Describe("CRDs", func() {
 			walk("", apiextensionsv1.JSONSchemaProps{Properties: map[string]apiextensionsv1.JSONSchemaProps{
 				"spec": schema.Properties["spec"], "status": schema.Properties["status"]}})
 			Expect(undocumented).To(BeEmpty(), "%s: fields without a description", file)
+			Expect(unworded).To(BeEmpty(), "%s: spec fields with an enum, pattern or format instead of a CEL rule with a message", file)
 			Expect(crd.Spec.Versions[0].AdditionalPrinterColumns).NotTo(BeEmpty())
 		}
 	})
@@ -203,13 +277,12 @@ var _ = Describe("Admission of issued AccessKeys", func() {
 	}
 
 	DescribeTable("refuses", func(mutate func(*ossv1.IssueSpec), message string) {
-		err := k8s.Create(ctx, issued(mutate))
-		Expect(err).To(HaveOccurred())
-		Expect(err.Error()).To(ContainSubstring(message))
+		expectRefusal(k8s.Create(ctx, issued(mutate)), message)
 	},
 		Entry("grants whose policy could exceed RAM's limit", func(s *ossv1.IssueSpec) { s.Grants = grants(4, strings.Repeat("p", 30)) },
 			"spec.issue.grants: Invalid value: these grants could make a RAM policy longer than RAM's limit of 2,048 characters"),
-		Entry("an unknown access level", func(s *ossv1.IssueSpec) { s.Grants[0].Access = "Write" }, "spec.issue.grants[0].access"),
+		Entry("an unknown access level", func(s *ossv1.IssueSpec) { s.Grants[0].Access = "Write" },
+			`spec.issue.grants[0].access: Invalid value: "Write": must be ReadOnly, ReadWrite or Admin`),
 		Entry("a prefix with a wildcard", func(s *ossv1.IssueSpec) { s.Grants[0].Prefix = "up*" },
 			"spec.issue.grants[0].prefix: Invalid value: \"up*\": must be printable ASCII without '*', '?'"),
 		Entry("a prefix with a leading slash", func(s *ossv1.IssueSpec) { s.Grants[0].Prefix = "/up" }, "must not start with '/'"),
@@ -218,7 +291,7 @@ var _ = Describe("Admission of issued AccessKeys", func() {
 		}, "spec.issue.rotation.overlap: Invalid value: overlap must be shorter than period"),
 		Entry("a period under an hour", func(s *ossv1.IssueSpec) { s.Rotation = &ossv1.Rotation{Period: metav1.Duration{Duration: time.Minute}} },
 			"spec.issue.rotation.period: Invalid value: \"1m0s\": must be at least 1h"),
-		Entry("no grants", func(s *ossv1.IssueSpec) { s.Grants = nil }, "spec.issue.grants"),
+		Entry("no grants", func(s *ossv1.IssueSpec) { s.Grants = nil }, "spec.issue.grants: Required value"),
 	)
 
 	It("admits the most grants that fit", func() {

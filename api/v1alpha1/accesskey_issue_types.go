@@ -40,7 +40,7 @@ type IssueSpec struct {
 }
 
 // GrantAccess is what an issued key may do on a granted bucket.
-// +kubebuilder:validation:Enum=ReadOnly;ReadWrite;Admin
+// +kubebuilder:validation:XValidation:rule="self in ['ReadOnly', 'ReadWrite', 'Admin']",message="must be ReadOnly, ReadWrite or Admin"
 type GrantAccess string
 
 // Access levels. docs/api.md lists the RAM actions of each.

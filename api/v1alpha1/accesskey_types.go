@@ -57,7 +57,7 @@ type AccessKeySpec struct {
 
 	// region is the OSS region ID without the "oss-" prefix, for example cn-hangzhou. Buckets that
 	// name no region of their own are created in it.
-	// +kubebuilder:validation:Pattern=`^[a-z]{2,}(-[a-z0-9]+)+$`
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z]{2,}(-[a-z0-9]+)+$')",message="must be a region ID: two or more lowercase letters, then parts of lowercase letters and digits each after a '-', for example cn-hangzhou"
 	// +kubebuilder:validation:XValidation:rule="!self.startsWith('oss-')",message="must be the region ID without the oss- prefix, for example cn-hangzhou"
 	// +kubebuilder:validation:MaxLength=63
 	// +required
@@ -68,7 +68,7 @@ type AccessKeySpec struct {
 	// (--allowed-endpoints; by default Alibaba Cloud's OSS endpoints), and an http:// endpoint is refused
 	// unless the operator runs with --allow-insecure-endpoints (for the local emulator).
 	// +kubebuilder:validation:MaxLength=253
-	// +kubebuilder:validation:Pattern=`^(https?://)?[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$`
+	// +kubebuilder:validation:XValidation:rule="self.matches('^(https?://)?[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$')",message="must be scheme://host[:port]: an optional http:// or https://, a host of letters, digits, '.' and '-', an optional port of up to 5 digits, and no path"
 	// +optional
 	Endpoint string `json:"endpoint,omitempty"`
 
@@ -88,7 +88,7 @@ type AccessKeySpec struct {
 	AllowedNamespaces *metav1.LabelSelector `json:"allowedNamespaces,omitempty"`
 
 	// signatureVersion is the request signature: v4 (OSS4-HMAC-SHA256, the default) or v1.
-	// +kubebuilder:validation:Enum=v4;v1
+	// +kubebuilder:validation:XValidation:rule="self in ['v4', 'v1']",message="must be v4 or v1"
 	// +kubebuilder:default=v4
 	// +optional
 	SignatureVersion string `json:"signatureVersion,omitempty"`

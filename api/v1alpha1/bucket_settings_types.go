@@ -9,7 +9,7 @@ package v1alpha1
 type BucketSettings struct {
 	// versioning is Enabled or Suspended. A bucket whose versioning was never set cannot return to
 	// that state, so once set this field can change between Enabled and Suspended but not be removed.
-	// +kubebuilder:validation:Enum=Enabled;Suspended
+	// +kubebuilder:validation:XValidation:rule="self in ['Enabled', 'Suspended']",message="must be Enabled or Suspended"
 	// +optional
 	Versioning string `json:"versioning,omitempty"`
 
@@ -64,7 +64,7 @@ type BucketSettings struct {
 	PublicAccessBlock *bool `json:"publicAccessBlock,omitempty"`
 
 	// resourceGroupId is the resource group of the bucket, rg-...
-	// +kubebuilder:validation:Pattern=`^rg-[a-zA-Z0-9]+$`
+	// +kubebuilder:validation:XValidation:rule="self.matches('^rg-[a-zA-Z0-9]+$')",message="must be a resource group ID: rg- followed by letters and digits"
 	// +kubebuilder:validation:MaxLength=64
 	// +optional
 	ResourceGroupID string `json:"resourceGroupId,omitempty"`
@@ -76,7 +76,7 @@ type BucketSettings struct {
 // +kubebuilder:validation:XValidation:rule="has(self.algorithm) || (!has(self.kmsKeyId) && !has(self.kmsDataEncryption))",message="spec.encryption.algorithm is required unless encryption is {} (removed)",fieldPath=".algorithm",reason=FieldValueRequired
 type Encryption struct {
 	// algorithm: AES256 (OSS-managed keys), KMS (keys in KMS) or SM4.
-	// +kubebuilder:validation:Enum=AES256;KMS;SM4
+	// +kubebuilder:validation:XValidation:rule="self in ['AES256', 'KMS', 'SM4']",message="must be AES256, KMS or SM4"
 	// +optional
 	Algorithm string `json:"algorithm,omitempty"`
 	// kmsKeyId is the KMS key to use, with algorithm KMS; default: the key OSS manages in KMS.
@@ -85,7 +85,7 @@ type Encryption struct {
 	// +kubebuilder:validation:XValidation:rule="!self.matches('[[:cntrl:]]')",message="kmsKeyId must not contain control characters (tabs, line breaks, ...): OSS receives it in XML, which cannot carry them unchanged"
 	KMSKeyID string `json:"kmsKeyId,omitempty"`
 	// kmsDataEncryption is SM4 to encrypt data with SM4 under a KMS key.
-	// +kubebuilder:validation:Enum=SM4
+	// +kubebuilder:validation:XValidation:rule="self in ['SM4']",message="must be SM4"
 	// +optional
 	KMSDataEncryption string `json:"kmsDataEncryption,omitempty"`
 }
@@ -114,7 +114,7 @@ type LifecycleRule struct {
 	// prefix selects objects by key prefix; empty selects every object. No control characters: XML,
 	// the lifecycle API's format, cannot carry them.
 	// +kubebuilder:validation:MaxLength=1024
-	// +kubebuilder:validation:Pattern=`^[^\x00-\x1f]*$`
+	// +kubebuilder:validation:XValidation:rule="!self.matches('[\\\\x00-\\\\x1f]')",message="prefix must not contain control characters (tabs, line breaks, ...): OSS receives it in XML, which cannot carry them unchanged"
 	// +optional
 	Prefix string `json:"prefix,omitempty"`
 	// tags select objects carrying all of these tags (object tags: keys of 1-128 characters, values of
@@ -124,7 +124,7 @@ type LifecycleRule struct {
 	// +optional
 	Tags map[string]string `json:"tags,omitempty"`
 	// status is Enabled (the default) or Disabled.
-	// +kubebuilder:validation:Enum=Enabled;Disabled
+	// +kubebuilder:validation:XValidation:rule="self in ['Enabled', 'Disabled']",message="must be Enabled or Disabled"
 	// +kubebuilder:default=Enabled
 	// +optional
 	Status string `json:"status,omitempty"`
@@ -171,7 +171,7 @@ type LifecycleFilter struct {
 type LifecycleNot struct {
 	// prefix of the excluded objects, without control characters.
 	// +kubebuilder:validation:MaxLength=1024
-	// +kubebuilder:validation:Pattern=`^[^\x00-\x1f]*$`
+	// +kubebuilder:validation:XValidation:rule="!self.matches('[\\\\x00-\\\\x1f]')",message="prefix must not contain control characters (tabs, line breaks, ...): OSS receives it in XML, which cannot carry them unchanged"
 	// +required
 	Prefix string `json:"prefix"`
 	// tag further narrows the exclusion to objects carrying it.
@@ -202,8 +202,8 @@ type LifecycleExpiration struct {
 	// +optional
 	Days *int32 `json:"days,omitempty"`
 	// createdBeforeDate (YYYY-MM-DD): objects last modified before midnight UTC of that day expire.
-	// +kubebuilder:validation:Pattern=`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`
-	// +kubebuilder:validation:Format=date
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[0-9]{4}-[0-9]{2}-[0-9]{2}$') && !format.date().validate(self).hasValue()",message="must be a date written YYYY-MM-DD, for example 2025-01-31"
+	// +kubebuilder:validation:MaxLength=64
 	// +optional
 	CreatedBeforeDate string `json:"createdBeforeDate,omitempty"`
 	// expiredObjectDeleteMarker removes delete markers that have no older versions left.
@@ -217,8 +217,8 @@ type LifecycleTransition struct {
 	// +kubebuilder:validation:Minimum=1
 	// +required
 	Days int32 `json:"days"`
-	// storageClass to move to.
-	// +kubebuilder:validation:Enum=IA;Archive;ColdArchive;DeepColdArchive
+	// storageClass to move to: IA, Archive, ColdArchive or DeepColdArchive.
+	// +kubebuilder:validation:XValidation:rule="self in ['IA', 'Archive', 'ColdArchive', 'DeepColdArchive']",message="must be IA, Archive, ColdArchive or DeepColdArchive: a colder storage class than Standard"
 	// +required
 	StorageClass string `json:"storageClass"`
 	// isAccessTime counts days from the last access instead of the last modification (needs access
@@ -241,8 +241,8 @@ type LifecycleAbortMultipartUpload struct {
 	// +optional
 	Days *int32 `json:"days,omitempty"`
 	// createdBeforeDate (YYYY-MM-DD): uploads started before midnight UTC of that day are aborted.
-	// +kubebuilder:validation:Pattern=`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`
-	// +kubebuilder:validation:Format=date
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[0-9]{4}-[0-9]{2}-[0-9]{2}$') && !format.date().validate(self).hasValue()",message="must be a date written YYYY-MM-DD, for example 2025-01-31"
+	// +kubebuilder:validation:MaxLength=64
 	// +optional
 	CreatedBeforeDate string `json:"createdBeforeDate,omitempty"`
 }
@@ -261,8 +261,8 @@ type NoncurrentVersionTransition struct {
 	// +kubebuilder:validation:Minimum=1
 	// +required
 	NoncurrentDays int32 `json:"noncurrentDays"`
-	// storageClass to move to.
-	// +kubebuilder:validation:Enum=IA;Archive;ColdArchive;DeepColdArchive
+	// storageClass to move to: IA, Archive, ColdArchive or DeepColdArchive.
+	// +kubebuilder:validation:XValidation:rule="self in ['IA', 'Archive', 'ColdArchive', 'DeepColdArchive']",message="must be IA, Archive, ColdArchive or DeepColdArchive: a colder storage class than Standard"
 	// +required
 	StorageClass string `json:"storageClass"`
 	// isAccessTime counts from the last access.
@@ -300,7 +300,7 @@ type CORSRule struct {
 	// allowedMethods: GET, PUT, POST, DELETE, HEAD.
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=5
-	// +kubebuilder:validation:items:Enum=GET;PUT;POST;DELETE;HEAD
+	// +kubebuilder:validation:items:XValidation:rule="self in ['GET', 'PUT', 'POST', 'DELETE', 'HEAD']",message="must be GET, PUT, POST, DELETE or HEAD"
 	// +required
 	AllowedMethods []string `json:"allowedMethods"`
 	// allowedHeaders in preflight requests, each with at most one "*".
@@ -329,7 +329,7 @@ type Logging struct {
 	// targetBucket receives the logs: a bucket of the same account in the same region.
 	// +kubebuilder:validation:MinLength=3
 	// +kubebuilder:validation:MaxLength=63
-	// +kubebuilder:validation:Pattern=`^[a-z0-9][a-z0-9-]*[a-z0-9]$`
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9][a-z0-9-]*[a-z0-9]$')",message="must be an OSS bucket name: lowercase letters, digits and '-', starting and ending with a letter or digit"
 	// +optional
 	TargetBucket string `json:"targetBucket,omitempty"`
 	// targetPrefix of the log objects.
@@ -397,7 +397,7 @@ type ErrorDocument struct {
 	// +kubebuilder:validation:XValidation:rule="!self.matches('[[:cntrl:]]')",message="key must not contain control characters (tabs, line breaks, ...): OSS receives it in XML, which cannot carry them unchanged"
 	Key string `json:"key"`
 	// httpStatus answered with it: 404 (the default) or 200.
-	// +kubebuilder:validation:Enum=200;404
+	// +kubebuilder:validation:XValidation:rule="self in [200, 404]",message="must be 404 or 200"
 	// +optional
 	HTTPStatus *int32 `json:"httpStatus,omitempty"`
 }

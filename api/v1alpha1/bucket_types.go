@@ -25,7 +25,7 @@ type AccessKeyReference struct {
 }
 
 // DeletionPolicy says what happens to the OSS bucket when the Bucket resource is deleted.
-// +kubebuilder:validation:Enum=Retain;Delete
+// +kubebuilder:validation:XValidation:rule="self in ['Retain', 'Delete']",message="must be Retain or Delete"
 type DeletionPolicy string
 
 // Deletion policies.
@@ -37,7 +37,7 @@ const (
 // BucketSpec declares an OSS bucket.
 // +kubebuilder:validation:XValidation:rule="has(self.name) == has(oldSelf.name) && (!has(self.name) || self.name == oldSelf.name)",message="spec.name cannot be added, changed or removed: a Bucket cannot be pointed at another OSS bucket",fieldPath=".name",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.versioning) || has(self.versioning)",message="spec.versioning cannot be removed once set, because OSS cannot turn versioning back off: set it to Suspended",fieldPath=".versioning",reason=FieldValueForbidden
-// +kubebuilder:validation:XValidation:rule="!has(self.acl) || self.acl == 'private' || (has(self.publicAccessBlock) && !self.publicAccessBlock)",message="a public spec.acl needs Block Public Access off, which OSS turns on for new buckets: add spec.publicAccessBlock: false, or use acl: private",fieldPath=".acl",reason=FieldValueInvalid
+// +kubebuilder:validation:XValidation:rule="!has(self.acl) || !(self.acl in ['public-read', 'public-read-write']) || (has(self.publicAccessBlock) && !self.publicAccessBlock)",message="a public spec.acl needs Block Public Access off, which OSS turns on for new buckets: add spec.publicAccessBlock: false, or use acl: private",fieldPath=".acl",reason=FieldValueInvalid
 type BucketSpec struct {
 	// accessKeyRef names the AccessKey whose credentials manage the bucket: of the Bucket's namespace, or
 	// of another namespace that it grants.
@@ -48,13 +48,13 @@ type BucketSpec struct {
 	// letter or digit, unique across all of OSS. Default: metadata.name. Immutable.
 	// +kubebuilder:validation:MinLength=3
 	// +kubebuilder:validation:MaxLength=63
-	// +kubebuilder:validation:Pattern=`^[a-z0-9][a-z0-9-]*[a-z0-9]$`
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9][a-z0-9-]*[a-z0-9]$')",message="must be an OSS bucket name: lowercase letters, digits and '-', starting and ending with a letter or digit"
 	// +optional
 	Name string `json:"name,omitempty"`
 
 	// region is the region ID of the bucket, for example cn-hangzhou. Default: the AccessKey's region.
 	// Once set it can only be removed, or set to the region the bucket is in (status.region).
-	// +kubebuilder:validation:Pattern=`^[a-z]{2,}(-[a-z0-9]+)+$`
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z]{2,}(-[a-z0-9]+)+$')",message="must be a region ID: two or more lowercase letters, then parts of lowercase letters and digits each after a '-', for example cn-hangzhou"
 	// +kubebuilder:validation:XValidation:rule="!self.startsWith('oss-')",message="must be the region ID without the oss- prefix, for example cn-hangzhou"
 	// +kubebuilder:validation:MaxLength=63
 	// +optional
@@ -64,20 +64,20 @@ type BucketSpec struct {
 	// default is Standard. An existing bucket of another class makes the Bucket Stalled with reason
 	// ImmutableFieldMismatch. Once set it can only be removed, or set to the bucket's class
 	// (status.storageClass).
-	// +kubebuilder:validation:Enum=Standard;IA;Archive;ColdArchive;DeepColdArchive
+	// +kubebuilder:validation:XValidation:rule="self in ['Standard', 'IA', 'Archive', 'ColdArchive', 'DeepColdArchive']",message="must be Standard, IA, Archive, ColdArchive or DeepColdArchive"
 	// +optional
 	StorageClass string `json:"storageClass,omitempty"`
 
 	// redundancyType of a new bucket: LRS (locally redundant, OSS's default) or ZRS (zone-redundant).
 	// Once set it can only be removed, or set to the bucket's redundancy type (status.redundancyType).
-	// +kubebuilder:validation:Enum=LRS;ZRS
+	// +kubebuilder:validation:XValidation:rule="self in ['LRS', 'ZRS']",message="must be LRS or ZRS"
 	// +optional
 	RedundancyType string `json:"redundancyType,omitempty"`
 
 	// acl is the bucket ACL: private, public-read or public-read-write. Absent: a new bucket is private
 	// and an adopted bucket's ACL is left as it is. A public ACL needs publicAccessBlock: false in the
 	// same spec.
-	// +kubebuilder:validation:Enum=private;public-read;public-read-write
+	// +kubebuilder:validation:XValidation:rule="self in ['private', 'public-read', 'public-read-write']",message="must be private, public-read or public-read-write"
 	// +optional
 	ACL string `json:"acl,omitempty"`
 
