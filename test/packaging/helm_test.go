@@ -107,6 +107,9 @@ func TestHelmDefault(t *testing.T) {
 	if len(find(objs, "ServiceMonitor")) != 0 {
 		t.Error("a ServiceMonitor is rendered by default; the Prometheus Operator may not be installed")
 	}
+	if len(find(objs, "PrometheusRule")) != 0 {
+		t.Error("a PrometheusRule is rendered by default; the Prometheus Operator may not be installed")
+	}
 	if len(find(objs, "PodDisruptionBudget")) != 0 {
 		t.Error("a PodDisruptionBudget is rendered by default")
 	}
@@ -536,6 +539,22 @@ func TestHelmRejectsBadValues(t *testing.T) {
 		{[]string{"--set", "metrics.serviceMonitor.authorization.credentials.name=Bad_Name"}, "/metrics/serviceMonitor/authorization/credentials/name"},
 		{[]string{"--set", "metrics.serviceMonitor.bearerTokenFile=/token"}, "'bearerTokenFile' not allowed"},
 		{[]string{"--set", "metrics.secure=true", "--set", "metrics.serviceMonitor.enabled=true"}, "needs metrics.serviceMonitor.authorization.credentials.name"},
+		{[]string{"--set", "metrics.enabled=false", "--set", "metrics.prometheusRule.enabled=true"}, "metrics.prometheusRule.enabled needs metrics.enabled: with metrics off the operator exports none of the metrics its alerts use"},
+		{[]string{"--set", "metrics.prometheusRule.enabled=yes"}, "/metrics/prometheusRule/enabled"},
+		{[]string{"--set", "metrics.prometheusRule.namespace=Monitoring"}, "/metrics/prometheusRule/namespace"},
+		{[]string{"--set", "metrics.prometheusRule.labels.release=true"}, "/metrics/prometheusRule/labels/release"},
+		{[]string{"--set", "metrics.prometheusRule.stalled.for=15"}, "/metrics/prometheusRule/stalled/for"},
+		{[]string{"--set", "metrics.prometheusRule.notReady.for=half an hour"}, "/metrics/prometheusRule/notReady/for"},
+		{[]string{"--set", "metrics.prometheusRule.notReady.severity="}, "/metrics/prometheusRule/notReady/severity"},
+		{[]string{"--set", "metrics.prometheusRule.ossErrorRatio.threshold=10%"}, "/metrics/prometheusRule/ossErrorRatio/threshold"},
+		{[]string{"--set", "metrics.prometheusRule.ossErrorRatio.threshold=5"}, "/metrics/prometheusRule/ossErrorRatio/threshold"},
+		{[]string{"--set", "metrics.prometheusRule.ossErrorRatio.window=5"}, "/metrics/prometheusRule/ossErrorRatio/window"},
+		{[]string{"--set", "metrics.prometheusRule.driftCorrected.threshold=1.5"}, "/metrics/prometheusRule/driftCorrected/threshold"},
+		{[]string{"--set", "metrics.prometheusRule.driftCorrected.enabled=on"}, "/metrics/prometheusRule/driftCorrected/enabled"},
+		{[]string{"--set", "metrics.prometheusRule.stalled.forr=1m"}, "'forr' not allowed"},
+		{[]string{"--set", "metrics.prometheusRule.rules={}"}, "'rules' not allowed"},
+		{[]string{"--set", "metrics.prometheusRule.additionalRules.alert=X"}, "/metrics/prometheusRule/additionalRules"},
+		{[]string{"--set", "metrics.prometheusRule.additionalRules[0].alert=X"}, "/metrics/prometheusRule/additionalRules/0"},
 		{[]string{"--set", "metrics.port=0"}, "/metrics/port"},
 		{[]string{"--set", "metrics.service.type=Ingress"}, "/metrics/service/type"},
 		{[]string{"--set", "metrics.serviceMonitor.interval=often"}, "/metrics/serviceMonitor/interval"},

@@ -60,8 +60,8 @@ func run(m *testing.M) int {
 		return 1
 	}
 	testEnv = &envtest.Environment{
-		// The operator's CRDs, and a stub of the Prometheus Operator's ServiceMonitor CRD with the fields
-		// the chart and config/prometheus use.
+		// The operator's CRDs, and stubs of the Prometheus Operator's ServiceMonitor and PrometheusRule
+		// CRDs with the fields the chart and config/prometheus use.
 		CRDDirectoryPaths:     []string{filepath.Join(root, "config", "crd", "bases"), "testdata/crds"},
 		ErrorIfCRDPathMissing: true,
 	}

@@ -140,6 +140,9 @@ for the default --cluster-id only, the kube-system namespace. */}}
 {{- if and .Values.metrics.serviceMonitor.enabled (not .Values.metrics.enabled) }}
 {{- fail "metrics.serviceMonitor.enabled needs metrics.enabled: with metrics off there is no metrics Service to scrape; set metrics.enabled=true or metrics.serviceMonitor.enabled=false" }}
 {{- end }}
+{{- if and .Values.metrics.prometheusRule.enabled (not .Values.metrics.enabled) }}
+{{- fail "metrics.prometheusRule.enabled needs metrics.enabled: with metrics off the operator exports none of the metrics its alerts use; set metrics.enabled=true or metrics.prometheusRule.enabled=false" }}
+{{- end }}
 {{- if and .Values.metrics.enabled .Values.metrics.secure .Values.metrics.serviceMonitor.enabled (not .Values.metrics.serviceMonitor.authorization.credentials.name) }}
 {{- fail "metrics.secure with metrics.serviceMonitor.enabled needs metrics.serviceMonitor.authorization.credentials.name: a Secret, in the ServiceMonitor's namespace, holding the bearer token Prometheus scrapes with (of a service account bound to the metrics-reader ClusterRole)" }}
 {{- end }}
