@@ -235,7 +235,7 @@ func (o *OSSClients) Credentials(ctx context.Context, ak *ossv1.AccessKey) (ossa
 
 // STS returns an STS client signing with creds, or an unsigned one (AssumeRoleWithOIDC) for nil.
 func (o *OSSClients) STS(creds *ossapi.Credentials) (stsAPI, error) {
-	cfg := sts.Config{Endpoint: o.STSEndpoint, Metrics: o.Metrics, HTTPClient: o.httpClient()}
+	cfg := sts.Config{Endpoint: o.STSEndpoint, RPCTransport: ossapi.RPCTransport{Metrics: o.Metrics, HTTPClient: o.httpClient()}}
 	if creds != nil {
 		cfg.Credentials = ossapi.StaticCredentials(*creds)
 	}
@@ -250,7 +250,8 @@ func (o *OSSClients) STS(creds *ossapi.Credentials) (stsAPI, error) {
 
 // RAM returns a RAM client signing with creds (an issuer's).
 func (o *OSSClients) RAM(creds ossapi.Credentials) (ramAPI, error) {
-	cfg := ram.Config{Endpoint: o.RAMEndpoint, Credentials: ossapi.StaticCredentials(creds), Metrics: o.Metrics, HTTPClient: o.httpClient()}
+	cfg := ram.Config{Endpoint: o.RAMEndpoint, Credentials: ossapi.StaticCredentials(creds),
+		RPCTransport: ossapi.RPCTransport{Metrics: o.Metrics, HTTPClient: o.httpClient()}}
 	if strings.HasPrefix(cfg.Endpoint, "http://") && !o.AllowInsecureEndpoints {
 		return nil, fmt.Errorf("the RAM endpoint %q uses plain http; the operator needs --allow-insecure-endpoints for it (a local emulator)", cfg.Endpoint)
 	}

@@ -43,6 +43,12 @@ type RPCConfig struct {
 	Codes []string
 	// Credentials sign every request but those marked Unsigned.
 	Credentials CredentialsProvider
+	RPCTransport
+}
+
+// RPCTransport is how an RPC client sends its requests, retries and records them: the same for every
+// RPC API, so RPCConfig and the service clients' configurations (ram.Config, sts.Config) embed it.
+type RPCTransport struct {
 	// HTTPClient sends the requests; default: as for Config.HTTPClient.
 	HTTPClient *http.Client
 	// Retry bounds retries; zero fields take DefaultRetryPolicy's.
@@ -55,7 +61,7 @@ type RPCConfig struct {
 	// UserAgent is sent with every request; default DefaultUserAgent.
 	UserAgent string
 	// Now is the clock that the Timestamp parameter is taken from, corrected by the offset learnt from
-	// the server; default time.Now.
+	// the server (and that an RPCAnswerAt judges an answer by); default time.Now.
 	Now func() time.Time
 	// Sleep waits between attempts; default waits on a timer or the context.
 	Sleep func(ctx context.Context, d time.Duration) error

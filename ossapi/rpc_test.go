@@ -64,12 +64,12 @@ func testRPCClient(t *testing.T, srv *httptest.Server, mutate func(*RPCConfig)) 
 	cfg := RPCConfig{
 		Service: "RAM", Endpoint: srv.URL, Version: "2015-05-01", Actions: testRPCActions,
 		Codes: []string{"EntityNotExist.User"}, Credentials: testCreds,
-		Sleep: func(ctx context.Context, d time.Duration) error {
+		RPCTransport: RPCTransport{Sleep: func(ctx context.Context, d time.Duration) error {
 			mu.Lock()
 			*delays = append(*delays, d)
 			mu.Unlock()
 			return ctx.Err()
-		},
+		}},
 	}
 	if mutate != nil {
 		mutate(&cfg)

@@ -91,13 +91,15 @@ func testClient(t *testing.T, srv *httptest.Server, mutate func(*Config)) (*Clie
 	delays := &[]time.Duration{}
 	cfg := Config{
 		Endpoint: srv.URL, Credentials: testCreds,
-		Sleep: func(ctx context.Context, d time.Duration) error {
-			mu.Lock()
-			*delays = append(*delays, d)
-			mu.Unlock()
-			return ctx.Err()
+		RPCTransport: ossapi.RPCTransport{
+			Sleep: func(ctx context.Context, d time.Duration) error {
+				mu.Lock()
+				*delays = append(*delays, d)
+				mu.Unlock()
+				return ctx.Err()
+			},
+			Rand: func(n int64) int64 { return n - 1 },
 		},
-		Rand: func(n int64) int64 { return n - 1 },
 	}
 	if mutate != nil {
 		mutate(&cfg)

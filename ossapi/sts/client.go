@@ -22,7 +22,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/ossoperator/oss-operator/ossapi"
@@ -46,23 +45,9 @@ type Config struct {
 	// (a role assuming another). Nil is allowed for a client that only calls AssumeRoleWithOIDC,
 	// which is not signed; the others then fail with ErrNoCredentials.
 	Credentials ossapi.CredentialsProvider
-	// HTTPClient sends the requests; default: as for ossapi.Config.HTTPClient.
-	HTTPClient *http.Client
-	// Retry bounds retries; zero fields take ossapi.DefaultRetryPolicy's.
-	Retry ossapi.RetryPolicy
-	// Timeout bounds each attempt; default 30s.
-	Timeout time.Duration
-	// Metrics records calls, in the collectors of OSS calls; nil records nothing.
-	Metrics *ossapi.Metrics
-	// UserAgent is sent with every request; default ossapi.DefaultUserAgent.
-	UserAgent string
-	// Now is the clock the requests' Timestamp is taken from, and that returned credentials must not
-	// have expired by (corrected, for both, by the offset learnt from the server); default time.Now.
-	Now func() time.Time
-	// Sleep waits between attempts; default waits on a timer or the context.
-	Sleep func(ctx context.Context, d time.Duration) error
-	// Rand returns a uniform int64 in [0, n) for the backoff jitter; default math/rand/v2.
-	Rand func(n int64) int64
+	// Transport: the HTTP client, retries, timeout, metrics, user agent and clocks, as for any RPC
+	// client.
+	ossapi.RPCTransport
 }
 
 // Client calls STS. It is safe for concurrent use.
@@ -79,8 +64,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	rpc, err := ossapi.NewRPCClient(ossapi.RPCConfig{
 		Service: Service, Endpoint: endpoint, Version: APIVersion, Actions: answerLimits, Codes: Codes,
-		Credentials: cfg.Credentials, HTTPClient: cfg.HTTPClient, Retry: cfg.Retry, Timeout: cfg.Timeout,
-		Metrics: cfg.Metrics, UserAgent: cfg.UserAgent, Now: cfg.Now, Sleep: cfg.Sleep, Rand: cfg.Rand,
+		Credentials: cfg.Credentials, RPCTransport: cfg.RPCTransport,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sts: %w", err)

@@ -118,14 +118,17 @@ func testClient(t *testing.T, srv *httptest.Server, mutate func(*Config)) (*Clie
 	var mu sync.Mutex
 	delays := &[]time.Duration{}
 	cfg := Config{
-		Endpoint: srv.URL, Credentials: callerCreds, Now: func() time.Time { return testNow },
-		Sleep: func(ctx context.Context, d time.Duration) error {
-			mu.Lock()
-			*delays = append(*delays, d)
-			mu.Unlock()
-			return ctx.Err()
+		Endpoint: srv.URL, Credentials: callerCreds,
+		RPCTransport: ossapi.RPCTransport{
+			Now: func() time.Time { return testNow },
+			Sleep: func(ctx context.Context, d time.Duration) error {
+				mu.Lock()
+				*delays = append(*delays, d)
+				mu.Unlock()
+				return ctx.Err()
+			},
+			Rand: func(n int64) int64 { return n - 1 },
 		},
-		Rand: func(n int64) int64 { return n - 1 },
 	}
 	if mutate != nil {
 		mutate(&cfg)
