@@ -649,6 +649,11 @@ func decideObserved(b *ossv1.Bucket, prev *ossv1.BucketStatus, obs *bucketObserv
 	if obs.tagsErr != nil {
 		return keep(ossFailure("Reading the tags of bucket "+name, obs.tagsErr))
 	}
+	if obs.owner.relation == taggedAnother && obs.owner.neighbour == "" {
+		// Another namespace's (or cluster's): what a tenant may not manage, it may not look into either.
+		return observedPlan{settings: uncheckedSettings(b, prev, "not shown: the bucket is another resource's"), out: stalledOn(ossv1.ReasonOwnedByAnother, fmt.Sprintf(
+			"Bucket %q is managed by %s (its tag %s); an Observe Bucket shows nothing of it", name, describeOwner(""), ossv1.OwnershipTagKey))}
+	}
 	if got := obs.info.Region(); got != "" && got != region {
 		// The settings were read through another region's endpoint: not shown.
 		plan := keep(stalledOn(ossv1.ReasonImmutableFieldMismatch, immutableMismatch(b, obs.info, region)))

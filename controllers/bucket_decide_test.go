@@ -736,6 +736,8 @@ func TestDecideObserved(t *testing.T) {
 		{name: "the ownership tag of another resource is no difference of the tags; the message says whose the bucket is", bucket: bucket(observeMode, func(b *ossv1.Bucket) { b.Spec.Tags = map[string]string{"team": "data"} }),
 			obs:   neighbour("other", readEverything(map[string]string{"team": "data", ossv1.OwnershipTagKey: another()[ossv1.OwnershipTagKey]}, nil)),
 			state: ready, reason: ossv1.ReasonObserved, wait: untilResync, observed: "new", messageHas: []string{`managed by Bucket "other"`, "cannot be adopted"}},
+		{name: "a bucket of another namespace's resource: nothing of it is shown", bucket: bucket(observeMode, seenBefore), obs: readEverything(another(), nil),
+			state: stalled, reason: ossv1.ReasonOwnedByAnother, wait: untilResync, observed: "none", messageHas: []string{"another namespace or cluster", "shows nothing of it"}},
 		{name: "a setting OSS will not show: observed without it, and said", bucket: bucket(observeMode, func(b *ossv1.Bucket) { b.Spec.Policy = ptr.To("") }),
 			obs:   readEverything(nil, map[string]settingValue{policySetting.name: {err: errDenied}}),
 			state: ready, reason: ossv1.ReasonObserved, wait: untilResync, observed: "new", omitted: []string{"policy"}, messageHas: []string{"not shown", "policy"}},

@@ -193,6 +193,19 @@ var _ = Describe("Observe-only Buckets (spec.managementPolicy: Observe)", func()
 		Expect(b.Status.Observed.Settings.CORS).To(Equal(&ossv1.CORS{Rules: []ossv1.CORSRule{}}), "a setting at OSS's default is shown, as the spec says it")
 	})
 
+	It("shows nothing of a bucket another namespace's Bucket manages", func() {
+		name := unique("theirs")
+		theirs := createBucket(ns, name, func(b *ossv1.Bucket) { b.Spec.Policy = ptr.To("") })
+		expectCondition(theirs, ossv1.ConditionReady, metav1.ConditionTrue, ossv1.ReasonReady)
+		snoop := newNamespace()
+		acct.accessKeyIn(snoop)
+		b := createBucket(snoop, "look", observe, func(b *ossv1.Bucket) { b.Spec.Name = name })
+		expectCondition(b, ossv1.ConditionStalled, metav1.ConditionTrue, ossv1.ReasonOwnedByAnother)
+		Expect(readyMessage(b)).To(ContainSubstring("shows nothing of it"))
+		Expect(b.Status.Observed).To(BeNil())
+		Expect(b.Status.Region).To(BeEmpty())
+	})
+
 	It("neither takes a claim on the bucket name nor is kept from observing by another Bucket's", func() {
 		name := unique("claimed")
 		Expect(acct.oss.PutBucket(ctx, &ossapi.PutBucketRequest{Bucket: name})).To(Succeed())

@@ -110,7 +110,8 @@ type BucketSpec struct {
 	// even its ownership tag. An Observe Bucket shows every setting it reads in
 	// status.observed.settings, in the spec's shape, and lists in status.observed.differences the
 	// declared settings that OSS holds otherwise; it is Ready with reason Observed, or waits with reason
-	// BucketNotFound while the bucket does not exist. It takes no claim on the bucket name (it writes
+	// BucketNotFound while the bucket does not exist; a bucket that a Bucket of another namespace manages
+	// is not shown (Stalled, OwnedByAnother). It takes no claim on the bucket name (it writes
 	// nothing to guard), and its deletion never touches OSS, whatever spec.deletionPolicy says (that
 	// applies once the Bucket is Manage). To take the bucket over, copy status.observed.settings into the
 	// spec and set managementPolicy: Manage with adopt: true: the only write is then the ownership tag.
