@@ -697,7 +697,7 @@ func decideObserved(b *ossv1.Bucket, prev *ossv1.BucketStatus, obs *bucketObserv
 		plan.out = retrying(ossv1.ReasonOSSUnavailable, fmt.Sprintf("Reading the settings of bucket %s failed, will retry: %s", name, strings.Join(transient, "; ")), transientErr)
 		return plan
 	}
-	plan.out = observedOutcome(observedMessage(name, obs, diffs, plan.observed.Omitted))
+	plan.out = observedOutcome(observedMessage(b, obs, diffs, plan.observed.Omitted))
 	return plan
 }
 
@@ -715,8 +715,8 @@ func observedSame(s setting, b *ossv1.Bucket, got any) bool {
 }
 
 // observedMessage is the Ready message of an Observe Bucket that read its bucket.
-func observedMessage(name string, obs *bucketObservation, diffs []string, omitted []ossv1.OmittedSetting) string {
-	msg := fmt.Sprintf("Observed bucket %s in %s", name, obs.info.Region())
+func observedMessage(b *ossv1.Bucket, obs *bucketObservation, diffs []string, omitted []ossv1.OmittedSetting) string {
+	msg := fmt.Sprintf("Observed bucket %s in %s", b.BucketName(), obs.info.Region())
 	if len(diffs) > 0 {
 		msg += "; OSS holds other values than declared for " + strings.Join(diffs, ", ")
 	} else {
@@ -734,6 +734,10 @@ func observedMessage(name string, obs *bucketObservation, diffs []string, omitte
 		msg += fmt.Sprintf("; it is managed by %s (its tag %s), so it cannot be adopted", describeOwner(obs.owner.neighbour), ossv1.OwnershipTagKey)
 	case taggedThis:
 		msg += fmt.Sprintf("; it still carries this resource's ownership tag %s", ossv1.OwnershipTagKey)
+	}
+	if p := b.Spec.DeletionPolicy; p != "" && p != ossv1.DeletionRetain {
+		// Said, so that nobody counts on it: deleting an Observe Bucket never touches OSS.
+		msg += fmt.Sprintf("; deleting this resource leaves the bucket as it is: spec.deletionPolicy %s applies once spec.managementPolicy is Manage", p)
 	}
 	return msg + ". Nothing is written to OSS while spec.managementPolicy is Observe"
 }

@@ -744,6 +744,8 @@ func TestDecideObserved(t *testing.T) {
 		{name: "a setting OSS fails to answer for a moment: retried, what was read is shown", bucket: bucket(observeMode),
 			obs:   readEverything(nil, map[string]settingValue{lifecycleSetting.name: {err: errThrottled}}),
 			state: progressing, reason: ossv1.ReasonOSSUnavailable, wait: backoff, observed: "new", omitted: []string{"lifecycle"}, messageHas: []string{"spec.lifecycle"}},
+		{name: "deletionPolicy Delete is said not to apply while observing", bucket: bucket(observeMode, deleteIt), obs: readEverything(nil, nil),
+			state: ready, reason: ossv1.ReasonObserved, wait: untilResync, observed: "new", messageHas: []string{"deleting this resource leaves the bucket as it is: spec.deletionPolicy Delete applies once spec.managementPolicy is Manage"}},
 		{name: "paused or not, an Observe Bucket observes", bucket: bucket(observeMode, pause), obs: readEverything(nil, nil),
 			state: ready, reason: ossv1.ReasonObserved, wait: untilResync, observed: "new"},
 	}
