@@ -131,6 +131,9 @@ func (r *BucketReconciler) releaseClaim(ctx context.Context, b *ossv1.Bucket) {
 // cannot be its. An error is a finalizer that could not be stored before the first write.
 func (r *BucketReconciler) reconcileBucket(ctx context.Context, b *ossv1.Bucket, prev *ossv1.BucketStatus, fin *finalizerPatch) (out outcome, release *claim, err error) {
 	b.Status.BucketName = b.BucketName()
+	if !observing(b) {
+		b.Status.Observed = nil // what was observed before it was managed
+	}
 	if out, ok := decideSpec(b); !ok {
 		b.Status.Settings = carrySettings(b, prev)
 		return out, nil, nil
@@ -138,7 +141,6 @@ func (r *BucketReconciler) reconcileBucket(ctx context.Context, b *ossv1.Bucket,
 	if observing(b) {
 		return r.reconcileObserved(ctx, b, prev), nil, nil
 	}
-	b.Status.Observed = nil
 	obs := r.observe(ctx, b)
 	defer func() {
 		if obs.claim != nil && obs.claim.held && (hasManaged(&b.Status, b.BucketName()) || cannotHave(out)) {

@@ -191,7 +191,7 @@ func (r *BucketReconciler) observeOnly(ctx context.Context, b *ossv1.Bucket) *bu
 	wg.Wait()
 	obs.tags, obs.tagsErr = view.tags, view.tagsErr
 	if obs.tagsErr == nil {
-		// Only for the message: whose the bucket is.
+		// Whose the bucket is: another namespace's is not shown, a neighbour's is named.
 		obs.owner.relation, obs.owner.neighbour = r.relate(ctx, b, obs.tags[ossv1.OwnershipTagKey])
 	}
 	return obs
