@@ -122,6 +122,102 @@ spec:
 		Expect(out).To(ContainSubstring(`The Bucket "refused" is invalid: spec.encryption.kmsKeyId: Forbidden: spec.encryption.kmsKeyId is only allowed with algorithm KMS`))
 		Expect(apierrors.IsNotFound(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "refused"}, &ossv1.Bucket{}))).To(BeTrue())
 	})
+	It("removes a tag, and every tag, the ways the README says: kubectl apply, kubectl apply --server-side and kubectl patch", func() {
+		ns := newNamespace()
+		readyAccessKey(ns)
+		manifest := func(name, settings string) string {
+			return "apiVersion: oss.ossoperator.io/v1alpha1\nkind: Bucket\nmetadata:\n  name: " + name + "\n  namespace: " + ns +
+				"\nspec:\n  accessKeyRef: {name: creds}\n" + settings
+		}
+		apply := func(name, settings string, flags ...string) {
+			GinkgoHelper()
+			out, err := kubectl(manifest(name, settings), append([]string{"apply", "-f", "-"}, flags...)...)
+			Expect(err).NotTo(HaveOccurred(), out)
+		}
+		patch := func(name, typ, p string) string {
+			GinkgoHelper()
+			out, err := kubectl("", "patch", "bucket", name, "-n", ns, "--type", typ, "-p", p)
+			Expect(err).NotTo(HaveOccurred(), out)
+			return out
+		}
+		// settled waits until the operator has acted on the Bucket's latest spec, and returns the spec.
+		settled := func(name string) ossv1.BucketSpec {
+			GinkgoHelper()
+			b := &ossv1.Bucket{}
+			Eventually(func(g Gomega) {
+				g.Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, b)).To(Succeed())
+				g.Expect(b.Status.ObservedGeneration).To(Equal(b.Generation))
+				g.Expect(conditionOf(b, ossv1.ConditionReady)).To(HaveField("Status", metav1.ConditionTrue))
+			}).Should(Succeed())
+			return b.Spec
+		}
+		// ossTags are the bucket's tags in OSS, without the operator's ownership tag.
+		ossTags := func(name string) map[string]string {
+			got, ok := bucketState(name)
+			Expect(ok).To(BeTrue(), "bucket %s is not in OSS", name)
+			tags := map[string]string{}
+			for k, v := range got.Tags {
+				if k != ossv1.OwnershipTagKey {
+					tags[k] = v
+				}
+			}
+			return tags
+		}
+
+		By("kubectl apply: deleting one key from the manifest removes that tag")
+		csa := unique("csa")
+		apply(csa, "  tags: {team: data, env: dev}\n  encryption: {algorithm: AES256}\n")
+		settled(csa)
+		Expect(ossTags(csa)).To(Equal(map[string]string{"team": "data", "env": "dev"}))
+		apply(csa, "  tags: {team: data}\n  encryption: {algorithm: AES256}\n")
+		settled(csa)
+		Expect(ossTags(csa)).To(Equal(map[string]string{"team": "data"}))
+
+		By("kubectl apply: deleting the whole tags block leaves the tags in OSS, unmanaged")
+		apply(csa, "  encryption: {algorithm: AES256}\n")
+		Expect(settled(csa).Tags).To(BeNil())
+		Expect(ossTags(csa)).To(Equal(map[string]string{"team": "data"}))
+
+		By("kubectl apply: tags: {} and encryption: {} remove every tag and the encryption")
+		apply(csa, "  tags: {}\n  encryption: {}\n")
+		spec := settled(csa)
+		Expect(spec.Tags).To(BeEmpty())
+		Expect(spec.Tags).NotTo(BeNil(), "tags: {} must stay in the spec")
+		Expect(spec.Encryption).To(Equal(&ossv1.Encryption{}))
+		Eventually(func() map[string]string { return ossTags(csa) }).Should(BeEmpty())
+		Eventually(func() any { got, _ := bucketState(csa); return got.Encryption }).Should(BeNil())
+
+		By("kubectl apply --server-side: deleting a key removes that tag; tags: {} removes every tag")
+		ssa := unique("ssa")
+		settings := "  encryption: {algorithm: AES256}\n  lifecycle:\n    rules:\n    - {id: tmp, prefix: tmp/, expiration: {days: 1}}\n"
+		apply(ssa, "  tags: {team: data, env: dev}\n"+settings, "--server-side")
+		settled(ssa)
+		Expect(ossTags(ssa)).To(Equal(map[string]string{"team": "data", "env": "dev"}))
+		apply(ssa, "  tags: {team: data}\n"+settings, "--server-side")
+		settled(ssa)
+		Expect(ossTags(ssa)).To(Equal(map[string]string{"team": "data"}))
+		apply(ssa, "  tags: {}\n  encryption: {}\n  lifecycle: {rules: []}\n", "--server-side")
+		spec = settled(ssa)
+		Expect(spec.Tags).To(Equal(map[string]string{}))
+		Expect(spec.Encryption).To(Equal(&ossv1.Encryption{}))
+		Expect(spec.Lifecycle).To(Equal(&ossv1.Lifecycle{Rules: []ossv1.LifecycleRule{}}))
+		got, _ := bucketState(ssa)
+		Expect(got.Encryption).To(BeNil())
+		Expect(got.Lifecycle).To(BeNil())
+		Expect(ossTags(ssa)).To(BeEmpty())
+
+		By("kubectl patch: a merge patch of {} changes nothing; a key set to null removes that tag; a JSON patch replaces the tags with {}")
+		merged := unique("merge")
+		apply(merged, "  tags: {team: data, env: dev, tier: gold}\n")
+		settled(merged)
+		Expect(patch(merged, "merge", `{"spec":{"tags":{}}}`)).To(ContainSubstring("(no change)"))
+		patch(merged, "merge", `{"spec":{"tags":{"env":null}}}`)
+		settled(merged)
+		Expect(ossTags(merged)).To(Equal(map[string]string{"team": "data", "tier": "gold"}))
+		patch(merged, "json", `[{"op":"replace","path":"/spec/tags","value":{}}]`)
+		Expect(settled(merged).Tags).To(Equal(map[string]string{}))
+		Expect(ossTags(merged)).To(BeEmpty())
+	})
 })
 
 // parseTable reads kubectl's table output: each cell runs from its header's first column to the

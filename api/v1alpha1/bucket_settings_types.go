@@ -4,6 +4,12 @@ package v1alpha1
 // setting is not managed (never read-modify-written, never cleared, never reported as drift); present
 // but empty (`lifecycle: {rules: []}`, `tags: {}`, `encryption: {}`), the setting is removed from the
 // bucket; present, the bucket holds exactly that value, and drift is corrected at every resync.
+//
+// Every setting that is an object or a map is atomic for server-side apply (+structType=atomic,
+// +mapType=atomic): one field manager owns it whole and its applied value replaces the stored one. With
+// the default (granular) ownership, applying `tags: {}` or `encryption: {}` after keys the same manager
+// owned removes those keys and leaves null, which the schema refuses (kubernetes/kubernetes#135841), so
+// `kubectl apply --server-side` could not say "none". controllers/kubectl_test.go proves it with kubectl.
 
 // BucketSettings are the optional, declarative settings of a bucket.
 type BucketSettings struct {
@@ -14,14 +20,17 @@ type BucketSettings struct {
 	Versioning string `json:"versioning,omitempty"`
 
 	// encryption is the default server-side encryption of new objects. `{}` removes it.
+	// +structType=atomic
 	// +optional
 	Encryption *Encryption `json:"encryption,omitempty"`
 
 	// lifecycle expires, transitions and cleans up objects. `rules: []` removes every rule.
+	// +structType=atomic
 	// +optional
 	Lifecycle *Lifecycle `json:"lifecycle,omitempty"`
 
 	// cors holds the cross-origin rules. `rules: []` removes them.
+	// +structType=atomic
 	// +optional
 	CORS *CORS `json:"cors,omitempty"`
 
@@ -29,6 +38,7 @@ type BucketSettings struct {
 	// ossoperator.io/owner tag, which is always kept. Keys starting with ossoperator.io/ are reserved.
 	// Keys and values must not contain control characters (refused with reason InvalidSpec before
 	// anything is written: OSS receives them in XML, which cannot carry them unchanged).
+	// +mapType=atomic
 	// +kubebuilder:validation:MaxProperties=20
 	// +kubebuilder:validation:XValidation:rule="self.all(k, size(bytes(k)) >= 1 && size(bytes(k)) <= 64)",message="spec.tags keys must be 1-64 bytes"
 	// +kubebuilder:validation:XValidation:rule="self.all(k, !k.startsWith('http://') && !k.startsWith('https://') && !k.startsWith('Aliyun'))",message="spec.tags keys must not start with http://, https:// or Aliyun"
@@ -47,14 +57,17 @@ type BucketSettings struct {
 
 	// logging writes access logs into another bucket of the same account and region. `{}` turns
 	// logging off.
+	// +structType=atomic
 	// +optional
 	Logging *Logging `json:"logging,omitempty"`
 
 	// referer is hotlink protection. `{}` restores OSS's default (empty referers allowed, no lists).
+	// +structType=atomic
 	// +optional
 	Referer *Referer `json:"referer,omitempty"`
 
 	// website serves the bucket as a static website. `{}` turns it off.
+	// +structType=atomic
 	// +optional
 	Website *Website `json:"website,omitempty"`
 
