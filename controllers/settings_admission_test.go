@@ -366,7 +366,7 @@ func lifecycleRulesOf(n int) []ossv1.LifecycleRule {
 	rules := make([]ossv1.LifecycleRule, n)
 	for i := range rules {
 		rules[i] = validRule(fmt.Sprintf("rule-%d", i))
-		rules[i].Status = "Enabled" // the default, spelled out so the stored rule equals the declared one
+		rules[i].Status = "Enabled" // what an absent status means, spelled out
 	}
 	return rules
 }

@@ -5,11 +5,14 @@ package v1alpha1
 // but empty (`lifecycle: {rules: []}`, `tags: {}`, `encryption: {}`), the setting is removed from the
 // bucket; present, the bucket holds exactly that value, and drift is corrected at every resync.
 //
-// Every setting that is an object or a map is atomic for server-side apply (+structType=atomic,
-// +mapType=atomic): one field manager owns it whole and its applied value replaces the stored one. With
+// Every setting that is an object or a map is atomic for server-side apply (markers structType and
+// mapType): one field manager owns it whole and its applied value replaces the stored one. With
 // the default (granular) ownership, applying `tags: {}` or `encryption: {}` after keys the same manager
 // owned removes those keys and leaves null, which the schema refuses (kubernetes/kubernetes#135841), so
 // `kubectl apply --server-side` could not say "none". controllers/kubectl_test.go proves it with kubectl.
+// Nothing inside them has a schema default: a defaulted field would make the stored value differ from
+// every manifest, and a server-side apply of the same manifest by another manager (kubectl taking an
+// object over from client-side apply, as hack/dev's test does) conflict on the whole setting.
 
 // BucketSettings are the optional, declarative settings of a bucket.
 type BucketSettings struct {
@@ -136,9 +139,8 @@ type LifecycleRule struct {
 	// +kubebuilder:validation:XValidation:rule="self.all(k, size(k) >= 1 && size(k) <= 128 && size(self[k]) <= 256)",message="tag keys must be 1-128 characters and values at most 256"
 	// +optional
 	Tags map[string]string `json:"tags,omitempty"`
-	// status is Enabled (the default) or Disabled.
+	// status is Enabled or Disabled. Absent: Enabled.
 	// +kubebuilder:validation:XValidation:rule="self in ['Enabled', 'Disabled']",message="must be Enabled or Disabled"
-	// +kubebuilder:default=Enabled
 	// +optional
 	Status string `json:"status,omitempty"`
 	// filter excludes objects from the rule.
