@@ -11,6 +11,7 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
@@ -193,13 +194,15 @@ var _ = Describe("Admission", func() {
 })
 
 // notChecked is the line the API server adds when an OpenAPI check that blocks the CEL rules failed
-// (enum, maxLength, maxItems, maxProperties, required, type): the CRDs avoid the first, and the others
-// guard the CEL rules' cost, so they keep it.
+// (enum, maxLength, maxItems, maxProperties, required, type). The CRDs avoid enum, and say "required" with
+// CEL rules (has(self.x), reason FieldValueRequired), except where Kubernetes needs the OpenAPI list: the
+// key of a keyed list (a lifecycle rule's id) and the root's spec. maxLength, maxItems and maxProperties
+// bound the CEL rules' cost, so they keep it.
 const notChecked = "some validation rules were not checked"
 
 // expectRefusal checks that err is a refusal naming message (path and words), and that the API server did
-// not skip the CEL rules unless an OpenAPI check that blocks them (maxLength, required, ...) failed: the
-// message is then the OpenAPI one, "<path>: Too long: ...", "<path>: Required value" or "<path>: Too many: ...".
+// not skip the CEL rules unless an OpenAPI check that blocks them (maxLength, ...) failed: the message is
+// then the OpenAPI one, "<path>: Too long: ...", "<path>: Required value" or "<path>: Too many: ...".
 // ("Required value: <words>" is a CEL rule's reason, which blocks nothing.)
 func expectRefusal(err error, message string) {
 	GinkgoHelper()
@@ -211,6 +214,76 @@ func expectRefusal(err error, message string) {
 		Expect(err.Error()).NotTo(ContainSubstring(notChecked))
 	}
 }
+
+// A field left out of a manifest is refused with one message at its path, saying what it takes, and the
+// API server still checks every other rule: no "some validation rules were not checked".
+var _ = Describe("Admission of a manifest missing a field", func() {
+	var ns string
+	BeforeEach(func() { ns = newNamespace() })
+
+	DescribeTable("refuses it with one message",
+		func(kind, spec, message string) {
+			specMap := map[string]any{}
+			Expect(yaml.Unmarshal([]byte(spec), &specMap)).To(Succeed())
+			obj := &unstructured.Unstructured{Object: map[string]any{"spec": specMap}}
+			obj.SetGroupVersionKind(ossv1.GroupVersion.WithKind(kind))
+			obj.SetNamespace(ns)
+			obj.SetName(unique("missing"))
+			err := k8s.Create(ctx, obj)
+			Expect(err).To(HaveOccurred())
+			Expect(err.Error()).To(ContainSubstring(message))
+			Expect(err.Error()).NotTo(ContainSubstring(notChecked))
+			Expect(apierrors.ReasonForError(err)).To(Equal(metav1.StatusReasonInvalid))
+			Expect(err.(apierrors.APIStatus).Status().Details.Causes).To(HaveLen(1), "one missing field, one message")
+		},
+		Entry("a Bucket without accessKeyRef", "Bucket", `{}`,
+			"spec.accessKeyRef: Required value: spec.accessKeyRef is required: the AccessKey whose credentials manage the bucket, as {name: <AccessKey>}"),
+		Entry("an accessKeyRef without name", "Bucket", `{accessKeyRef: {}}`,
+			"spec.accessKeyRef.name: Required value: name is required: the name of an AccessKey"),
+		Entry("lifecycle without rules", "Bucket", `{accessKeyRef: {name: k}, lifecycle: {}}`,
+			"spec.lifecycle.rules: Required value: spec.lifecycle.rules is required: the lifecycle rules, or [] to remove every rule"),
+		Entry("a transition without storageClass", "Bucket", `{accessKeyRef: {name: k}, lifecycle: {rules: [{id: r, transitions: [{days: 30}]}]}}`,
+			"spec.lifecycle.rules[0].transitions[0].storageClass: Required value: storageClass is required: IA, Archive, ColdArchive or DeepColdArchive"),
+		Entry("a transition without days", "Bucket", `{accessKeyRef: {name: k}, lifecycle: {rules: [{id: r, transitions: [{storageClass: IA}]}]}}`,
+			"spec.lifecycle.rules[0].transitions[0].days: Required value: days is required"),
+		Entry("noncurrentVersionExpiration without noncurrentDays", "Bucket", `{accessKeyRef: {name: k}, lifecycle: {rules: [{id: r, noncurrentVersionExpiration: {}}]}}`,
+			"spec.lifecycle.rules[0].noncurrentVersionExpiration.noncurrentDays: Required value: noncurrentDays is required"),
+		Entry("an exclusion without prefix", "Bucket", `{accessKeyRef: {name: k}, lifecycle: {rules: [{id: r, expiration: {days: 1}, filter: {not: [{}]}}]}}`,
+			"spec.lifecycle.rules[0].filter.not[0].prefix: Required value: prefix is required"),
+		Entry("an exclusion's tag without key", "Bucket", `{accessKeyRef: {name: k}, lifecycle: {rules: [{id: r, expiration: {days: 1}, filter: {not: [{prefix: a/, tag: {value: v}}]}}]}}`,
+			"spec.lifecycle.rules[0].filter.not[0].tag.key: Required value: key is required"),
+		Entry("cors without rules", "Bucket", `{accessKeyRef: {name: k}, cors: {}}`,
+			"spec.cors.rules: Required value: spec.cors.rules is required: the CORS rules, or [] to remove them"),
+		Entry("a CORS rule without allowedMethods", "Bucket", `{accessKeyRef: {name: k}, cors: {rules: [{allowedOrigins: ["*"]}]}}`,
+			"spec.cors.rules[0].allowedMethods: Required value: allowedMethods is required: one or more of GET, PUT, POST, DELETE and HEAD"),
+		Entry("a CORS rule without allowedOrigins", "Bucket", `{accessKeyRef: {name: k}, cors: {rules: [{allowedMethods: [GET]}]}}`,
+			"spec.cors.rules[0].allowedOrigins: Required value: allowedOrigins is required"),
+		Entry("an index document without suffix", "Bucket", `{accessKeyRef: {name: k}, website: {indexDocument: {}}}`,
+			"spec.website.indexDocument.suffix: Required value: suffix is required: the index page's name, for example index.html"),
+		Entry("an error document without key", "Bucket", `{accessKeyRef: {name: k}, website: {indexDocument: {suffix: index.html}, errorDocument: {}}}`,
+			"spec.website.errorDocument.key: Required value: key is required: the error page's object key"),
+		Entry("an AccessKey without region", "AccessKey", `{secretRef: {name: s}}`,
+			"spec.region: Required value: spec.region is required: the OSS region ID, for example cn-hangzhou"),
+		Entry("a secretRef without name", "AccessKey", `{secretRef: {}, region: cn-hangzhou}`,
+			"spec.secretRef.name: Required value: name is required: the name of a Secret of the AccessKey's namespace"),
+		Entry("issue without issuerRef", "AccessKey", `{secretRef: {name: s}, region: cn-hangzhou, issue: {grants: [{bucketRef: {name: b}, access: ReadOnly}]}}`,
+			"spec.issue.issuerRef: Required value: spec.issue.issuerRef is required"),
+		Entry("issue without grants", "AccessKey", `{secretRef: {name: s}, region: cn-hangzhou, issue: {issuerRef: {name: a}}}`,
+			"spec.issue.grants: Required value: spec.issue.grants is required"),
+		Entry("a grant without access", "AccessKey", `{secretRef: {name: s}, region: cn-hangzhou, issue: {issuerRef: {name: a}, grants: [{bucketRef: {name: b}}]}}`,
+			"spec.issue.grants[0].access: Required value: access is required: ReadOnly, ReadWrite or Admin"),
+		Entry("a grant without bucketRef", "AccessKey", `{secretRef: {name: s}, region: cn-hangzhou, issue: {issuerRef: {name: a}, grants: [{access: ReadOnly}]}}`,
+			"spec.issue.grants[0].bucketRef: Required value: bucketRef is required"),
+		Entry("a bucketRef without name", "AccessKey", `{secretRef: {name: s}, region: cn-hangzhou, issue: {issuerRef: {name: a}, grants: [{bucketRef: {}, access: ReadOnly}]}}`,
+			"spec.issue.grants[0].bucketRef.name: Required value: name is required: the name of a Bucket of this namespace"),
+		Entry("a rotation without period", "AccessKey", `{secretRef: {name: s}, region: cn-hangzhou, issue: {issuerRef: {name: a}, grants: [{bucketRef: {name: b}, access: ReadOnly}], rotation: {overlap: 1h}}}`,
+			"spec.issue.rotation.period: Required value: period is required"),
+		Entry("assumeRole without roleArn", "AccessKey", `{region: cn-hangzhou, assumeRole: {sourceRef: {name: a}}}`,
+			"spec.assumeRole.roleArn: Required value: spec.assumeRole.roleArn is required"),
+		Entry("assumeRole without sourceRef", "AccessKey", `{region: cn-hangzhou, assumeRole: {roleArn: "acs:ram::1:role/r"}}`,
+			"spec.assumeRole.sourceRef: Required value: spec.assumeRole.sourceRef is required"),
+	)
+})
 
 // Every field is documented for `kubectl explain`: the CRDs carry a description on every property.
 var _ = Describe("CRDs", func() {
@@ -291,7 +364,8 @@ var _ = Describe("Admission of issued AccessKeys", func() {
 		}, "spec.issue.rotation.overlap: Invalid value: overlap must be shorter than period"),
 		Entry("a period under an hour", func(s *ossv1.IssueSpec) { s.Rotation = &ossv1.Rotation{Period: metav1.Duration{Duration: time.Minute}} },
 			"spec.issue.rotation.period: Invalid value: \"1m0s\": must be at least 1h"),
-		Entry("no grants", func(s *ossv1.IssueSpec) { s.Grants = nil }, "spec.issue.grants: Required value"),
+		Entry("no grants", func(s *ossv1.IssueSpec) { s.Grants = nil },
+			"spec.issue.grants: Required value: spec.issue.grants is required: at least one grant, as {bucketRef: {name: <Bucket>}, access: ReadOnly, ReadWrite or Admin}"),
 	)
 
 	It("admits the most grants that fit", func() {

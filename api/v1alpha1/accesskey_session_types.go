@@ -54,18 +54,20 @@ type OIDCSpec struct {
 
 // AssumeRoleSpec obtains temporary credentials for a RAM role with another AccessKey's credentials, at
 // STS AssumeRole.
+// +kubebuilder:validation:XValidation:rule="has(self.sourceRef)",message="spec.assumeRole.sourceRef is required: the AccessKey whose credentials assume the role, as {name: <AccessKey>}",fieldPath=".sourceRef",reason=FieldValueRequired
+// +kubebuilder:validation:XValidation:rule="has(self.roleArn)",message="spec.assumeRole.roleArn is required: the RAM role to assume, acs:ram::<account ID>:role/<role name>",fieldPath=".roleArn",reason=FieldValueRequired
 type AssumeRoleSpec struct {
 	// sourceRef names the AccessKey whose credentials assume the role: of this namespace, or of another
 	// that grants this one (its spec.allowedNamespaces). Any kind: reading, issued, OIDC or assumeRole
 	// (chains work).
-	// +required
+	// +optional
 	SourceRef AccessKeyReference `json:"sourceRef"`
 
 	// roleArn is the RAM role to assume, acs:ram::<account ID>:role/<name>; its trust policy must trust
 	// the source's identity.
 	// +kubebuilder:validation:MaxLength=256
 	// +kubebuilder:validation:XValidation:rule="self.matches('^acs:ram::[0-9]+:role/[A-Za-z0-9.@_/-]+$')",message="must be a RAM role ARN, acs:ram::<account ID>:role/<role name>"
-	// +required
+	// +optional
 	RoleArn string `json:"roleArn"`
 
 	// sessionDuration is how long each set of temporary credentials lasts, from 15m to the role's

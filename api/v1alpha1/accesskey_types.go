@@ -6,12 +6,13 @@ import (
 
 // SecretReference names a Secret in the same namespace as the resource that refers to it.
 // +kubebuilder:validation:XValidation:rule="!has(self.__namespace__)",message="secretRef.namespace is not allowed: the Secret must be in the AccessKey's namespace",fieldPath=".namespace",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="has(self.name)",message="name is required: the name of a Secret of the AccessKey's namespace",fieldPath=".name",reason=FieldValueRequired
 type SecretReference struct {
 	// name of the Secret, in the same namespace.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="must be the name of a Secret: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
-	// +required
+	// +optional
 	Name string `json:"name"`
 
 	// namespace must be omitted: references to other namespaces are refused, so a namespace's users
@@ -26,6 +27,7 @@ type SecretReference struct {
 // +kubebuilder:validation:XValidation:rule="(has(self.oidc) || has(self.assumeRole)) != has(self.secretRef)",message="spec.secretRef is required to read or issue a key, and not used with spec.oidc or spec.assumeRole",fieldPath=".secretRef",reason=FieldValueInvalid
 // +kubebuilder:validation:XValidation:rule="has(self.issue) == has(oldSelf.issue)",message="spec.issue cannot be added or removed: an AccessKey either reads its key or issues one; create another AccessKey (deleting an issued one deletes what it issued)",fieldPath=".issue",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.endpoint) || !has(self.internal) || !self.internal",message="spec.internal cannot be combined with spec.endpoint: the endpoint override is used as it is",fieldPath=".internal",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="has(self.region)",message="spec.region is required: the OSS region ID, for example cn-hangzhou",fieldPath=".region",reason=FieldValueRequired
 type AccessKeySpec struct {
 	// secretRef names a Secret in the same namespace. Without spec.issue, it holds the credentials
 	// the operator reads, under the keys accessKeyId, accessKeySecret and, for STS credentials,
@@ -60,7 +62,7 @@ type AccessKeySpec struct {
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z]{2,}(-[a-z0-9]+)+$')",message="must be a region ID: two or more lowercase letters, then parts of lowercase letters and digits each after a '-', for example cn-hangzhou"
 	// +kubebuilder:validation:XValidation:rule="!self.startsWith('oss-')",message="must be the region ID without the oss- prefix, for example cn-hangzhou"
 	// +kubebuilder:validation:MaxLength=63
-	// +required
+	// +optional
 	Region string `json:"region"`
 
 	// endpoint overrides the OSS endpoint, as scheme://host[:port] (https:// when no scheme is given).

@@ -107,12 +107,13 @@ type Encryption struct {
 }
 
 // Lifecycle is a bucket's lifecycle configuration.
+// +kubebuilder:validation:XValidation:rule="has(self.rules)",message="spec.lifecycle.rules is required: the lifecycle rules, or [] to remove every rule",fieldPath=".rules",reason=FieldValueRequired
 type Lifecycle struct {
 	// rules, at most 1000, with unique IDs.
 	// +kubebuilder:validation:MaxItems=1000
 	// +listType=map
 	// +listMapKey=id
-	// +required
+	// +optional
 	Rules []LifecycleRule `json:"rules"`
 }
 
@@ -183,11 +184,12 @@ type LifecycleFilter struct {
 }
 
 // LifecycleNot is an exclusion.
+// +kubebuilder:validation:XValidation:rule="has(self.prefix)",message="prefix is required: the key prefix of the excluded objects",fieldPath=".prefix",reason=FieldValueRequired
 type LifecycleNot struct {
 	// prefix of the excluded objects, without control characters.
 	// +kubebuilder:validation:MaxLength=1024
 	// +kubebuilder:validation:XValidation:rule="!self.matches('[\\\\x00-\\\\x1f]')",message="prefix must not contain control characters (tabs, line breaks, ...): OSS receives it in XML, which cannot carry them unchanged"
-	// +required
+	// +optional
 	Prefix string `json:"prefix"`
 	// tag further narrows the exclusion to objects carrying it.
 	// +optional
@@ -195,11 +197,12 @@ type LifecycleNot struct {
 }
 
 // Tag is a key and a value.
+// +kubebuilder:validation:XValidation:rule="has(self.key)",message="key is required: the tag's key",fieldPath=".key",reason=FieldValueRequired
 type Tag struct {
 	// key of the tag.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=128
-	// +required
+	// +optional
 	// +kubebuilder:validation:XValidation:rule="!self.matches('[[:cntrl:]]')",message="key must not contain control characters (tabs, line breaks, ...): OSS receives it in XML, which cannot carry them unchanged"
 	Key string `json:"key"`
 	// value of the tag.
@@ -227,14 +230,16 @@ type LifecycleExpiration struct {
 }
 
 // LifecycleTransition moves objects to a colder storage class.
+// +kubebuilder:validation:XValidation:rule="has(self.days)",message="days is required: the days after the last modification (or the last access, with isAccessTime) when objects move",fieldPath=".days",reason=FieldValueRequired
+// +kubebuilder:validation:XValidation:rule="has(self.storageClass)",message="storageClass is required: IA, Archive, ColdArchive or DeepColdArchive",fieldPath=".storageClass",reason=FieldValueRequired
 type LifecycleTransition struct {
 	// days after the last modification (or the last access, with isAccessTime).
 	// +kubebuilder:validation:Minimum=1
-	// +required
+	// +optional
 	Days int32 `json:"days"`
 	// storageClass to move to: IA, Archive, ColdArchive or DeepColdArchive.
 	// +kubebuilder:validation:XValidation:rule="self in ['IA', 'Archive', 'ColdArchive', 'DeepColdArchive']",message="must be IA, Archive, ColdArchive or DeepColdArchive: a colder storage class than Standard"
-	// +required
+	// +optional
 	StorageClass string `json:"storageClass"`
 	// isAccessTime counts days from the last access instead of the last modification (needs access
 	// tracking on the bucket).
@@ -263,22 +268,25 @@ type LifecycleAbortMultipartUpload struct {
 }
 
 // NoncurrentVersionExpiration deletes old versions.
+// +kubebuilder:validation:XValidation:rule="has(self.noncurrentDays)",message="noncurrentDays is required: the days after a version became old when it is deleted",fieldPath=".noncurrentDays",reason=FieldValueRequired
 type NoncurrentVersionExpiration struct {
 	// noncurrentDays after a version became old when it is deleted.
 	// +kubebuilder:validation:Minimum=1
-	// +required
+	// +optional
 	NoncurrentDays int32 `json:"noncurrentDays"`
 }
 
 // NoncurrentVersionTransition moves old versions to a colder storage class.
+// +kubebuilder:validation:XValidation:rule="has(self.noncurrentDays)",message="noncurrentDays is required: the days after a version became old when it moves",fieldPath=".noncurrentDays",reason=FieldValueRequired
+// +kubebuilder:validation:XValidation:rule="has(self.storageClass)",message="storageClass is required: IA, Archive, ColdArchive or DeepColdArchive",fieldPath=".storageClass",reason=FieldValueRequired
 type NoncurrentVersionTransition struct {
 	// noncurrentDays after a version became old when it moves.
 	// +kubebuilder:validation:Minimum=1
-	// +required
+	// +optional
 	NoncurrentDays int32 `json:"noncurrentDays"`
 	// storageClass to move to: IA, Archive, ColdArchive or DeepColdArchive.
 	// +kubebuilder:validation:XValidation:rule="self in ['IA', 'Archive', 'ColdArchive', 'DeepColdArchive']",message="must be IA, Archive, ColdArchive or DeepColdArchive: a colder storage class than Standard"
-	// +required
+	// +optional
 	StorageClass string `json:"storageClass"`
 	// isAccessTime counts from the last access.
 	// +optional
@@ -292,10 +300,11 @@ type NoncurrentVersionTransition struct {
 }
 
 // CORS is a bucket's cross-origin configuration.
+// +kubebuilder:validation:XValidation:rule="has(self.rules)",message="spec.cors.rules is required: the CORS rules, or [] to remove them",fieldPath=".rules",reason=FieldValueRequired
 type CORS struct {
 	// rules, at most 10.
 	// +kubebuilder:validation:MaxItems=10
-	// +required
+	// +optional
 	Rules []CORSRule `json:"rules"`
 	// responseVary adds Vary: Origin to responses.
 	// +optional
@@ -303,20 +312,22 @@ type CORS struct {
 }
 
 // CORSRule allows cross-origin requests.
+// +kubebuilder:validation:XValidation:rule="has(self.allowedOrigins)",message="allowedOrigins is required: at least one origin, for example https://example.com or *",fieldPath=".allowedOrigins",reason=FieldValueRequired
+// +kubebuilder:validation:XValidation:rule="has(self.allowedMethods)",message="allowedMethods is required: one or more of GET, PUT, POST, DELETE and HEAD",fieldPath=".allowedMethods",reason=FieldValueRequired
 type CORSRule struct {
 	// allowedOrigins, each with at most one "*".
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=64
 	// +kubebuilder:validation:items:MaxLength=512
 	// +kubebuilder:validation:XValidation:rule="self.all(o, size(o.split('*')) <= 2)",message="cors allowedOrigins may contain at most one * each"
-	// +required
+	// +optional
 	// +kubebuilder:validation:XValidation:rule="self.all(x, !x.matches('[[:cntrl:]]'))",message="allowedOrigins must not contain control characters (tabs, line breaks, ...): OSS receives it in XML, which cannot carry them unchanged"
 	AllowedOrigins []string `json:"allowedOrigins"`
 	// allowedMethods: GET, PUT, POST, DELETE, HEAD.
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=5
 	// +kubebuilder:validation:items:XValidation:rule="self in ['GET', 'PUT', 'POST', 'DELETE', 'HEAD']",message="must be GET, PUT, POST, DELETE or HEAD"
-	// +required
+	// +optional
 	AllowedMethods []string `json:"allowedMethods"`
 	// allowedHeaders in preflight requests, each with at most one "*".
 	// +kubebuilder:validation:MaxItems=64
@@ -391,11 +402,12 @@ type Website struct {
 }
 
 // IndexDocument is the default page.
+// +kubebuilder:validation:XValidation:rule="has(self.suffix)",message="suffix is required: the index page's name, for example index.html",fieldPath=".suffix",reason=FieldValueRequired
 type IndexDocument struct {
 	// suffix is the page's name, for example index.html.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=1024
-	// +required
+	// +optional
 	// +kubebuilder:validation:XValidation:rule="!self.matches('[[:cntrl:]]')",message="suffix must not contain control characters (tabs, line breaks, ...): OSS receives it in XML, which cannot carry them unchanged"
 	Suffix string `json:"suffix"`
 	// supportSubDir serves the index page of sub-directories too.
@@ -404,11 +416,12 @@ type IndexDocument struct {
 }
 
 // ErrorDocument is the page for a missing object.
+// +kubebuilder:validation:XValidation:rule="has(self.key)",message="key is required: the error page's object key, for example error.html",fieldPath=".key",reason=FieldValueRequired
 type ErrorDocument struct {
 	// key of the error page, for example error.html.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=1024
-	// +required
+	// +optional
 	// +kubebuilder:validation:XValidation:rule="!self.matches('[[:cntrl:]]')",message="key must not contain control characters (tabs, line breaks, ...): OSS receives it in XML, which cannot carry them unchanged"
 	Key string `json:"key"`
 	// httpStatus answered with it: 404 (the default) or 200.

@@ -6,12 +6,13 @@ import (
 
 // AccessKeyReference names an AccessKey: in the Bucket's namespace, or in another namespace whose
 // AccessKey grants the Bucket's (its spec.allowedNamespaces).
+// +kubebuilder:validation:XValidation:rule="has(self.name)",message="name is required: the name of an AccessKey",fieldPath=".name",reason=FieldValueRequired
 type AccessKeyReference struct {
 	// name of the AccessKey.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="must be the name of an AccessKey: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
-	// +required
+	// +optional
 	Name string `json:"name"`
 
 	// namespace of the AccessKey. Default: the Bucket's. An AccessKey of another namespace is used only
@@ -38,10 +39,11 @@ const (
 // +kubebuilder:validation:XValidation:rule="has(self.name) == has(oldSelf.name) && (!has(self.name) || self.name == oldSelf.name)",message="spec.name cannot be added, changed or removed: a Bucket cannot be pointed at another OSS bucket",fieldPath=".name",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.versioning) || has(self.versioning)",message="spec.versioning cannot be removed once set, because OSS cannot turn versioning back off: set it to Suspended",fieldPath=".versioning",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.acl) || !(self.acl in ['public-read', 'public-read-write']) || (has(self.publicAccessBlock) && !self.publicAccessBlock)",message="a public spec.acl needs Block Public Access off, which OSS turns on for new buckets: add spec.publicAccessBlock: false, or use acl: private",fieldPath=".acl",reason=FieldValueInvalid
+// +kubebuilder:validation:XValidation:rule="has(self.accessKeyRef)",message="spec.accessKeyRef is required: the AccessKey whose credentials manage the bucket, as {name: <AccessKey>}",fieldPath=".accessKeyRef",reason=FieldValueRequired
 type BucketSpec struct {
 	// accessKeyRef names the AccessKey whose credentials manage the bucket: of the Bucket's namespace, or
 	// of another namespace that it grants.
-	// +required
+	// +optional
 	AccessKeyRef AccessKeyReference `json:"accessKeyRef"`
 
 	// name is the OSS bucket name: 3-63 characters of a-z, 0-9 and "-", starting and ending with a
