@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -122,6 +123,68 @@ spec:
 		Expect(out).To(ContainSubstring(`The Bucket "refused" is invalid: spec.encryption.kmsKeyId: Forbidden: spec.encryption.kmsKeyId is only allowed with algorithm KMS`))
 		Expect(apierrors.IsNotFound(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "refused"}, &ossv1.Bucket{}))).To(BeTrue())
 	})
+	It("explains the API to kubectl explain: every field described, paragraphs wrapped once, no implementation notes", func() {
+		explain := func(field string) (description []string, fields map[string][]string) {
+			GinkgoHelper()
+			out, err := kubectl("", "explain", field)
+			Expect(err).NotTo(HaveOccurred(), out)
+			description, fields = parseExplain(out)
+			Expect(description).NotTo(BeEmpty(), "kubectl explain %s has no description:\n%s", field, out)
+			return description, fields
+		}
+		// wrappedOnce fails when a line of a description ends before kubectl's width although the next
+		// word would have fit: a line break of the doc comment, which kubectl keeps after wrapping the
+		// line itself.
+		wrappedOnce := func(what string, lines []string) {
+			GinkgoHelper()
+			for i := 0; i+1 < len(lines); i++ {
+				next := strings.Fields(lines[i+1])
+				if strings.TrimSpace(lines[i]) == "" || len(next) == 0 || strings.HasPrefix(strings.TrimSpace(lines[i+1]), "- ") {
+					continue // a paragraph's or a list item's end
+				}
+				Expect(len(lines[i])+1+len(next[0])).To(BeNumerically(">", explainWidth),
+					"%s: a line break kubectl did not make, after %q (before %q)", what, lines[i], lines[i+1])
+			}
+		}
+		for _, field := range []string{"buckets", "buckets.spec", "buckets.status", "accesskeys", "accesskeys.spec", "accesskeys.status",
+			"buckets.spec.lifecycle.rules[]", "buckets.status.settings", "accesskeys.spec.issue", "accesskeys.status.issued"} {
+			description, fields := explain(strings.TrimSuffix(field, "[]"))
+			wrappedOnce(field, description)
+			for name, lines := range fields {
+				Expect(strings.Join(lines, "")).NotTo(BeEmpty(), "kubectl explain %s: field %s has no description", field, name)
+				wrappedOnce(field+"."+name, lines)
+			}
+		}
+
+		By("the status says what the user sees, not how the operator works")
+		for _, field := range []string{"buckets.status", "accesskeys.status"} {
+			description, fields := explain(field)
+			text := strings.Join(description, " ")
+			for _, lines := range fields {
+				text += " " + strings.Join(lines, " ")
+			}
+			for _, implementation := range []string{"restart", "GitOps", "recorded before", "swapped"} {
+				Expect(text).NotTo(ContainSubstring(implementation), "kubectl explain %s", field)
+			}
+		}
+		_, fields := explain("buckets.status")
+		Expect(strings.Join(fields["createdBucket"], " ")).To(ContainSubstring("Empty when the Bucket took over a bucket that already existed"))
+
+		By("a list's own description and its items' description are paragraphs of their own")
+		for field, items := range map[string]string{
+			"buckets.spec.lifecycle.rules": "LifecycleRule is one lifecycle rule.",
+			"buckets.status.conditions":    "Condition contains details",
+			"accesskeys.spec.issue.grants": "Grant gives the issued key access",
+			"buckets.spec.cors.rules":      "CORSRule allows cross-origin requests.",
+			"buckets.status.settings":      "SettingStatus says whether OSS holds",
+		} {
+			description, _ := explain(field)
+			i := slices.IndexFunc(description, func(l string) bool { return strings.Contains(l, items) })
+			Expect(i).To(BeNumerically(">", 0), "kubectl explain %s: no %q after the list's description:\n%s", field, items, strings.Join(description, "\n"))
+			Expect(strings.TrimSpace(description[i-1])).To(BeEmpty(), "kubectl explain %s: the items' description is glued to the list's:\n%s", field, strings.Join(description, "\n"))
+		}
+	})
+
 	It("removes a tag, and every tag, the ways the README says: kubectl apply, kubectl apply --server-side and kubectl patch", func() {
 		ns := newNamespace()
 		readyAccessKey(ns)
@@ -219,6 +282,40 @@ spec:
 		Expect(ossTags(merged)).To(BeEmpty())
 	})
 })
+
+// explainWidth is the width kubectl explain wraps descriptions at, their indentation included.
+const explainWidth = 80
+
+// parseExplain reads kubectl explain's output: the description's lines, and each field's description
+// lines by name, as printed (indented).
+func parseExplain(out string) (description []string, fields map[string][]string) {
+	fields = map[string][]string{}
+	section, field := "", ""
+	for _, line := range strings.Split(out, "\n") {
+		switch {
+		case line == "DESCRIPTION:" || line == "FIELDS:":
+			section = line
+			continue
+		case section == "DESCRIPTION:":
+			description = append(description, line)
+		case section == "FIELDS:" && strings.HasPrefix(line, "  ") && !strings.HasPrefix(line, "    ") && strings.TrimSpace(line) != "":
+			field = strings.Fields(line)[0]
+			fields[field] = nil
+		case section == "FIELDS:" && field != "":
+			fields[field] = append(fields[field], line)
+		}
+	}
+	trim := func(lines []string) []string {
+		for len(lines) > 0 && strings.TrimSpace(lines[len(lines)-1]) == "" {
+			lines = lines[:len(lines)-1]
+		}
+		return lines
+	}
+	for name, lines := range fields {
+		fields[name] = trim(lines)
+	}
+	return trim(description), fields
+}
 
 // parseTable reads kubectl's table output: each cell runs from its header's first column to the
 // next header's, so that cells with spaces (messages) stay whole.

@@ -98,27 +98,35 @@ type AccessKeySpec struct {
 
 // AccessKeyStatus reports whether the credentials work.
 type AccessKeyStatus struct {
-	// observedGeneration is the metadata.generation this status describes.
+	// observedGeneration is the metadata.generation this status describes. Below metadata.generation,
+	// the operator has not yet acted on the latest spec; 0 until it first looks at the AccessKey.
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
-	// conditions: Ready, Reconciling, Stalled and, while it is deleted but still used by Buckets,
-	// DeletionBlocked, each with a reason from the list in docs/troubleshooting.md.
+	// conditions say whether the credentials work. Ready is True when OSS accepts them; Reconciling is
+	// True while the operator checks them or waits for something that resolves by itself; Stalled is
+	// True when a person must change something (the reason and message say what); DeletionBlocked says
+	// why a deletion waits: Buckets still use the AccessKey. docs/troubleshooting.md explains every
+	// reason.
 	// +listType=map
 	// +listMapKey=type
 	// +optional
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
 
-	// accessKeyId is the AccessKey ID found in the Secret, shown only when it has the form of one
-	// (LTAI... or STS....), so that a Secret whose keys are swapped never shows the secret here.
+	// Shown only when it has the form of an ID, so that a Secret whose values are swapped never puts
+	// the secret here.
+
+	// accessKeyId is the AccessKey ID in use, LTAI... or, for temporary credentials, STS.... Empty when
+	// the Secret's value does not look like an AccessKey ID.
 	// +optional
 	AccessKeyID string `json:"accessKeyId,omitempty"`
 
-	// accountId is the ID of the Alibaba Cloud account that owns the credentials, as OSS reports it.
+	// accountId is the ID of the Alibaba Cloud account the credentials belong to, as OSS reports it.
 	// +optional
 	AccountID string `json:"accountId,omitempty"`
 
-	// endpoint is the endpoint the operator uses for these credentials.
+	// endpoint is the OSS endpoint the operator uses with these credentials, for example
+	// https://oss-cn-hangzhou.aliyuncs.com.
 	// +optional
 	Endpoint string `json:"endpoint,omitempty"`
 
@@ -156,8 +164,11 @@ type AccessKey struct {
 	// +required
 	Spec AccessKeySpec `json:"spec"`
 
-	// status reports whether the credentials work. Until the operator first writes it, it reads
-	// observedGeneration 0, so that GitOps tools see a new AccessKey as in progress.
+	// The default makes an AccessKey the operator has not looked at yet read observedGeneration 0, so
+	// that GitOps tools (kstatus) see it as in progress rather than current (docs/gitops.md).
+
+	// status is what the operator last observed: whether the credentials work (conditions), whose they
+	// are, and what was issued or assumed for spec.issue, spec.oidc or spec.assumeRole.
 	// +kubebuilder:default={observedGeneration: 0}
 	// +optional
 	Status AccessKeyStatus `json:"status,omitempty"`

@@ -37,10 +37,13 @@ type BucketSettings struct {
 	// +optional
 	CORS *CORS `json:"cors,omitempty"`
 
-	// tags are the bucket's tags (at most 20). `{}` removes every tag but the operator's own
-	// ossoperator.io/owner tag, which is always kept. Keys starting with ossoperator.io/ are reserved.
-	// Keys and values must not contain control characters (refused with reason InvalidSpec before
-	// anything is written: OSS receives them in XML, which cannot carry them unchanged).
+	// OSS receives tags in XML, which cannot carry control characters unchanged: the operator refuses
+	// them before anything is written.
+
+	// tags are the bucket's tags, at most 20, for example {team: data}. `{}` removes every tag but the
+	// operator's own ossoperator.io/owner tag, which is always kept; deleting one key removes that tag.
+	// Keys starting with ossoperator.io/ are reserved. Keys and values must not contain control
+	// characters (tabs, line breaks): a Bucket with them is Stalled with reason InvalidSpec.
 	// +mapType=atomic
 	// +kubebuilder:validation:MaxProperties=20
 	// +kubebuilder:validation:XValidation:rule="self.all(k, size(bytes(k)) >= 1 && size(bytes(k)) <= 64)",message="spec.tags keys must be 1-64 bytes"
@@ -79,7 +82,8 @@ type BucketSettings struct {
 	// +optional
 	PublicAccessBlock *bool `json:"publicAccessBlock,omitempty"`
 
-	// resourceGroupId is the resource group of the bucket, rg-...
+	// resourceGroupId is the ID of the resource group the bucket belongs to, for example
+	// rg-acfmxxxxxxxxxxx.
 	// +kubebuilder:validation:XValidation:rule="self.matches('^rg-[a-zA-Z0-9]+$')",message="must be a resource group ID: rg- followed by letters and digits"
 	// +kubebuilder:validation:MaxLength=64
 	// +optional
@@ -128,8 +132,8 @@ type LifecycleRule struct {
 	// +required
 	// +kubebuilder:validation:XValidation:rule="!self.matches('[[:cntrl:]]')",message="id must not contain control characters (tabs, line breaks, ...): OSS receives it in XML, which cannot carry them unchanged"
 	ID string `json:"id"`
-	// prefix selects objects by key prefix; empty selects every object. No control characters: XML,
-	// the lifecycle API's format, cannot carry them.
+	// prefix selects objects by key prefix, for example logs/; empty selects every object. It must not
+	// contain control characters (tabs, line breaks).
 	// +kubebuilder:validation:MaxLength=1024
 	// +kubebuilder:validation:XValidation:rule="!self.matches('[\\\\x00-\\\\x1f]')",message="prefix must not contain control characters (tabs, line breaks, ...): OSS receives it in XML, which cannot carry them unchanged"
 	// +optional
