@@ -33,7 +33,8 @@ var _ = Describe("Admission", func() {
 		Entry("spec.name with upper case", "ok-name", func(b *ossv1.Bucket) { b.Spec.Name = "Upper-Case" },
 			`spec.name: Invalid value: "Upper-Case": must be an OSS bucket name: lowercase letters, digits and '-', starting and ending with a letter or digit`),
 		Entry("spec.name too short", "ok-name", func(b *ossv1.Bucket) { b.Spec.Name = "ab" }, `spec.name: Invalid value: "ab": spec.name in body should be at least 3 chars long`),
-		Entry("spec.name too long", "ok-name", func(b *ossv1.Bucket) { b.Spec.Name = strings.Repeat("a", 64) }, "spec.name: Too long: may not be more than 63 bytes"),
+		Entry("spec.name too long", "ok-name", func(b *ossv1.Bucket) { b.Spec.Name = strings.Repeat("a", 64) },
+			`spec.name: Invalid value: "`+strings.Repeat("a", 64)+`": must be at most 63 characters`),
 		Entry("spec.name ending in a hyphen", "ok-name", func(b *ossv1.Bucket) { b.Spec.Name = "bucket-" },
 			`spec.name: Invalid value: "bucket-": must be an OSS bucket name`),
 		Entry("spec.name with an underscore", "ok-name", func(b *ossv1.Bucket) { b.Spec.Name = "my_bucket" },
@@ -194,10 +195,12 @@ var _ = Describe("Admission", func() {
 })
 
 // notChecked is the line the API server adds when an OpenAPI check that blocks the CEL rules failed
-// (enum, maxLength, maxItems, maxProperties, required, type). The CRDs avoid enum, and say "required" with
-// CEL rules (has(self.x), reason FieldValueRequired), except where Kubernetes needs the OpenAPI list: the
-// key of a keyed list (a lifecycle rule's id) and the root's spec. maxLength, maxItems and maxProperties
-// bound the CEL rules' cost, so they keep it.
+// (enum, maxLength, maxItems, maxProperties, required, type). The CRDs avoid enum; they say "required"
+// with CEL rules (has(self.x), reason FieldValueRequired), except where Kubernetes needs the OpenAPI
+// list: the key of a keyed list (a lifecycle rule's id) and the root's spec; and they bound the length
+// of a string that is not inside a list with a CEL rule (size(self) <= n). maxItems, maxProperties and
+// the maxLength of strings inside lists bound the CEL rules' cost (a list's rules cost as much as the
+// list can hold), so they keep it.
 const notChecked = "some validation rules were not checked"
 
 // expectRefusal checks that err is a refusal naming message (path and words), and that the API server did
@@ -283,6 +286,31 @@ var _ = Describe("Admission of a manifest missing a field", func() {
 		Entry("assumeRole without sourceRef", "AccessKey", `{region: cn-hangzhou, assumeRole: {roleArn: "acs:ram::1:role/r"}}`,
 			"spec.assumeRole.sourceRef: Required value: spec.assumeRole.sourceRef is required"),
 	)
+})
+
+// A string over its length is refused with one message, without "some validation rules were not
+// checked": the other mistakes of the same object are reported with it. The long ones are not quoted back.
+var _ = Describe("Admission of a string over its length", func() {
+	It("says the limit at the field's path, checks the other rules, and does not quote a long value back", func() {
+		ns := newNamespace()
+		long := strings.Repeat("p", 1025)
+		err := k8s.Create(ctx, newBucket(ns, "too-long", func(b *ossv1.Bucket) {
+			b.Spec.Website = &ossv1.Website{IndexDocument: &ossv1.IndexDocument{Suffix: long}}
+			b.Spec.Region = "Hangzhou"
+		}))
+		Expect(err).To(HaveOccurred())
+		Expect(err.Error()).To(ContainSubstring("spec.website.indexDocument.suffix: Invalid value: suffix must be at most 1024 characters"))
+		Expect(err.Error()).To(ContainSubstring(`spec.region: Invalid value: "Hangzhou": must be a region ID`), "the other rules are checked too")
+		Expect(err.Error()).NotTo(ContainSubstring(long))
+		Expect(err.Error()).NotTo(ContainSubstring(notChecked))
+
+		err = k8s.Create(ctx, &ossv1.AccessKey{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "too-long"}, Spec: ossv1.AccessKeySpec{
+			SecretRef: ossv1.SecretReference{Name: "s"}, Region: "cn-" + strings.Repeat("a", 61), Internal: true, Endpoint: "https://oss.example.com"}})
+		Expect(err).To(HaveOccurred())
+		Expect(err.Error()).To(ContainSubstring("spec.region: Invalid value: \"cn-" + strings.Repeat("a", 61) + "\": must be at most 63 characters"))
+		Expect(err.Error()).To(ContainSubstring("spec.internal: Forbidden: spec.internal cannot be combined with spec.endpoint"), "the other rules are checked too")
+		Expect(err.Error()).NotTo(ContainSubstring(notChecked))
+	})
 })
 
 // Every field is documented for `kubectl explain`: the CRDs carry a description on every property.

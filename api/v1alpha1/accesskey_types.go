@@ -10,14 +10,14 @@ import (
 type SecretReference struct {
 	// name of the Secret, in the same namespace.
 	// +kubebuilder:validation:MinLength=1
-	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="size(self) <= 253",message="must be at most 253 characters"
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="must be the name of a Secret: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
 	// +optional
 	Name string `json:"name"`
 
 	// namespace must be omitted: references to other namespaces are refused, so a namespace's users
 	// can only use credentials kept in their own namespace.
-	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:XValidation:rule="size(self) <= 63",message="must be at most 63 characters"
 	// +optional
 	Namespace string `json:"namespace,omitempty"`
 }
@@ -61,7 +61,7 @@ type AccessKeySpec struct {
 	// name no region of their own are created in it.
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z]{2,}(-[a-z0-9]+)+$')",message="must be a region ID: two or more lowercase letters, then parts of lowercase letters and digits each after a '-', for example cn-hangzhou"
 	// +kubebuilder:validation:XValidation:rule="!self.startsWith('oss-')",message="must be the region ID without the oss- prefix, for example cn-hangzhou"
-	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:XValidation:rule="size(self) <= 63",message="must be at most 63 characters"
 	// +optional
 	Region string `json:"region"`
 
@@ -69,7 +69,7 @@ type AccessKeySpec struct {
 	// Default: https://oss-<region>.aliyuncs.com. Its host must be one the operator allows
 	// (--allowed-endpoints; by default Alibaba Cloud's OSS endpoints), and an http:// endpoint is refused
 	// unless the operator runs with --allow-insecure-endpoints (for the local emulator).
-	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="size(self) <= 253",message="must be at most 253 characters"
 	// +kubebuilder:validation:XValidation:rule="self.matches('^(https?://)?[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$')",message="must be scheme://host[:port]: an optional http:// or https://, a host of letters, digits, '.' and '-', an optional port of up to 5 digits, and no path"
 	// +optional
 	Endpoint string `json:"endpoint,omitempty"`

@@ -53,11 +53,12 @@ type BucketSettings struct {
 	// +optional
 	Tags map[string]string `json:"tags"` // no omitempty: `tags: {}` (remove all) must survive serialization
 
-	// policy is the bucket policy, a JSON document (Version "1", Statement [...]). It is compared as
-	// JSON: key order and whitespace are never drift. "" removes the policy. A policy that grants
-	// access to everyone needs publicAccessBlock: false.
-	// +kubebuilder:validation:MaxLength=16384
-	// +kubebuilder:validation:XValidation:rule="size(bytes(self)) <= 16384",message="spec.policy must be at most 16384 bytes"
+	// Its size is checked by a rule of BucketSpec, not of the field, so that a refusal does not quote
+	// the 16 KB back (a field's rule shows the value; the length also no longer blocks the other rules).
+
+	// policy is the bucket policy, a JSON document (Version "1", Statement [...]) of at most 16384
+	// bytes. It is compared as JSON: key order and whitespace are never drift. "" removes the policy. A
+	// policy that grants access to everyone needs publicAccessBlock: false.
 	// +optional
 	Policy *string `json:"policy,omitempty"`
 
@@ -85,7 +86,7 @@ type BucketSettings struct {
 	// resourceGroupId is the ID of the resource group the bucket belongs to, for example
 	// rg-acfmxxxxxxxxxxx.
 	// +kubebuilder:validation:XValidation:rule="self.matches('^rg-[a-zA-Z0-9]+$')",message="must be a resource group ID: rg- followed by letters and digits"
-	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:XValidation:rule="size(self) <= 64",message="must be at most 64 characters"
 	// +optional
 	ResourceGroupID string `json:"resourceGroupId,omitempty"`
 }
@@ -100,7 +101,7 @@ type Encryption struct {
 	// +optional
 	Algorithm string `json:"algorithm,omitempty"`
 	// kmsKeyId is the KMS key to use, with algorithm KMS; default: the key OSS manages in KMS.
-	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:XValidation:rule="size(self) <= 256",message="must be at most 256 characters"
 	// +optional
 	// +kubebuilder:validation:XValidation:rule="!self.matches('[[:cntrl:]]')",message="kmsKeyId must not contain control characters (tabs, line breaks, ...): OSS receives it in XML, which cannot carry them unchanged"
 	KMSKeyID string `json:"kmsKeyId,omitempty"`
@@ -358,12 +359,12 @@ type CORSRule struct {
 type Logging struct {
 	// targetBucket receives the logs: a bucket of the same account in the same region.
 	// +kubebuilder:validation:MinLength=3
-	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:XValidation:rule="size(self) <= 63",message="must be at most 63 characters"
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9][a-z0-9-]*[a-z0-9]$')",message="must be an OSS bucket name: lowercase letters, digits and '-', starting and ending with a letter or digit"
 	// +optional
 	TargetBucket string `json:"targetBucket,omitempty"`
 	// targetPrefix of the log objects.
-	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:XValidation:rule="size(self) <= 32",message="must be at most 32 characters"
 	// +optional
 	// +kubebuilder:validation:XValidation:rule="!self.matches('[[:cntrl:]]')",message="targetPrefix must not contain control characters (tabs, line breaks, ...): OSS receives it in XML, which cannot carry them unchanged"
 	TargetPrefix string `json:"targetPrefix,omitempty"`
@@ -407,10 +408,10 @@ type Website struct {
 
 // IndexDocument is the default page.
 // +kubebuilder:validation:XValidation:rule="has(self.suffix)",message="suffix is required: the index page's name, for example index.html",fieldPath=".suffix",reason=FieldValueRequired
+// +kubebuilder:validation:XValidation:rule="!has(self.suffix) || size(self.suffix) <= 1024",message="suffix must be at most 1024 characters",fieldPath=".suffix",reason=FieldValueInvalid
 type IndexDocument struct {
 	// suffix is the page's name, for example index.html.
 	// +kubebuilder:validation:MinLength=1
-	// +kubebuilder:validation:MaxLength=1024
 	// +optional
 	// +kubebuilder:validation:XValidation:rule="!self.matches('[[:cntrl:]]')",message="suffix must not contain control characters (tabs, line breaks, ...): OSS receives it in XML, which cannot carry them unchanged"
 	Suffix string `json:"suffix"`
@@ -421,10 +422,10 @@ type IndexDocument struct {
 
 // ErrorDocument is the page for a missing object.
 // +kubebuilder:validation:XValidation:rule="has(self.key)",message="key is required: the error page's object key, for example error.html",fieldPath=".key",reason=FieldValueRequired
+// +kubebuilder:validation:XValidation:rule="!has(self.key) || size(self.key) <= 1024",message="key must be at most 1024 characters",fieldPath=".key",reason=FieldValueInvalid
 type ErrorDocument struct {
 	// key of the error page, for example error.html.
 	// +kubebuilder:validation:MinLength=1
-	// +kubebuilder:validation:MaxLength=1024
 	// +optional
 	// +kubebuilder:validation:XValidation:rule="!self.matches('[[:cntrl:]]')",message="key must not contain control characters (tabs, line breaks, ...): OSS receives it in XML, which cannot carry them unchanged"
 	Key string `json:"key"`

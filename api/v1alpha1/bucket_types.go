@@ -10,7 +10,7 @@ import (
 type AccessKeyReference struct {
 	// name of the AccessKey.
 	// +kubebuilder:validation:MinLength=1
-	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="size(self) <= 253",message="must be at most 253 characters"
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="must be the name of an AccessKey: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
 	// +optional
 	Name string `json:"name"`
@@ -20,7 +20,7 @@ type AccessKeyReference struct {
 	// this resource is Stalled with reason AccessKeyNotGranted and nothing is sent to Alibaba Cloud. A
 	// platform team keeps one AccessKey, and its Secret, in a namespace of its own; tenants name it and
 	// never see the Secret.
-	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:XValidation:rule="size(self) <= 63",message="must be at most 63 characters"
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",message="must be the name of a namespace: lowercase letters, digits and '-', starting and ending with a letter or digit"
 	// +optional
 	Namespace string `json:"namespace,omitempty"`
@@ -41,6 +41,7 @@ const (
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.versioning) || has(self.versioning)",message="spec.versioning cannot be removed once set, because OSS cannot turn versioning back off: set it to Suspended",fieldPath=".versioning",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.acl) || !(self.acl in ['public-read', 'public-read-write']) || (has(self.publicAccessBlock) && !self.publicAccessBlock)",message="a public spec.acl needs Block Public Access off, which OSS turns on for new buckets: add spec.publicAccessBlock: false, or use acl: private",fieldPath=".acl",reason=FieldValueInvalid
 // +kubebuilder:validation:XValidation:rule="has(self.accessKeyRef)",message="spec.accessKeyRef is required: the AccessKey whose credentials manage the bucket, as {name: <AccessKey>}",fieldPath=".accessKeyRef",reason=FieldValueRequired
+// +kubebuilder:validation:XValidation:rule="!has(self.policy) || size(bytes(self.policy)) <= 16384",message="spec.policy must be at most 16384 bytes",fieldPath=".policy",reason=FieldValueInvalid
 type BucketSpec struct {
 	// accessKeyRef names the AccessKey whose credentials manage the bucket: of the Bucket's namespace, or
 	// of another namespace that it grants.
@@ -50,7 +51,7 @@ type BucketSpec struct {
 	// name is the OSS bucket name: 3-63 characters of a-z, 0-9 and "-", starting and ending with a
 	// letter or digit, unique across all of OSS. Default: metadata.name. Immutable.
 	// +kubebuilder:validation:MinLength=3
-	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:XValidation:rule="size(self) <= 63",message="must be at most 63 characters"
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9][a-z0-9-]*[a-z0-9]$')",message="must be an OSS bucket name: lowercase letters, digits and '-', starting and ending with a letter or digit"
 	// +optional
 	Name string `json:"name,omitempty"`
@@ -59,7 +60,7 @@ type BucketSpec struct {
 	// Once set it can only be removed, or set to the region the bucket is in (status.region).
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z]{2,}(-[a-z0-9]+)+$')",message="must be a region ID: two or more lowercase letters, then parts of lowercase letters and digits each after a '-', for example cn-hangzhou"
 	// +kubebuilder:validation:XValidation:rule="!self.startsWith('oss-')",message="must be the region ID without the oss- prefix, for example cn-hangzhou"
-	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:XValidation:rule="size(self) <= 63",message="must be at most 63 characters"
 	// +optional
 	Region string `json:"region,omitempty"`
 
