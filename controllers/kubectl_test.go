@@ -23,7 +23,8 @@ import (
 )
 
 // What a person sees with the kubectl the suite's control plane was built with: the CRDs' printer
-// columns and admission messages, read from kubectl's own output.
+// columns, admission messages and kubectl explain, read from kubectl's own output; and what kubectl
+// apply, apply --server-side and patch do to a Bucket's settings, and through the operator to OSS.
 var _ = Describe("Seen with kubectl", func() {
 	var kubeconfig string
 	BeforeEach(func() {
@@ -122,6 +123,26 @@ spec:
 		Expect(err).To(HaveOccurred(), out)
 		Expect(out).To(ContainSubstring(`The Bucket "refused" is invalid: spec.encryption.kmsKeyId: Forbidden: spec.encryption.kmsKeyId is only allowed with algorithm KMS`))
 		Expect(apierrors.IsNotFound(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "refused"}, &ossv1.Bucket{}))).To(BeTrue())
+
+		By("kubectl apply of a Bucket missing a field and with a name too long: one line each, every rule checked")
+		out, err = kubectl(`apiVersion: oss.ossoperator.io/v1alpha1
+kind: Bucket
+metadata:
+  name: incomplete
+  namespace: `+ns+`
+spec:
+  name: `+strings.Repeat("b", 64)+`
+  lifecycle:
+    rules:
+    - {id: old, transitions: [{days: 30}]}
+`, "apply", "-f", "-")
+		Expect(err).To(HaveOccurred(), out)
+		Expect(out).To(ContainSubstring(`The Bucket "incomplete" is invalid:`))
+		Expect(out).To(ContainSubstring("* spec.accessKeyRef: Required value: spec.accessKeyRef is required: the AccessKey whose credentials manage the bucket, as {name: <AccessKey>}"))
+		Expect(out).To(ContainSubstring(`* spec.name: Invalid value: "` + strings.Repeat("b", 64) + `": must be at most 63 characters`))
+		Expect(out).To(ContainSubstring("* spec.lifecycle.rules[0].transitions[0].storageClass: Required value: storageClass is required: IA, Archive, ColdArchive or DeepColdArchive"))
+		Expect(strings.Count(out, "\n* ")).To(Equal(3), out)
+		Expect(out).NotTo(ContainSubstring("some validation rules were not checked"))
 	})
 	It("explains the API to kubectl explain: every field described, paragraphs wrapped once, no implementation notes", func() {
 		explain := func(field string) (description []string, fields map[string][]string) {
