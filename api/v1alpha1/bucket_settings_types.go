@@ -188,7 +188,7 @@ type LifecycleFilter struct {
 	ObjectSizeLessThan *int64 `json:"objectSizeLessThan,omitempty"`
 }
 
-// LifecycleNot is an exclusion.
+// LifecycleNot excludes the objects under a prefix from a rule, optionally only those carrying a tag.
 // +kubebuilder:validation:XValidation:rule="has(self.prefix)",message="prefix is required: the key prefix of the excluded objects",fieldPath=".prefix",reason=FieldValueRequired
 type LifecycleNot struct {
 	// prefix of the excluded objects, without control characters.
@@ -311,7 +311,7 @@ type CORS struct {
 	// +kubebuilder:validation:MaxItems=10
 	// +optional
 	Rules []CORSRule `json:"rules"`
-	// responseVary adds Vary: Origin to responses.
+	// responseVary adds Vary: Origin to responses, for caches in front of the bucket. Default false.
 	// +optional
 	ResponseVary *bool `json:"responseVary,omitempty"`
 }
@@ -320,7 +320,8 @@ type CORS struct {
 // +kubebuilder:validation:XValidation:rule="has(self.allowedOrigins)",message="allowedOrigins is required: at least one origin, for example https://example.com or *",fieldPath=".allowedOrigins",reason=FieldValueRequired
 // +kubebuilder:validation:XValidation:rule="has(self.allowedMethods)",message="allowedMethods is required: one or more of GET, PUT, POST, DELETE and HEAD",fieldPath=".allowedMethods",reason=FieldValueRequired
 type CORSRule struct {
-	// allowedOrigins, each with at most one "*".
+	// allowedOrigins are the origins allowed, each with at most one "*", for example
+	// https://www.example.com, https://*.example.com or *.
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=64
 	// +kubebuilder:validation:items:MaxLength=512
@@ -328,26 +329,27 @@ type CORSRule struct {
 	// +optional
 	// +kubebuilder:validation:XValidation:rule="self.all(x, !x.matches('[[:cntrl:]]'))",message="allowedOrigins must not contain control characters (tabs, line breaks, ...): OSS receives it in XML, which cannot carry them unchanged"
 	AllowedOrigins []string `json:"allowedOrigins"`
-	// allowedMethods: GET, PUT, POST, DELETE, HEAD.
+	// allowedMethods are the HTTP methods allowed: GET, PUT, POST, DELETE and HEAD.
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=5
 	// +kubebuilder:validation:items:XValidation:rule="self in ['GET', 'PUT', 'POST', 'DELETE', 'HEAD']",message="must be GET, PUT, POST, DELETE or HEAD"
 	// +optional
 	AllowedMethods []string `json:"allowedMethods"`
-	// allowedHeaders in preflight requests, each with at most one "*".
+	// allowedHeaders are the request headers a preflight request may ask for, each with at most one
+	// "*", for example Content-Type or x-oss-*.
 	// +kubebuilder:validation:MaxItems=64
 	// +kubebuilder:validation:items:MaxLength=512
 	// +kubebuilder:validation:XValidation:rule="self.all(h, size(h.split('*')) <= 2)",message="cors allowedHeaders may contain at most one * each"
 	// +optional
 	// +kubebuilder:validation:XValidation:rule="self.all(x, !x.matches('[[:cntrl:]]'))",message="allowedHeaders must not contain control characters (tabs, line breaks, ...): OSS receives it in XML, which cannot carry them unchanged"
 	AllowedHeaders []string `json:"allowedHeaders,omitempty"`
-	// exposeHeaders the browser may read.
+	// exposeHeaders are the response headers a browser lets the page read, for example ETag.
 	// +kubebuilder:validation:MaxItems=64
 	// +kubebuilder:validation:items:MaxLength=512
 	// +optional
 	// +kubebuilder:validation:XValidation:rule="self.all(x, !x.matches('[[:cntrl:]]'))",message="exposeHeaders must not contain control characters (tabs, line breaks, ...): OSS receives it in XML, which cannot carry them unchanged"
 	ExposeHeaders []string `json:"exposeHeaders,omitempty"`
-	// maxAgeSeconds a browser may cache the preflight answer.
+	// maxAgeSeconds is how long a browser may cache the answer to a preflight request.
 	// +kubebuilder:validation:Minimum=0
 	// +kubebuilder:validation:Maximum=999999999
 	// +optional
@@ -363,7 +365,7 @@ type Logging struct {
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9][a-z0-9-]*[a-z0-9]$')",message="must be an OSS bucket name: lowercase letters, digits and '-', starting and ending with a letter or digit"
 	// +optional
 	TargetBucket string `json:"targetBucket,omitempty"`
-	// targetPrefix of the log objects.
+	// targetPrefix starts the names of the log objects, for example logs/. Default: none.
 	// +kubebuilder:validation:XValidation:rule="size(self) <= 32",message="must be at most 32 characters"
 	// +optional
 	// +kubebuilder:validation:XValidation:rule="!self.matches('[[:cntrl:]]')",message="targetPrefix must not contain control characters (tabs, line breaks, ...): OSS receives it in XML, which cannot carry them unchanged"
@@ -381,13 +383,13 @@ type Referer struct {
 	// truncatePath matches referers without their path (needs allowTruncateQueryString).
 	// +optional
 	TruncatePath *bool `json:"truncatePath,omitempty"`
-	// allowList of referers, with * and ? wildcards.
+	// allowList of referers allowed, with * and ? wildcards, for example https://*.example.com.
 	// +kubebuilder:validation:MaxItems=100
 	// +kubebuilder:validation:items:MaxLength=512
 	// +optional
 	// +kubebuilder:validation:XValidation:rule="self.all(x, !x.matches('[[:cntrl:]]'))",message="allowList must not contain control characters (tabs, line breaks, ...): OSS receives it in XML, which cannot carry them unchanged"
 	AllowList []string `json:"allowList,omitempty"`
-	// blockList of referers, refused even if allowed.
+	// blockList of referers refused, even when the allowList allows them; * and ? are wildcards.
 	// +kubebuilder:validation:MaxItems=100
 	// +kubebuilder:validation:items:MaxLength=512
 	// +optional
