@@ -353,6 +353,39 @@ var _ = Describe("CRDs", func() {
 	})
 })
 
+// A Bucket's object and map settings are atomic for server-side apply, so that `kubectl apply
+// --server-side` of `tags: {}` or `encryption: {}` is stored as written (granular ownership would leave
+// null, which the schema refuses), and nothing inside them has a default, which would make a server-side
+// apply of an unchanged manifest by another field manager conflict on the whole setting.
+var _ = Describe("The Bucket CRD's settings", func() {
+	It("are atomic for server-side apply, without defaults inside", func() {
+		raw, err := os.ReadFile(filepath.Join("..", "config", "crd", "bases", "oss.ossoperator.io_buckets.yaml"))
+		Expect(err).NotTo(HaveOccurred())
+		crd := &apiextensionsv1.CustomResourceDefinition{}
+		Expect(yaml.Unmarshal(raw, crd)).To(Succeed())
+		var defaulted func(path string, p apiextensionsv1.JSONSchemaProps) []string
+		defaulted = func(path string, p apiextensionsv1.JSONSchemaProps) (found []string) {
+			if p.Default != nil {
+				found = append(found, path)
+			}
+			for name, child := range p.Properties {
+				found = append(found, defaulted(path+"."+name, child)...)
+			}
+			if p.Items != nil && p.Items.Schema != nil {
+				found = append(found, defaulted(path+"[]", *p.Items.Schema)...)
+			}
+			return found
+		}
+		for name, p := range crd.Spec.Versions[0].Schema.OpenAPIV3Schema.Properties["spec"].Properties {
+			if p.Type != "object" || name == "accessKeyRef" {
+				continue
+			}
+			Expect(p.XMapType).To(HaveValue(Equal("atomic")), "spec.%s: x-kubernetes-map-type", name)
+			Expect(defaulted("spec."+name, p)).To(BeEmpty(), "defaults inside an atomic setting")
+		}
+	})
+})
+
 // An issued AccessKey's grants, prefixes and rotation are checked at admission, with the field named.
 var _ = Describe("Admission of issued AccessKeys", func() {
 	var ns string
