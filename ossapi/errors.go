@@ -37,6 +37,9 @@ const (
 	CodeNoSuchServerSideEncryptionRule = "NoSuchServerSideEncryptionRule"
 	CodeBucketAlreadyExists            = "BucketAlreadyExists"
 	CodeBucketNotEmpty                 = "BucketNotEmpty"
+	// CodeFileImmutable: a retention policy (WORM) protects the object from being deleted or
+	// overwritten until its retention period ends (409).
+	CodeFileImmutable = "FileImmutable"
 	CodeMethodNotAllowed               = "MethodNotAllowed"
 	CodeServiceUnavailable             = "ServiceUnavailable"
 	CodeInternalError                  = "InternalError"
