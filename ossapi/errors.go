@@ -39,10 +39,10 @@ const (
 	CodeBucketNotEmpty                 = "BucketNotEmpty"
 	// CodeFileImmutable: a retention policy (WORM) protects the object from being deleted or
 	// overwritten until its retention period ends (409).
-	CodeFileImmutable = "FileImmutable"
-	CodeMethodNotAllowed               = "MethodNotAllowed"
-	CodeServiceUnavailable             = "ServiceUnavailable"
-	CodeInternalError                  = "InternalError"
+	CodeFileImmutable      = "FileImmutable"
+	CodeMethodNotAllowed   = "MethodNotAllowed"
+	CodeServiceUnavailable = "ServiceUnavailable"
+	CodeInternalError      = "InternalError"
 
 	// An STS token sent with an AccessKey ID other than the one it was issued with (403).
 	CodeAccessKeyIDAndSecurityTokenNotMatch = "AccessKeyIdAndSecurityTokenNotMatch"
