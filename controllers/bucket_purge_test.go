@@ -1,0 +1,70 @@
+package controllers
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/ossoperator/oss-operator/ossapi"
+	"github.com/ossoperator/oss-operator/ossapi/osstest"
+)
+
+// A purge run against the emulator, each call slowed down: the listings follow one another, the
+// deletes run beside them, one DeleteMultipleObjects per page; a run that runs out of budget leaves
+// the rest to the next, which starts over from what OSS holds.
+func TestPurgeRun(t *testing.T) {
+	const account, id, secret = "1000000000000001", "LTAI-purge", "purge-secret"
+	srv := osstest.NewServer(osstest.WithAccount(osstest.Account{ID: account, Keys: []osstest.Key{{AccessKeyID: id, AccessKeySecret: secret}}}))
+	defer srv.Close()
+	c, err := ossapi.New(ossapi.Config{Region: srv.Region(), Endpoint: srv.URL, Credentials: ossapi.StaticCredentials{AccessKeyID: id, AccessKeySecret: secret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := &Conn{Client: c, AccessKeyID: id}
+	ctx := context.Background()
+	if err := c.PutBucket(ctx, &ossapi.PutBucketRequest{Bucket: "full"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.PutBucketVersioning(ctx, "full", &ossapi.VersioningConfiguration{Status: ossapi.VersioningEnabled}); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.FillBucket("full", osstest.Fill{Objects: 10_000, OldVersions: 2_000, DeleteMarkers: 100, Uploads: 50}); err != nil {
+		t.Fatal(err)
+	}
+	const delay = 20 * time.Millisecond
+	srv.InjectFault(osstest.Fault{Delay: delay})
+
+	// A budget too short for the whole bucket: the run stops listing, finishes its deletes, and says so.
+	first := purge(ctx, conn, "full", 3*delay, 4)
+	if first.err != nil || first.finished || first.deleted.entries() == 0 || first.deleted.entries()%1000 != 0 {
+		t.Fatalf("first run: %+v", first)
+	}
+	if first.left != 12_250 {
+		t.Errorf("the estimate from the statistics: %d, want 12250 (versions, markers and uploads)", first.left)
+	}
+
+	start := time.Now()
+	rest := purge(ctx, conn, "full", time.Minute, 8)
+	took := time.Since(start)
+	if rest.err != nil || !rest.finished {
+		t.Fatalf("second run: %+v", rest)
+	}
+	total := first.deleted
+	total.add(rest.deleted)
+	if total.objects != 10_000 || total.versions != 2_100 || total.deleteMarkers != 100 || total.uploads != 50 {
+		t.Errorf("deleted %+v, want 10000 objects, 2100 old versions (the markers lie over one each) old versions, 100 markers, 50 uploads", total)
+	}
+	if b, _ := srv.Bucket("full"); len(b.Objects)+len(b.MultipartUploads) != 0 {
+		t.Errorf("%d versions and %d uploads left", len(b.Objects), len(b.MultipartUploads))
+	}
+	if n := srv.Calls(ossapi.OpDeleteMultipleObjects); n != 13 {
+		t.Errorf("%d DeleteMultipleObjects for 12,300 versions and markers, want 13", n)
+	}
+	// The second run lists about 11 pages one after another: much less than a listing and a delete
+	// each, one after another, would take.
+	pages := rest.deleted.listings
+	t.Logf("second run: %d listings in %s (%.1f ms per listing)", pages, took, float64(took.Milliseconds())/float64(pages))
+	if took > time.Duration(pages)*2*delay {
+		t.Errorf("took %s for %d listings: not pipelined", took, pages)
+	}
+}
