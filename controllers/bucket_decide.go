@@ -547,10 +547,11 @@ func purgeAllowed(b *ossv1.Bucket) bool {
 // purgeEventEvery is how often a purge's progress is an Event (besides its start and its end).
 const purgeEventEvery = 3 * time.Minute
 
-// purgeProgress adds what a run deleted to the status's counts.
-func purgeProgress(prev *ossv1.PurgeStatus, run purgeRun, now time.Time) *ossv1.PurgeStatus {
+// purgeProgress adds what a run, begun at started, deleted to the status's counts.
+func purgeProgress(prev *ossv1.PurgeStatus, run purgeRun, started, now time.Time) *ossv1.PurgeStatus {
 	t := metav1.NewTime(now.UTC().Truncate(time.Second))
-	st := &ossv1.PurgeStatus{StartTime: &t}
+	begun := metav1.NewTime(started.UTC().Truncate(time.Second))
+	st := &ossv1.PurgeStatus{StartTime: &begun}
 	if prev != nil {
 		st = prev.DeepCopy()
 	}

@@ -714,19 +714,19 @@ func TestConcludePurge(t *testing.T) {
 // The counts add up across runs; the estimate of what is left comes from OSS's statistics, and is 0
 // once a run reached the end.
 func TestPurgeProgress(t *testing.T) {
-	first := purgeProgress(nil, purgeRun{deleted: purgeCounts{objects: 900, versions: 100, listings: 1}, left: 12_000}, now)
-	if first.StartTime == nil || !first.StartTime.Equal(first.UpdateTime) || first.Objects != 900 || first.Versions != 100 || first.Listings != 1 || first.RemainingListings != 11 {
+	first := purgeProgress(nil, purgeRun{deleted: purgeCounts{objects: 900, versions: 100, listings: 1}, left: 12_000}, now.Add(-5*time.Second), now)
+	if first.StartTime == nil || first.StartTime.Time != now.Add(-5*time.Second) || first.UpdateTime.Time != now || first.Objects != 900 || first.Versions != 100 || first.Listings != 1 || first.RemainingListings != 11 {
 		t.Errorf("first run: %+v", first)
 	}
 	later := now.Add(5 * time.Second)
-	second := purgeProgress(first, purgeRun{deleted: purgeCounts{deleteMarkers: 3, uploads: 2, listings: 2}, left: -1}, later)
+	second := purgeProgress(first, purgeRun{deleted: purgeCounts{deleteMarkers: 3, uploads: 2, listings: 2}, left: -1}, now, later)
 	if !second.StartTime.Equal(first.StartTime) || second.UpdateTime.Time != later || second.Objects != 900 || second.DeleteMarkers != 3 || second.Uploads != 2 || second.Listings != 3 || second.RemainingListings != 11 {
 		t.Errorf("second run: %+v", second)
 	}
 	if first.Objects != 900 || first.Listings != 1 {
 		t.Errorf("the status before was changed: %+v", first)
 	}
-	if last := purgeProgress(second, purgeRun{finished: true, left: 5}, later); last.RemainingListings != 0 {
+	if last := purgeProgress(second, purgeRun{finished: true, left: 5}, later, later); last.RemainingListings != 0 {
 		t.Errorf("finished: %d listings left", last.RemainingListings)
 	}
 }

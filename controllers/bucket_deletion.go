@@ -49,10 +49,10 @@ func (r *BucketReconciler) purgeOnce(ctx context.Context, b *ossv1.Bucket, conn 
 	if workers <= 0 {
 		workers = defaultPurgeWorkers
 	}
-	prev := b.Status.Purge
+	prev, started := b.Status.Purge, time.Now()
 	run := purge(ctx, conn, b.BucketName(), budget, workers)
 	now := time.Now()
-	b.Status.Purge = purgeProgress(prev, run, now)
+	b.Status.Purge = purgeProgress(prev, run, started, now)
 	if !run.finished {
 		return concludePurge(b, prev, b.Status.Purge, run.err, now)
 	}

@@ -119,7 +119,8 @@ func purge(ctx context.Context, conn *Conn, bucket string, budget time.Duration,
 // be deleted; it says whether it reached the end of the listing.
 func listVersions(ctx context.Context, conn *Conn, bucket string, deadline time.Time, jobs chan<- purgeJob, fail func(error), done func(purgeCounts)) bool {
 	req := &ossapi.ListObjectVersionsRequest{Bucket: bucket, MaxKeys: purgePage}
-	for time.Now().Before(deadline) {
+	// Every run lists at least one page: each makes progress, whatever its budget.
+	for first := true; first || time.Now().Before(deadline); first = false {
 		page, err := conn.ListObjectVersions(ctx, req)
 		if err != nil {
 			if ctx.Err() == nil {
@@ -156,7 +157,8 @@ func listVersions(ctx context.Context, conn *Conn, bucket string, deadline time.
 // aborted; it says whether it reached the end of the listing.
 func listUploads(ctx context.Context, conn *Conn, bucket string, deadline time.Time, jobs chan<- purgeJob, fail func(error), done func(purgeCounts)) bool {
 	req := &ossapi.ListMultipartUploadsRequest{Bucket: bucket, MaxUploads: purgePage}
-	for time.Now().Before(deadline) {
+	// Every run lists at least one page: each makes progress, whatever its budget.
+	for first := true; first || time.Now().Before(deadline); first = false {
 		page, err := conn.ListMultipartUploads(ctx, req)
 		if err != nil {
 			if ctx.Err() == nil {
