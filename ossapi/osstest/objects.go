@@ -366,6 +366,9 @@ func (e *Emulator) listObjects(c *call) (*response, *apiError) {
 	truncated := false
 	for _, k := range b.keysFrom(max(prefix, after)) {
 		cur := b.latest(k)
+		if cur == nil {
+			continue // removed since sortedKeys was made
+		}
 		if !strings.HasPrefix(k, prefix) || k <= after || cur.deleteMarker {
 			continue
 		}
@@ -482,6 +485,9 @@ func (e *Emulator) listObjectVersions(c *call) (*response, *apiError) {
 	var lastKey, lastVersion string
 keys:
 	for _, k := range b.keysFrom(max(prefix, keyMarker)) {
+		if len(b.objects[k]) == 0 {
+			continue // removed since sortedKeys was made
+		}
 		if !strings.HasPrefix(k, prefix) || k < keyMarker || (k == keyMarker && versionMarker == "") {
 			continue
 		}

@@ -121,20 +121,20 @@ func (b *bucket) latest(key string) *objectVersion {
 	return nil
 }
 
-// sortedKeys lists the keys that have any version, sorted. The list is kept between calls (a bucket
-// of 100,000 keys is listed 100 times while it is emptied): it is sorted again only when a key was
-// added, and the keys removed since are dropped from it.
+// sortedKeys lists the keys that have any version, sorted, and perhaps some removed since (callers
+// skip a key without versions). The list is kept between calls (a bucket of 100,000 keys is listed 100
+// times while it is emptied): it is sorted again only when a key was added, and rid of the removed keys
+// once they are as many as the others.
 func (b *bucket) sortedKeys() []string {
-	if b.sortedStale || b.sorted == nil {
+	switch {
+	case b.sortedStale || b.sorted == nil:
 		keys := make([]string, 0, len(b.objects))
 		for k := range b.objects {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
 		b.sorted, b.sortedStale = keys, false
-		return keys
-	}
-	if len(b.sorted) != len(b.objects) {
+	case len(b.sorted) > 2*len(b.objects)+64:
 		kept := b.sorted[:0]
 		for _, k := range b.sorted {
 			if _, ok := b.objects[k]; ok {
