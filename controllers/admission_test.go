@@ -43,7 +43,7 @@ var _ = Describe("Admission", func() {
 		Entry("unknown ACL", "ok-name", func(b *ossv1.Bucket) { b.Spec.ACL = "authenticated-read" },
 			`spec.acl: Invalid value: "authenticated-read": must be private, public-read or public-read-write`),
 		Entry("unknown deletion policy", "ok-name", func(b *ossv1.Bucket) { b.Spec.DeletionPolicy = "Orphan" },
-			`spec.deletionPolicy: Invalid value: "Orphan": must be Retain or Delete`),
+			`spec.deletionPolicy: Invalid value: "Orphan": must be Retain, Delete or Purge`),
 		Entry("region with the oss- prefix", "ok-name", func(b *ossv1.Bucket) { b.Spec.Region = "oss-cn-hangzhou" },
 			`spec.region: Invalid value: "oss-cn-hangzhou": must be the region ID without the oss- prefix, for example cn-hangzhou`),
 		Entry("region that is no region ID", "ok-name", func(b *ossv1.Bucket) { b.Spec.Region = "Hangzhou" },

@@ -39,8 +39,10 @@ func TestPurgeRun(t *testing.T) {
 	if first.err != nil || first.finished || first.deleted.entries() == 0 || first.deleted.entries()%1000 != 0 {
 		t.Fatalf("first run: %+v", first)
 	}
-	if first.left != 12_250 {
-		t.Errorf("the estimate from the statistics: %d, want 12250 (versions, markers and uploads)", first.left)
+	// The statistics are read while the first deletes run: at most the 12,250 versions, markers and
+	// uploads the bucket held.
+	if first.left <= 10_000 || first.left > 12_250 {
+		t.Errorf("the estimate from the statistics: %d, want up to 12250 (versions, markers and uploads)", first.left)
 	}
 
 	start := time.Now()
