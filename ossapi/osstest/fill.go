@@ -82,9 +82,11 @@ func boolInt(b bool) int {
 
 // LockRetention gives a bucket a locked time-based retention policy (WORM) of days, as
 // InitiateBucketWorm followed by CompleteBucketWorm would: from then on no object version younger
-// than that can be deleted or overwritten (409 FileImmutable, from DeleteObject and from
-// DeleteMultipleObjects, which then deletes nothing of the request), so the bucket cannot be emptied
-// nor deleted. The emulator does not serve the WORM operations themselves.
+// than that can be deleted or overwritten (409 FileImmutable, from DeleteObject, from
+// DeleteMultipleObjects, which then deletes nothing of the request, and from PutObject over it), so the
+// bucket cannot be emptied nor deleted. Delete markers are not protected, and unfinished uploads can be
+// aborted. The emulator does not serve the WORM operations themselves (InitiateBucketWorm,
+// CompleteBucketWorm, GetBucketWorm...).
 func (e *Emulator) LockRetention(name string, days int) error {
 	if days < 1 {
 		return fmt.Errorf("osstest: a retention period is at least one day, not %d", days)

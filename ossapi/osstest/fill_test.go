@@ -78,11 +78,17 @@ func TestRetentionPolicy(t *testing.T) {
 	}
 	_, err := c.DeleteObject(ctx, "worm", "fill/000000000", "")
 	immutable("DeleteObject", err)
+	_, err = c.PutObject(ctx, &ossapi.PutObjectRequest{Bucket: "worm", Key: "fill/000000000", Body: []byte("over")})
+	immutable("PutObject over a protected object", err)
+	_, err = c.PutObject(ctx, &ossapi.PutObjectRequest{Bucket: "worm", Key: "new", Body: []byte("new")})
+	must(t, err)
+	_, err = c.DeleteObject(ctx, "worm", "new", "")
+	immutable("DeleteObject of an object just written", err)
 	_, err = c.DeleteMultipleObjects(ctx, &ossapi.DeleteMultipleObjectsRequest{Bucket: "worm", Quiet: true,
 		Objects: []ossapi.ObjectIdentifier{{Key: "absent"}, {Key: "fill/000000001", VersionID: "null"}}})
 	immutable("DeleteMultipleObjects", err)
-	if b, _ := srv.Emulator.Bucket("worm"); len(b.Objects) != 3 {
-		t.Errorf("%d objects left, want 3: a refused request deletes nothing", len(b.Objects))
+	if b, _ := srv.Emulator.Bucket("worm"); len(b.Objects) != 4 {
+		t.Errorf("%d objects left, want 4: a refused request deletes nothing", len(b.Objects))
 	}
 	if err := c.DeleteBucket(ctx, "worm"); !ossapi.IsCode(err, ossapi.CodeBucketNotEmpty) {
 		t.Errorf("DeleteBucket: %v, want BucketNotEmpty", err)
@@ -95,7 +101,7 @@ func TestRetentionPolicy(t *testing.T) {
 	now = now.Add(25 * time.Hour)
 	mu.Unlock()
 	_, err = c.DeleteMultipleObjects(ctx, &ossapi.DeleteMultipleObjectsRequest{Bucket: "worm", Quiet: true,
-		Objects: []ossapi.ObjectIdentifier{{Key: "fill/000000000"}, {Key: "fill/000000001"}, {Key: "fill/000000002"}}})
+		Objects: []ossapi.ObjectIdentifier{{Key: "fill/000000000"}, {Key: "fill/000000001"}, {Key: "fill/000000002"}, {Key: "new"}}})
 	must(t, err)
 	must(t, c.DeleteBucket(ctx, "worm"))
 }

@@ -96,6 +96,11 @@ func (e *Emulator) putObject(c *call) (*response, *apiError) {
 			return nil, errFileAlreadyExists()
 		}
 	}
+	// A retention policy forbids overwriting what it protects (a new version of a versioned bucket
+	// overwrites nothing). CopyObject and CompleteMultipartUpload do not check it.
+	if b.immutable(c.key, "", c.now) {
+		return nil, errFileImmutable()
+	}
 	e.putVersion(b, v)
 	r := newResponse(http.StatusOK)
 	r.header.Set("ETag", v.etag)
