@@ -62,7 +62,11 @@ type purgeJob struct {
 // uploads) page through the bucket and hand each page to workers deletes in flight at most, so the
 // listings, which must follow one another, never wait for the deletes. The first failure stops the
 // listings; deletes already handed out are finished and counted.
-func purge(ctx context.Context, conn *Conn, bucket string, budget time.Duration, workers int) purgeRun {
+//
+// versioned says whether the bucket has ever had versioning (Enabled or Suspended): only then are
+// versions deleted by their ID ("null" included); a bucket that never had versioning has none, and its
+// objects are deleted by key alone.
+func purge(ctx context.Context, conn *Conn, bucket string, versioned bool, budget time.Duration, workers int) purgeRun {
 	deadline := time.Now().Add(budget)
 	stop, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -93,7 +97,7 @@ func purge(ctx context.Context, conn *Conn, bucket string, budget time.Duration,
 			mu.Unlock()
 		}
 	})
-	listers.Go(func() { versionsEnd = listVersions(stop, conn, bucket, deadline, jobs, fail, done) })
+	listers.Go(func() { versionsEnd = listVersions(stop, conn, bucket, versioned, deadline, jobs, fail, done) })
 	listers.Go(func() { uploadsEnd = listUploads(stop, conn, bucket, deadline, jobs, fail, done) })
 	for range workers {
 		deleters.Go(func() {
@@ -117,7 +121,7 @@ func purge(ctx context.Context, conn *Conn, bucket string, budget time.Duration,
 
 // listVersions lists the versions and delete markers, a page at a time, and hands each page out to
 // be deleted; it says whether it reached the end of the listing.
-func listVersions(ctx context.Context, conn *Conn, bucket string, deadline time.Time, jobs chan<- purgeJob, fail func(error), done func(purgeCounts)) bool {
+func listVersions(ctx context.Context, conn *Conn, bucket string, versioned bool, deadline time.Time, jobs chan<- purgeJob, fail func(error), done func(purgeCounts)) bool {
 	req := &ossapi.ListObjectVersionsRequest{Bucket: bucket, MaxKeys: purgePage}
 	// Every run lists at least one page: each makes progress, whatever its budget.
 	for first := true; first || time.Now().Before(deadline); first = false {
@@ -131,7 +135,11 @@ func listVersions(ctx context.Context, conn *Conn, bucket string, deadline time.
 		done(purgeCounts{listings: 1})
 		j := purgeJob{objects: make([]ossapi.ObjectIdentifier, 0, len(page.Versions)+len(page.DeleteMarkers))}
 		for _, v := range page.Versions {
-			j.objects = append(j.objects, ossapi.ObjectIdentifier{Key: v.Key, VersionID: v.VersionID})
+			id := ossapi.ObjectIdentifier{Key: v.Key, VersionID: v.VersionID}
+			if !versioned {
+				id.VersionID = ""
+			}
+			j.objects = append(j.objects, id)
 			if v.IsLatest {
 				j.counts.objects++
 			} else {

@@ -35,7 +35,7 @@ func TestPurgeRun(t *testing.T) {
 	const slow = 300 * time.Millisecond
 	srv.InjectFault(osstest.Fault{Operation: ossapi.OpDeleteMultipleObjects, Delay: slow})
 	// A budget too short for the whole bucket: the run stops listing, finishes its deletes, and says so.
-	first := purge(ctx, conn, "full", time.Millisecond, 4)
+	first := purge(ctx, conn, "full", true, time.Millisecond, 4)
 	if first.err != nil || first.finished || first.deleted.entries() == 0 || first.deleted.entries()%1000 != 0 {
 		t.Fatalf("first run: %+v", first)
 	}
@@ -46,7 +46,7 @@ func TestPurgeRun(t *testing.T) {
 	}
 
 	start := time.Now()
-	rest := purge(ctx, conn, "full", time.Minute, 8)
+	rest := purge(ctx, conn, "full", true, time.Minute, 8)
 	took := time.Since(start)
 	if rest.err != nil || !rest.finished {
 		t.Fatalf("second run: %+v", rest)
