@@ -45,7 +45,7 @@ var _ = Describe("Admission", func() {
 		Entry("unknown ACL", "ok-name", func(b *ossv1.Bucket) { b.Spec.ACL = "authenticated-read" },
 			`spec.acl: Invalid value: "authenticated-read": must be private, public-read or public-read-write`),
 		Entry("unknown deletion policy", "ok-name", func(b *ossv1.Bucket) { b.Spec.DeletionPolicy = "Orphan" },
-			`spec.deletionPolicy: Invalid value: "Orphan": must be Retain or Delete`),
+			`spec.deletionPolicy: Invalid value: "Orphan": must be Retain, Delete or Purge`),
 		Entry("unknown management policy", "ok-name", func(b *ossv1.Bucket) { b.Spec.ManagementPolicy = "ObserveOnly" },
 			`spec.managementPolicy: Invalid value: "ObserveOnly": must be Manage or Observe`),
 		Entry("region with the oss- prefix", "ok-name", func(b *ossv1.Bucket) { b.Spec.Region = "oss-cn-hangzhou" },

@@ -49,6 +49,10 @@ type BucketReconciler struct {
 	Claims *BucketClaims
 	// Metrics show each Bucket's conditions; nil records nothing.
 	Metrics *ResourceMetrics
+	// PurgeBudget is how long one reconcile of a purge (deletionPolicy Purge) deletes before it writes
+	// the progress to status; PurgeWorkers how many deletes of one bucket run at once. Zero: 5 s, 8.
+	PurgeBudget  time.Duration
+	PurgeWorkers int
 }
 
 // +kubebuilder:rbac:groups=oss.ossoperator.io,resources=buckets,verbs=get;list;watch;update;patch

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
 	"github.com/ossoperator/oss-operator/ossapi"
 )
@@ -119,6 +121,11 @@ func decideBucket(b *ossv1.Bucket, prev *ossv1.BucketStatus, obs *bucketObservat
 			"Bucket %q is managed by %s (its tag %s); it is left untouched", name, describeOwner(obs.owner.neighbour), ossv1.OwnershipTagKey)))
 	case !b.Spec.Adopt:
 		return decided(stalledOn(ossv1.ReasonAdoptionRequired, adoptionRequired(name, rel)))
+	case b.Spec.DeletionPolicy == ossv1.DeletionPurge:
+		// Purge is for data this resource put there, or that a person agreed, after seeing the bucket
+		// was taken over, to have purged: set in a later change, where review can see it.
+		return decided(stalledOn(ossv1.ReasonPurgeRefused, fmt.Sprintf(
+			"Bucket %q already exists and would be adopted with deletionPolicy Purge, which would delete data this resource never wrote: adopt it with deletionPolicy Retain or Delete first; Purge can be set in a later change. Nothing was written to OSS", name)))
 	default:
 		claim, claimEvent = true, &actionEvent{reason: ossv1.EventAdopted, action: "Adopt", message: adopted(name, rel)}
 	}
@@ -426,8 +433,9 @@ func immutableMismatch(b *ossv1.Bucket, info *ossapi.BucketInfo, region string) 
 type deletionPlan struct {
 	verdict outcome
 	// deleteBucket: delete the (empty) bucket, then let the resource go. removeTag: remove the
-	// ownership tag, then let it go.
-	deleteBucket, removeTag bool
+	// ownership tag, then let it go. purge: run a purge (deletionPolicy Purge), then delete the bucket
+	// if the run emptied it.
+	deleteBucket, removeTag, purge bool
 }
 
 // nothingToDelete says whether the Bucket never had a bucket of its own (never created nor taken
@@ -461,7 +469,7 @@ func patient(b *ossv1.Bucket, now time.Time) bool {
 // this resource's, never blocks the deletion; a non-empty bucket is never emptied.
 func decideDeletion(b *ossv1.Bucket, obs *bucketObservation, now time.Time) deletionPlan {
 	name := b.BucketName()
-	retain := b.Spec.DeletionPolicy != ossv1.DeletionDelete
+	retain := b.Spec.DeletionPolicy != ossv1.DeletionDelete && b.Spec.DeletionPolicy != ossv1.DeletionPurge
 	if out, ok := decideCredentials(obs.creds); !ok {
 		switch {
 		case out.wait == backoff && (!retain || patient(b, now)):
@@ -516,15 +524,127 @@ func decideDeletion(b *ossv1.Bucket, obs *bucketObservation, now time.Time) dele
 	if obs.contentsErr != nil {
 		return deletionPlan{verdict: deletionFailure("Listing the contents of bucket "+name, obs.contentsErr)}
 	}
+	if !obs.contents.empty() && b.Spec.DeletionPolicy == ossv1.DeletionPurge {
+		if !purgeAllowed(b) {
+			return deletionPlan{verdict: blockedOn(ossv1.ReasonPurgeRefused, fmt.Sprintf(
+				"Bucket %s was adopted, not created, by this resource, and spec.adopt is no longer true: it is not purged (deletionPolicy Purge empties an adopted bucket only while spec.adopt is true). %s", name, notEmpty(name, obs.contents)), poll)}
+		}
+		return deletionPlan{purge: true}
+	}
 	if !obs.contents.empty() {
 		return deletionPlan{verdict: blockedOn(ossv1.ReasonBucketNotEmpty, notEmpty(name, obs.contents), poll)}
 	}
 	return deletionPlan{deleteBucket: true}
 }
 
+// purgeAllowed says whether deletionPolicy Purge may empty the bucket: one this resource created, or
+// one it adopted while spec.adopt still says so. A Bucket whose spec says Purge never adopts
+// (decideBucket), so on an adopted bucket Purge was set after the adoption.
+func purgeAllowed(b *ossv1.Bucket) bool {
+	return b.Status.CreatedBucket == b.BucketName() || b.Spec.Adopt
+}
+
+// purgeEventEvery is how often a purge's progress is an Event (besides its start and its end).
+const purgeEventEvery = 3 * time.Minute
+
+// purgeProgress adds what a run, begun at started, deleted to the status's counts.
+func purgeProgress(prev *ossv1.PurgeStatus, run purgeRun, started, now time.Time) *ossv1.PurgeStatus {
+	t := metav1.NewTime(now.UTC().Truncate(time.Second))
+	begun := metav1.NewTime(started.UTC().Truncate(time.Second))
+	st := &ossv1.PurgeStatus{StartTime: &begun}
+	if prev != nil {
+		st = prev.DeepCopy()
+	}
+	st.UpdateTime = &t
+	st.Objects += run.deleted.objects
+	st.Versions += run.deleted.versions
+	st.DeleteMarkers += run.deleted.deleteMarkers
+	st.Uploads += run.deleted.uploads
+	st.Listings += run.deleted.listings
+	switch {
+	case run.finished:
+		st.RemainingListings = 0
+	case run.left >= 0:
+		left := max(0, run.left-run.deleted.entries()-run.deleted.uploads)
+		st.RemainingListings = max(1, (left+purgePage-1)/purgePage)
+	}
+	return st
+}
+
+// concludePurge is the outcome of a purge run that did not empty the bucket (or failed). prev is the
+// purge's status before the run, st after it.
+func concludePurge(b *ossv1.Bucket, prev, st *ossv1.PurgeStatus, err error, now time.Time) outcome {
+	name := b.BucketName()
+	var events []actionEvent
+	switch {
+	case prev == nil:
+		events = append(events, purgeStarted(name))
+	case crossed(prev, now):
+		events = append(events, actionEvent{reason: ossv1.ReasonPurging, action: "Delete", message: purgingMessage(name, st, now)})
+	}
+	var out outcome
+	switch {
+	case err == nil:
+		out = blockedOn(ossv1.ReasonPurging, purgingMessage(name, st, now), soon)
+		out.quiet = true
+	case ossapi.IsCode(err, ossapi.CodeNoSuchBucket):
+		return releasedOutcome(append(events, releasedEvent(name, "no longer exists in OSS"))...)
+	case ossapi.IsCode(err, ossapi.CodeFileImmutable):
+		out = blockedOn(ossv1.ReasonPurgeForbidden, fmt.Sprintf(
+			"Purge of bucket %s stopped: a retention policy (WORM) protects objects that are still in their retention period (OSS answered %s). What could be deleted was; the rest is left, and retried now and then: it can be deleted once its retention period ends (GetBucketWorm says how long). Set spec.deletionPolicy: Retain to keep the bucket and let the resource go", name, describe(err)), poll)
+	case ossapi.IsCode(err, ossapi.CodeAccessDenied):
+		out = blockedOn(ossv1.ReasonPurgeForbidden, fmt.Sprintf(
+			"Purge of bucket %s stopped: OSS denied it (%s). The credentials need oss:ListObjectVersions, oss:DeleteObject, oss:DeleteObjectVersion, oss:ListMultipartUploads and oss:AbortMultipartUpload on the bucket (a bucket policy may also deny them). Nothing more is deleted until it is fixed; or set spec.deletionPolicy: Retain to keep the bucket and let the resource go", name, describe(err)), poll)
+	default:
+		out = deletionFailure("Purging bucket "+name, err)
+	}
+	out.err = err
+	return out.with(events...)
+}
+
+// purgeStarted is the Event of a purge's start.
+func purgeStarted(name string) actionEvent {
+	return actionEvent{reason: ossv1.ReasonPurging, action: "Delete", warning: true, message: fmt.Sprintf(
+		"Purging bucket %s (deletionPolicy Purge): deleting every object, old version, delete marker and unfinished upload, then the bucket", name)}
+}
+
+// crossed says whether a purge's progress Event falls due: the purge has gone on for another
+// purgeEventEvery since its status was last written.
+func crossed(prev *ossv1.PurgeStatus, now time.Time) bool {
+	if prev.StartTime == nil || prev.UpdateTime == nil {
+		return false
+	}
+	start := prev.StartTime.Time
+	return now.Sub(start)/purgeEventEvery > prev.UpdateTime.Sub(start)/purgeEventEvery
+}
+
+// purgingMessage says how far a purge is.
+func purgingMessage(name string, st *ossv1.PurgeStatus, now time.Time) string {
+	left := "the last listing is under way"
+	if st.RemainingListings > 1 {
+		left = fmt.Sprintf("about %d listings of up to %d entries left (OSS's bucket statistics, which lag)", st.RemainingListings, purgePage)
+	}
+	return fmt.Sprintf("Purging bucket %s (deletionPolicy Purge) for %s: %s; %s", name, since(st, now), purgedCounts(st), left)
+}
+
+// purgedCounts says what a purge deleted.
+func purgedCounts(st *ossv1.PurgeStatus) string {
+	return fmt.Sprintf("deleted %d objects, %d old versions, %d delete markers and %d unfinished uploads", st.Objects, st.Versions, st.DeleteMarkers, st.Uploads)
+}
+
+func since(st *ossv1.PurgeStatus, now time.Time) time.Duration {
+	if st.StartTime == nil {
+		return 0
+	}
+	return now.Sub(st.StartTime.Time).Truncate(time.Second)
+}
+
 // concludeDeletion turns the answer to DeleteBucket or to the tag removal into the outcome.
 func concludeDeletion(b *ossv1.Bucket, plan deletionPlan, err error, now time.Time) outcome {
 	name := b.BucketName()
+	if plan.deleteBucket && b.Spec.DeletionPolicy == ossv1.DeletionPurge {
+		return concludePurged(b, err, now)
+	}
 	if plan.removeTag {
 		if err != nil && !retainGivesUp(b, err, now) {
 			return deletionFailure("Removing the ownership tag of bucket "+name, err)
@@ -541,6 +661,29 @@ func concludeDeletion(b *ossv1.Bucket, plan deletionPlan, err error, now time.Ti
 	case ossapi.IsCode(err, ossapi.CodeBucketNotEmpty):
 		return blockedOn(ossv1.ReasonBucketNotEmpty, fmt.Sprintf(
 			"Bucket %s is not empty: something was written to it since it was listed (OSS refused DeleteBucket: %s). The operator never deletes data: empty it, or set spec.deletionPolicy: Retain to keep it and let the resource go", name, describe(err)), poll)
+	}
+	return deletionFailure("Deleting bucket "+name, err)
+}
+
+// concludePurged turns the answer to DeleteBucket under deletionPolicy Purge into the outcome: a
+// bucket written to since it was emptied is purged again.
+func concludePurged(b *ossv1.Bucket, err error, now time.Time) outcome {
+	name, st := b.BucketName(), b.Status.Purge
+	switch {
+	case err == nil, ossapi.IsCode(err, ossapi.CodeNoSuchBucket):
+		deleted := actionEvent{reason: ossv1.EventDeleted, action: "Delete", message: "Deleted bucket " + name}
+		if st == nil {
+			return releasedOutcome(deleted)
+		}
+		return releasedOutcome(actionEvent{reason: ossv1.EventPurged, action: "Delete", message: fmt.Sprintf(
+			"Purged bucket %s in %s: %s", name, since(st, now), purgedCounts(st))}, deleted)
+	case ossapi.IsCode(err, ossapi.CodeBucketNotEmpty):
+		if st == nil {
+			st = &ossv1.PurgeStatus{}
+		}
+		out := blockedOn(ossv1.ReasonPurging, purgingMessage(name, st, now)+"; something was written to the bucket meanwhile", soon)
+		out.quiet = true
+		return out
 	}
 	return deletionFailure("Deleting bucket "+name, err)
 }
@@ -574,8 +717,9 @@ func releasedEvent(name, what string) actionEvent {
 }
 
 func policyName(b *ossv1.Bucket) string {
-	if b.Spec.DeletionPolicy == ossv1.DeletionDelete {
-		return "Delete"
+	switch b.Spec.DeletionPolicy {
+	case ossv1.DeletionDelete, ossv1.DeletionPurge:
+		return string(b.Spec.DeletionPolicy)
 	}
 	return "Retain"
 }

@@ -65,6 +65,10 @@ func pause(b *ossv1.Bucket) {
 	b.Annotations = map[string]string{ossv1.AnnotationPaused: "true"}
 }
 func deleteIt(b *ossv1.Bucket) { b.Spec.DeletionPolicy = ossv1.DeletionDelete }
+func purgeIt(b *ossv1.Bucket)  { b.Spec.DeletionPolicy = ossv1.DeletionPurge }
+
+// createdHere records that this resource created its bucket (rather than adopting it).
+func createdHere(b *ossv1.Bucket) { b.Status.CreatedBucket = testBucket }
 
 // now is the tests' clock.
 var now = time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
@@ -158,6 +162,9 @@ func TestDecideBucket(t *testing.T) {
 			state: stalled, reason: ossv1.ReasonBucketNameClaimed},
 		{name: "the same, with adopt", bucket: bucket(adopt), obs: claimed(&claim{}, existing(nil)), state: stalled, reason: ossv1.ReasonBucketNameClaimed},
 		{name: "untagged, adopt, the claim held: taken over", bucket: bucket(adopt), obs: claimed(&claim{held: true}, existing(nil)), claim: true, claimEvent: ossv1.EventAdopted, identityInStat: true},
+		{name: "untagged, adopt with deletionPolicy Purge: not taken over, Purge is set after the adoption", bucket: bucket(adopt, purgeIt), obs: claimed(&claim{held: true}, existing(nil)),
+			state: stalled, reason: ossv1.ReasonPurgeRefused, messageHas: []string{"Retain or Delete first", "Nothing was written"}},
+		{name: "created here, not tagged yet, deletionPolicy Purge: tagged, no adoption", bucket: bucket(creating, purgeIt), obs: existing(nil), claim: true, identityInStat: true},
 		{name: "the claim refused: nothing read counts (observe reads nothing then)", bucket: bucket(adopt), obs: claimed(&claim{}, existing(another())),
 			state: stalled, reason: ossv1.ReasonBucketNameClaimed},
 		{name: "no such bucket, paused: not created", bucket: bucket(pause), obs: &bucketObservation{creds: credentials{conn: &Conn{}}, infoErr: errNoSuchBucket},
@@ -525,6 +532,7 @@ func TestDecideDeletion(t *testing.T) {
 		obs          *bucketObservation
 		deleteBucket bool
 		removeTag    bool
+		purge        bool
 		state        state
 		reason       string
 		wait         wait
@@ -579,6 +587,17 @@ func TestDecideDeletion(t *testing.T) {
 			state: deletionBlocked, reason: ossv1.ReasonOSSUnavailable, wait: backoff},
 		{name: "Delete, info refused: slow retry", bucket: bucket(managed, deleteIt), obs: func() *bucketObservation { o := existing(ours()); o.infoErr = errUnknown400; return o }(),
 			state: deletionBlocked, reason: ossv1.ReasonOSSRejected, wait: poll},
+		{name: "Purge, created here, not empty: purged", bucket: bucket(managed, createdHere, purgeIt), obs: full(existing(ours())), purge: true},
+		{name: "Purge, created here, empty: deleted", bucket: bucket(managed, createdHere, purgeIt), obs: existing(ours()), deleteBucket: true},
+		{name: "Purge, adopted, spec.adopt still true: purged", bucket: bucket(managed, adopt, purgeIt), obs: full(existing(ours())), purge: true},
+		{name: "Purge, adopted, spec.adopt no longer true: not purged, what is left is said", bucket: bucket(managed, purgeIt), obs: full(existing(ours())),
+			state: deletionBlocked, reason: ossv1.ReasonPurgeRefused, wait: poll, messageHas: []string{"adopted, not created", "spec.adopt", "2 objects"}},
+		{name: "Purge, another resource's: left, never purged", bucket: bucket(managed, createdHere, purgeIt), obs: full(existing(another())),
+			state: released, event: ossv1.EventReleased},
+		{name: "Purge, untagged and not created here: left, never purged", bucket: bucket(managed, adopt, purgeIt), obs: full(existing(nil)),
+			state: released, event: ossv1.EventReleased},
+		{name: "Purge, gone", bucket: bucket(managed, createdHere, purgeIt), obs: func() *bucketObservation { o := existing(nil); o.infoErr = errNoSuchBucket; return o }(),
+			state: released, event: ossv1.EventReleased},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -586,10 +605,10 @@ func TestDecideDeletion(t *testing.T) {
 				deletedAgo(0)(tc.bucket)
 			}
 			plan := decideDeletion(tc.bucket, tc.obs, now)
-			if plan.deleteBucket != tc.deleteBucket || plan.removeTag != tc.removeTag {
-				t.Fatalf("deleteBucket %v removeTag %v, want %v %v (verdict %s %s)", plan.deleteBucket, plan.removeTag, tc.deleteBucket, tc.removeTag, plan.verdict.state, plan.verdict.message)
+			if plan.deleteBucket != tc.deleteBucket || plan.removeTag != tc.removeTag || plan.purge != tc.purge {
+				t.Fatalf("deleteBucket %v removeTag %v purge %v, want %v %v %v (verdict %s %s)", plan.deleteBucket, plan.removeTag, plan.purge, tc.deleteBucket, tc.removeTag, tc.purge, plan.verdict.state, plan.verdict.message)
 			}
-			if tc.deleteBucket || tc.removeTag {
+			if tc.deleteBucket || tc.removeTag || tc.purge {
 				return
 			}
 			expectOutcome(t, plan.verdict, tc.state, tc.reason, tc.wait, tc.messageHas...)
@@ -643,6 +662,90 @@ func TestConcludeDeletion(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A purge's run ends in progress (requeued at once, quietly but for its start and every few minutes), in
+// a stop OSS imposes (a retention policy, a denial: Stalled, what is left said), or in a retry.
+func TestConcludePurge(t *testing.T) {
+	start := metav1.NewTime(now.Add(-10 * time.Minute))
+	at := func(d time.Duration) *metav1.Time { t := metav1.NewTime(now.Add(-d)); return &t }
+	running := &ossv1.PurgeStatus{StartTime: &start, UpdateTime: at(5 * time.Second), Objects: 5000, RemainingListings: 20}
+	dueForEvent := &ossv1.PurgeStatus{StartTime: &start, UpdateTime: at(time.Minute + 5*time.Second), Objects: 5000}
+	tests := []struct {
+		name       string
+		prev, st   *ossv1.PurgeStatus
+		err        error
+		state      state
+		reason     string
+		wait       wait
+		events     []string
+		quiet      bool
+		messageHas []string
+	}{
+		{name: "first run: the start is an Event", st: running, state: deletionBlocked, reason: ossv1.ReasonPurging, wait: soon, quiet: true,
+			events: []string{ossv1.ReasonPurging}, messageHas: []string{"deleted 5000 objects", "about 20 listings"}},
+		{name: "a run like any other: no Event", prev: running, st: running, state: deletionBlocked, reason: ossv1.ReasonPurging, wait: soon, quiet: true},
+		{name: "another few minutes: an Event of the progress", prev: dueForEvent, st: running, state: deletionBlocked, reason: ossv1.ReasonPurging, wait: soon, quiet: true,
+			events: []string{ossv1.ReasonPurging}},
+		{name: "a retention policy: stopped, said so", prev: running, st: running, err: ossErr(409, ossapi.CodeFileImmutable),
+			state: deletionBlocked, reason: ossv1.ReasonPurgeForbidden, wait: poll, messageHas: []string{"retention policy", "FileImmutable", "deletionPolicy: Retain"}},
+		{name: "denied: stopped, the permissions named", prev: running, st: running, err: errDenied,
+			state: deletionBlocked, reason: ossv1.ReasonPurgeForbidden, wait: poll, messageHas: []string{"AccessDenied", "oss:DeleteObjectVersion"}},
+		{name: "throttled: retried", prev: running, st: running, err: errThrottled, state: deletionBlocked, reason: ossv1.ReasonOSSUnavailable, wait: backoff},
+		{name: "refused otherwise: slow retry", prev: running, st: running, err: errUnknown400, state: deletionBlocked, reason: ossv1.ReasonOSSRejected, wait: poll},
+		{name: "the bucket went meanwhile: let go", prev: running, st: running, err: errNoSuchBucket, state: released, events: []string{ossv1.EventReleased}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out := concludePurge(bucket(managed, createdHere, purgeIt, deletedAgo(10*time.Minute)), tc.prev, tc.st, tc.err, now)
+			expectOutcome(t, out, tc.state, tc.reason, tc.wait, tc.messageHas...)
+			var events []string
+			for _, e := range out.events {
+				events = append(events, e.reason)
+			}
+			if strings.Join(events, ",") != strings.Join(tc.events, ",") {
+				t.Errorf("events %v, want %v", events, tc.events)
+			}
+			if out.quiet != tc.quiet {
+				t.Errorf("quiet %v, want %v", out.quiet, tc.quiet)
+			}
+		})
+	}
+}
+
+// The counts add up across runs; the estimate of what is left comes from OSS's statistics, and is 0
+// once a run reached the end.
+func TestPurgeProgress(t *testing.T) {
+	first := purgeProgress(nil, purgeRun{deleted: purgeCounts{objects: 900, versions: 100, listings: 1}, left: 12_000}, now.Add(-5*time.Second), now)
+	if first.StartTime == nil || first.StartTime.Time != now.Add(-5*time.Second) || first.UpdateTime.Time != now || first.Objects != 900 || first.Versions != 100 || first.Listings != 1 || first.RemainingListings != 11 {
+		t.Errorf("first run: %+v", first)
+	}
+	later := now.Add(5 * time.Second)
+	second := purgeProgress(first, purgeRun{deleted: purgeCounts{deleteMarkers: 3, uploads: 2, listings: 2}, left: -1}, now, later)
+	if !second.StartTime.Equal(first.StartTime) || second.UpdateTime.Time != later || second.Objects != 900 || second.DeleteMarkers != 3 || second.Uploads != 2 || second.Listings != 3 || second.RemainingListings != 11 {
+		t.Errorf("second run: %+v", second)
+	}
+	if first.Objects != 900 || first.Listings != 1 {
+		t.Errorf("the status before was changed: %+v", first)
+	}
+	if last := purgeProgress(second, purgeRun{finished: true, left: 5}, later, later); last.RemainingListings != 0 {
+		t.Errorf("finished: %d listings left", last.RemainingListings)
+	}
+}
+
+// Deleting the emptied bucket ends a purge with its totals; a bucket written to meanwhile is purged
+// again.
+func TestConcludePurged(t *testing.T) {
+	b := bucket(managed, createdHere, purgeIt, deletedAgo(time.Minute))
+	start := metav1.NewTime(now.Add(-time.Minute))
+	b.Status.Purge = &ossv1.PurgeStatus{StartTime: &start, Objects: 3, Versions: 2, DeleteMarkers: 1, Uploads: 4}
+	out := concludeDeletion(b, deletionPlan{deleteBucket: true}, nil, now)
+	if out.state != released || len(out.events) != 2 || out.events[0].reason != ossv1.EventPurged || out.events[1].reason != ossv1.EventDeleted ||
+		!strings.Contains(out.events[0].message, "deleted 3 objects, 2 old versions, 1 delete markers and 4 unfinished uploads") {
+		t.Errorf("deleted: %+v", out)
+	}
+	expectOutcome(t, concludeDeletion(b, deletionPlan{deleteBucket: true}, ossErr(409, ossapi.CodeBucketNotEmpty), now), deletionBlocked, ossv1.ReasonPurging, soon, "written to the bucket meanwhile")
+	expectOutcome(t, concludeDeletion(b, deletionPlan{deleteBucket: true}, errThrottled, now), deletionBlocked, ossv1.ReasonOSSUnavailable, backoff)
 }
 
 // The status says where the bucket is reached through the endpoint the operator uses: Alibaba Cloud's

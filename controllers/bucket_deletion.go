@@ -32,10 +32,36 @@ func (r *BucketReconciler) applyDeletionPolicy(ctx context.Context, b *ossv1.Buc
 	plan := decideDeletion(b, obs, time.Now())
 	out := plan.verdict
 	switch {
+	case plan.purge:
+		out = r.purgeOnce(ctx, b, obs.creds.conn, obs.info.Versioning != "")
 	case plan.deleteBucket:
 		out = concludeDeletion(b, plan, obs.creds.conn.DeleteBucket(ctx, b.BucketName()), time.Now())
 	case plan.removeTag:
 		out = concludeDeletion(b, plan, obs.creds.conn.DeleteBucketTags(ctx, b.BucketName(), ossv1.OwnershipTagKey), time.Now())
+	}
+	return out
+}
+
+// purgeOnce runs a purge for the reconcile's budget (versioned: the bucket has had versioning), records its progress and, once the run found the
+// bucket empty, deletes the bucket.
+func (r *BucketReconciler) purgeOnce(ctx context.Context, b *ossv1.Bucket, conn *Conn, versioned bool) outcome {
+	budget, workers := r.PurgeBudget, r.PurgeWorkers
+	if budget <= 0 {
+		budget = defaultPurgeBudget
+	}
+	if workers <= 0 {
+		workers = defaultPurgeWorkers
+	}
+	prev, started := b.Status.Purge, time.Now()
+	run := purge(ctx, conn, b.BucketName(), versioned, budget, workers)
+	now := time.Now()
+	b.Status.Purge = purgeProgress(prev, run, started, now)
+	if !run.finished {
+		return concludePurge(b, prev, b.Status.Purge, run.err, now)
+	}
+	out := concludeDeletion(b, deletionPlan{deleteBucket: true}, conn.DeleteBucket(ctx, b.BucketName()), time.Now())
+	if prev == nil && out.state != released {
+		out = out.with(purgeStarted(b.BucketName()))
 	}
 	return out
 }

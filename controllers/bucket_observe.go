@@ -211,8 +211,8 @@ func (r *BucketReconciler) observeOwner(ctx context.Context, b *ossv1.Bucket, ob
 	}
 }
 
-// observeDeletion reads what deleting the bucket needs: for Retain its tags only; for Delete also its
-// info and whether it is empty, all at once.
+// observeDeletion reads what deleting the bucket needs: for Retain its tags only; for Delete and Purge
+// also its info and whether it is empty, all at once.
 func (r *BucketReconciler) observeDeletion(ctx context.Context, b *ossv1.Bucket) *bucketObservation {
 	obs := &bucketObservation{creds: r.credentials(ctx, b, true)}
 	if !obs.creds.usable() {
@@ -220,7 +220,7 @@ func (r *BucketReconciler) observeDeletion(ctx context.Context, b *ossv1.Bucket)
 	}
 	conn, name := obs.creds.conn, b.BucketName()
 	var wg sync.WaitGroup
-	if b.Spec.DeletionPolicy == ossv1.DeletionDelete {
+	if b.Spec.DeletionPolicy == ossv1.DeletionDelete || b.Spec.DeletionPolicy == ossv1.DeletionPurge {
 		wg.Go(func() { obs.info, obs.infoErr = conn.GetBucketInfo(ctx, name) })
 		wg.Go(func() { obs.contents, obs.contentsErr = listContents(ctx, conn, name) })
 	}

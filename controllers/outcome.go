@@ -52,6 +52,8 @@ const (
 	// poll: something no watch reports (a bucket being emptied, a log target made elsewhere), looked at
 	// again after a delay that grows with the time spent in this state (pollDelay).
 	poll
+	// soon: work left to do, in the next reconcile (a purge, one bounded run per reconcile).
+	soon
 )
 
 // outcome is the end of a reconcile.
@@ -67,6 +69,9 @@ type outcome struct {
 	err error
 	// events are what was done, one Event and one log line each.
 	events []actionEvent
+	// quiet: a change of the condition's message is no Event by itself (a purge's progress changes it
+	// at every run; the decide step sends its own Events, every few minutes).
+	quiet bool
 	// at, when set, is a time something falls due (an issued key's rotation, the end of an overlap):
 	// a resync comes no later than that.
 	at time.Time

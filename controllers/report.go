@@ -101,7 +101,7 @@ func (rp *reporter) report(ctx context.Context, r reported, out outcome) (reconc
 		logger.Info("Resumed")
 	}
 	headline := headlineCondition(out.state)
-	if out.state != ready && !isPaused && changed(condition(r.before, headline), condition(*r.conditions, headline)) {
+	if out.state != ready && !isPaused && !out.quiet && changed(condition(r.before, headline), condition(*r.conditions, headline)) {
 		typ := corev1.EventTypeNormal
 		if out.state == stalled || out.state == deletionBlocked || out.wait == backoff {
 			typ = corev1.EventTypeWarning
@@ -166,7 +166,21 @@ func setConditions(conds *[]metav1.Condition, gen int64, out outcome, blockedDel
 		meta.RemoveStatusCondition(conds, ossv1.ConditionStalled)
 	case deletionBlocked:
 		set(conds, gen, ossv1.ConditionDeletionBlocked, t, out.reason, out.message)
-		if !blockedDeletionKeepsReady {
+		if blockedDeletionKeepsReady {
+			return
+		}
+		// A purge shows on Ready itself, so that `kubectl get` says it: in progress (Reconciling), or
+		// stopped by OSS until a person acts (Stalled).
+		switch out.reason {
+		case ossv1.ReasonPurging:
+			set(conds, gen, ossv1.ConditionReady, f, out.reason, out.message)
+			set(conds, gen, ossv1.ConditionReconciling, t, out.reason, out.message)
+			meta.RemoveStatusCondition(conds, ossv1.ConditionStalled)
+		case ossv1.ReasonPurgeForbidden:
+			set(conds, gen, ossv1.ConditionReady, f, out.reason, out.message)
+			set(conds, gen, ossv1.ConditionStalled, t, out.reason, out.message)
+			meta.RemoveStatusCondition(conds, ossv1.ConditionReconciling)
+		default:
 			set(conds, gen, ossv1.ConditionReady, f, ossv1.ReasonDeletionBlocked, out.message)
 			meta.RemoveStatusCondition(conds, ossv1.ConditionReconciling)
 			meta.RemoveStatusCondition(conds, ossv1.ConditionStalled)

@@ -18,6 +18,13 @@ import (
 	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
 )
 
+// purging is a purge's progress, as concludePurge reports it.
+func purging(message string) outcome {
+	out := blockedOn(ossv1.ReasonPurging, message, soon)
+	out.quiet = true
+	return out
+}
+
 // The report step end to end, against a fake API server: which Events a change of state sends, when
 // the status is written, and what becomes of a released resource.
 func TestReport(t *testing.T) {
@@ -52,6 +59,10 @@ func TestReport(t *testing.T) {
 			events: []string{"Normal Resumed Resumed: the ossoperator.io/paused annotation was removed"}, writes: 1},
 		{name: "a paused deletion: one Paused Event, not a Warning too", annotations: map[string]string{ossv1.AnnotationPaused: "true"}, deleting: true,
 			before: leftBy(readyOutcome("ready")), out: decidePausedDeletion(bucket(managed, pause)), events: []string{"Normal Paused Paused: bucket team-logs"}, writes: 1},
+		{name: "a purge's progress: written, no Event of its own (the decide step sends its own, every few minutes)", deleting: true,
+			before: leftBy(purging("deleted 1000 objects")), out: purging("deleted 2000 objects"), writes: 1},
+		{name: "a purge stopped by OSS: a Warning Event", deleting: true, before: leftBy(purging("deleted 1000 objects")),
+			out: blockedOn(ossv1.ReasonPurgeForbidden, "retention policy", poll), events: []string{"Warning PurgeForbidden retention policy"}, writes: 1},
 		{name: "a refresh is acknowledged, nothing else", before: leftBy(readyOutcome("ready")), annotations: map[string]string{ossv1.AnnotationRefresh: "r1"},
 			out: readyOutcome("ready"), writes: 1},
 		{name: "released: what was done is told, the finalizer goes, no status write", deleting: true, before: leftBy(readyOutcome("ready")),

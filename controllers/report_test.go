@@ -42,6 +42,10 @@ func TestConditionsOfEachState(t *testing.T) {
 			ossv1.ConditionReady: {"True", ossv1.ReasonPaused}, ossv1.ConditionReconciling: {}, ossv1.ConditionStalled: {}}},
 		{name: "a blocked deletion is not Ready", out: blockedOn(ossv1.ReasonBucketNotEmpty, "m", poll), want: map[string]cond{
 			ossv1.ConditionReady: {"False", ossv1.ReasonDeletionBlocked}, ossv1.ConditionDeletionBlocked: {"True", ossv1.ReasonBucketNotEmpty}, ossv1.ConditionReconciling: {}, ossv1.ConditionStalled: {}}},
+		{name: "a purge in progress shows on Ready, as in progress", out: blockedOn(ossv1.ReasonPurging, "m", soon), want: map[string]cond{
+			ossv1.ConditionReady: {"False", ossv1.ReasonPurging}, ossv1.ConditionDeletionBlocked: {"True", ossv1.ReasonPurging}, ossv1.ConditionReconciling: {"True", ossv1.ReasonPurging}, ossv1.ConditionStalled: {}}},
+		{name: "a purge OSS forbids shows on Ready, as stalled", out: blockedOn(ossv1.ReasonPurgeForbidden, "m", poll), want: map[string]cond{
+			ossv1.ConditionReady: {"False", ossv1.ReasonPurgeForbidden}, ossv1.ConditionDeletionBlocked: {"True", ossv1.ReasonPurgeForbidden}, ossv1.ConditionStalled: {"True", ossv1.ReasonPurgeForbidden}, ossv1.ConditionReconciling: {}}},
 		{name: "an AccessKey in use stays Ready", out: blockedOn(ossv1.ReasonInUse, "m", untilChange), keepReady: true, want: map[string]cond{
 			ossv1.ConditionReady: {"True", ossv1.ReasonReady}, ossv1.ConditionDeletionBlocked: {"True", ossv1.ReasonInUse}}},
 	}
@@ -105,6 +109,7 @@ func TestRequeue(t *testing.T) {
 		{name: "a blocked deletion: 30 s at first", out: blockedOn("R", "m", poll), min: 30 * time.Second, max: 30 * time.Second},
 		{name: "a blocked deletion for a while: as long as it has waited", out: blockedOn("R", "m", poll), since: 2 * time.Minute, min: 2 * time.Minute, max: 2*time.Minute + time.Second},
 		{name: "released: nothing", out: releasedOutcome()},
+		{name: "work left (a purge): at once", out: blockedOn("R", "m", soon), min: soonDelay, max: soonDelay},
 		{name: "due before the resync (a session's renewal): as it falls due", out: due(readyOutcome("m"), 2*time.Second), min: 2 * time.Second, max: 2*time.Second + 100*time.Millisecond},
 		{name: "due after the resync: the resync", out: due(readyOutcome("m"), time.Hour), min: 9 * time.Minute, max: 11 * time.Minute},
 		{name: "overdue: at once", out: due(readyOutcome("m"), -time.Minute), min: 50 * time.Millisecond, max: 50 * time.Millisecond},

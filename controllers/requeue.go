@@ -16,6 +16,8 @@ const (
 	pollFloor    = 10 * time.Second
 	blockedFloor = 30 * time.Second
 	pollCeiling  = 5 * time.Minute
+	// soonDelay is the pause between two runs of work done in bounded runs (a purge).
+	soonDelay = 10 * time.Millisecond
 )
 
 // requeue turns an outcome into controller-runtime's answer. waitingSince is when the resource
@@ -24,6 +26,8 @@ func requeue(out outcome, resync time.Duration, waitingSince time.Time) (reconci
 	switch out.wait {
 	case untilChange:
 		return reconcile.Result{}, nil
+	case soon:
+		return reconcile.Result{RequeueAfter: soonDelay}, nil
 	case backoff:
 		if out.err == nil {
 			// Every backoff carries its error; should one not, it is polled rather than lost.

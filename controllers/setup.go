@@ -41,6 +41,9 @@ type Options struct {
 	PodIdentity *PodIdentity
 	// Now is the clock of key rotations and sessions; default time.Now.
 	Now func() time.Time
+	// PurgeBudget and PurgeWorkers pace purges (BucketReconciler); zero for the defaults.
+	PurgeBudget  time.Duration
+	PurgeWorkers int
 }
 
 // Setup registers the AccessKey and Bucket controllers with the manager.
@@ -73,6 +76,6 @@ func Setup(mgr manager.Manager, o Options) error {
 		Client: mgr.GetClient(), Clients: clients, Recorder: mgr.GetEventRecorder("oss-operator"),
 		ClusterID: o.ClusterID, ResyncPeriod: o.ResyncPeriod,
 		Claims:  &BucketClaims{Client: mgr.GetClient(), Leases: mgr.GetAPIReader(), Namespace: o.ClaimsNamespace},
-		Metrics: o.ResourceMetrics,
+		Metrics: o.ResourceMetrics, PurgeBudget: o.PurgeBudget, PurgeWorkers: o.PurgeWorkers,
 	}).SetupWithManager(mgr, copts)
 }

@@ -133,6 +133,8 @@ var _ = BeforeSuite(func() {
 		ClusterID: clusterID, ResyncPeriod: time.Hour, MaxConcurrentReconciles: 4,
 		AllowedEndpoints: emulatorOnly(), AllowInsecureEndpoints: true, Metrics: metrics, ClaimsNamespace: "default",
 		ResourceMetrics: resourceMetrics,
+		// A purge reports every second, so that its progress is seen within a test.
+		PurgeBudget: time.Second,
 		ConfigureOSS: func(c *ossapi.Config) {
 			c.Retry = ossapi.RetryPolicy{MaxAttempts: 2, BaseDelay: 5 * time.Millisecond, MaxDelay: 20 * time.Millisecond}
 			c.Timeout = 5 * time.Second

@@ -37,9 +37,12 @@ const (
 	CodeNoSuchServerSideEncryptionRule = "NoSuchServerSideEncryptionRule"
 	CodeBucketAlreadyExists            = "BucketAlreadyExists"
 	CodeBucketNotEmpty                 = "BucketNotEmpty"
-	CodeMethodNotAllowed               = "MethodNotAllowed"
-	CodeServiceUnavailable             = "ServiceUnavailable"
-	CodeInternalError                  = "InternalError"
+	// CodeFileImmutable: a retention policy (WORM) protects the object from being deleted or
+	// overwritten until its retention period ends (409).
+	CodeFileImmutable      = "FileImmutable"
+	CodeMethodNotAllowed   = "MethodNotAllowed"
+	CodeServiceUnavailable = "ServiceUnavailable"
+	CodeInternalError      = "InternalError"
 
 	// An STS token sent with an AccessKey ID other than the one it was issued with (403).
 	CodeAccessKeyIDAndSecurityTokenNotMatch = "AccessKeyIdAndSecurityTokenNotMatch"

@@ -27,13 +27,15 @@ type AccessKeyReference struct {
 }
 
 // DeletionPolicy says what happens to the OSS bucket when the Bucket resource is deleted.
-// +kubebuilder:validation:XValidation:rule="self in ['Retain', 'Delete']",message="must be Retain or Delete"
+// +kubebuilder:validation:XValidation:rule="self in ['Retain', 'Delete', 'Purge']",message="must be Retain, Delete or Purge"
 type DeletionPolicy string
 
 // Deletion policies.
 const (
 	DeletionRetain DeletionPolicy = "Retain"
 	DeletionDelete DeletionPolicy = "Delete"
+	// DeletionPurge deletes everything the bucket holds, then the bucket.
+	DeletionPurge DeletionPolicy = "Purge"
 )
 
 // ManagementPolicy says whether the operator manages the OSS bucket or only observes it.
@@ -96,9 +98,16 @@ type BucketSpec struct {
 	ACL string `json:"acl,omitempty"`
 
 	// deletionPolicy is what deleting the Bucket resource does to the OSS bucket: Retain (the default)
-	// leaves it, without the operator's ownership tag; Delete deletes it if it is empty. A non-empty
-	// bucket is never emptied by the operator: the resource stays, with condition DeletionBlocked saying
-	// what is left. It can be changed during a deletion: Retain then lets the resource go at once.
+	// leaves it, without the operator's ownership tag; Delete deletes it if it is empty: a non-empty
+	// bucket is then not emptied, the resource stays, with condition DeletionBlocked saying what is
+	// left. Purge DESTROYS THE DATA: deleting the Bucket resource deletes every object, every old
+	// version, every delete marker and every unfinished multipart upload in the bucket, then the
+	// bucket; progress is in status.purge and the DeletionBlocked condition (reason Purging). Purge
+	// empties only a bucket this resource created; a bucket it adopted only when spec.adopt is still
+	// true and Purge was set after the adoption (a Bucket whose spec says Purge does not adopt). What
+	// OSS refuses to delete (a locked retention policy, AccessDenied) is left, with reason
+	// PurgeForbidden. It can be changed during a deletion: Retain then lets the resource go at once,
+	// Delete stops a purge where it is.
 	// +kubebuilder:default=Retain
 	// +optional
 	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
@@ -192,6 +201,11 @@ type BucketStatus struct {
 	// +optional
 	CreationTime *metav1.Time `json:"creationTime,omitempty"`
 
+	// purge is the progress of emptying the bucket under deletionPolicy Purge, once the resource is
+	// being deleted.
+	// +optional
+	Purge *PurgeStatus `json:"purge,omitempty"`
+
 	// settings lists each setting the spec declares (tags, lifecycle, ...) and whether OSS holds it
 	// as declared.
 	// +listType=map
@@ -252,6 +266,37 @@ type OmittedSetting struct {
 	// can hold, or OSS holds a value the spec has no field for.
 	// +required
 	Reason string `json:"reason"`
+}
+
+// PurgeStatus counts what a purge (deletionPolicy Purge) deleted so far. The counts are written at
+// most every few seconds, so they trail OSS a little; after an operator restart they may miss the last
+// few batches deleted before it (the purge itself goes on where OSS is).
+type PurgeStatus struct {
+	// startTime is when the purge began.
+	// +optional
+	StartTime *metav1.Time `json:"startTime,omitempty"`
+	// updateTime is when these counts were last written.
+	// +optional
+	UpdateTime *metav1.Time `json:"updateTime,omitempty"`
+	// objects is the number of current object versions deleted.
+	// +optional
+	Objects int64 `json:"objects,omitempty"`
+	// versions is the number of old (non-current) object versions deleted.
+	// +optional
+	Versions int64 `json:"versions,omitempty"`
+	// deleteMarkers is the number of delete markers deleted.
+	// +optional
+	DeleteMarkers int64 `json:"deleteMarkers,omitempty"`
+	// uploads is the number of unfinished multipart uploads aborted.
+	// +optional
+	Uploads int64 `json:"uploads,omitempty"`
+	// listings is the number of listing pages (of up to 1000 entries) read.
+	// +optional
+	Listings int64 `json:"listings,omitempty"`
+	// remainingListings estimates how many listing pages are left, from OSS's bucket statistics,
+	// which lag behind: an estimate, not a promise.
+	// +optional
+	RemainingListings int64 `json:"remainingListings,omitempty"`
 }
 
 // SettingStatus says whether OSS holds one managed setting as the spec declares it.

@@ -108,6 +108,12 @@ const (
 	// ReasonBucketNotFound: an Observe Bucket's bucket does not exist; it is looked at again until it
 	// does, and never created.
 	ReasonBucketNotFound = "BucketNotFound"
+	// Purging: deletionPolicy Purge is emptying the bucket; PurgeForbidden: OSS refused to delete what
+	// is left (a retention policy, AccessDenied); PurgeRefused: the bucket was adopted and the spec
+	// does not allow it to be purged (see spec.deletionPolicy).
+	ReasonPurging        = "Purging"
+	ReasonPurgeForbidden = "PurgeForbidden"
+	ReasonPurgeRefused   = "PurgeRefused"
 )
 
 // Event reasons for what the operator did, besides the condition reasons it also sends as Events when
@@ -118,6 +124,7 @@ const (
 	EventUpdated        = "Updated"
 	EventDriftCorrected = "DriftCorrected"
 	EventDeleted        = "Deleted"
+	EventPurged         = "Purged"
 	EventReleased       = "Released"
 	EventPaused         = "Paused"
 	EventResumed        = "Resumed"

@@ -29,7 +29,7 @@ func TestQuickBench(t *testing.T) {
 	var progress bytes.Buffer
 	r, err := run(ctx, options{
 		root: filepath.Join("..", ".."), binary: filepath.Join(tmp, "manager"), assets: assets, work: filepath.Join(tmp, "work"),
-		buckets: 50, deletes: 10, namespaces: 2, issues: 10, delay: 20 * time.Millisecond, timeout: time.Minute, progress: &progress,
+		buckets: 50, deletes: 10, namespaces: 2, issues: 10, purgeObjects: 3000, purgeVersions: 500, delay: 20 * time.Millisecond, timeout: time.Minute, progress: &progress,
 	})
 	if err != nil {
 		t.Fatalf("run: %v\nprogress:\n%s", err, &progress)
@@ -93,7 +93,12 @@ func TestQuickBench(t *testing.T) {
 			t.Errorf("memory: %+v", m)
 		}
 	}
-	wantTargets := []string{"time to all 50 Ready", "steady resync: OSS calls", "steady resync: operator API writes", "RSS at 50 Buckets"}
+	// The purge: 3,500 versions, 4 pages, each listed and deleted once.
+	if r.Purge.Buckets != 1 || r.Purge.OSSCalls[ossapi.OpDeleteMultipleObjects] != 4 || r.Purge.OSSCalls[ossapi.OpDeleteBucket] != 1 ||
+		r.Purge.MinimumCallsTotal != 10 || r.Purge.IdealSeconds <= 0 {
+		t.Errorf("purge: %+v", r.Purge)
+	}
+	wantTargets := []string{"time to all 50 Ready", "steady resync: OSS calls", "steady resync: operator API writes", "RSS at 50 Buckets", "purge of 3000 objects and 500 old versions"}
 	if len(r.Targets) != len(wantTargets) {
 		t.Fatalf("targets: %+v", r.Targets)
 	}
@@ -110,7 +115,7 @@ func TestQuickBench(t *testing.T) {
 	var table bytes.Buffer
 	r.Print(&table)
 	for _, s := range []string{"create -> all Ready", "steady resync", "PutBucketVersioning", "buckets/status update", "heap in use", "targets:",
-		"issue -> all Ready", "delete issued", "CreateAccessKey", "secrets create"} {
+		"issue -> all Ready", "delete issued", "CreateAccessKey", "secrets create", "purge 3000 objects + 500 versions"} {
 		if !strings.Contains(table.String(), s) {
 			t.Errorf("the table has no %q:\n%s", s, &table)
 		}

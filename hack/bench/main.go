@@ -17,7 +17,10 @@
 //     times how long until all are Ready, counting the RAM calls (the emulator's RAM, slowed down
 //     alike) and the OSS calls; then it deletes them, and times that too;
 //  4. it deletes the --delete Buckets created with deletionPolicy Delete, and times it;
-//  5. it reads the operator's RSS and heap after the resync, at the end, and once --memory-buckets
+//  5. it deletes one Bucket of deletionPolicy Purge whose bucket holds --purge-objects objects and
+//     --purge-versions old versions, and times the purge until the resource is gone (--purge-only
+//     runs this phase alone);
+//  6. it reads the operator's RSS and heap after the resync, at the end, and once --memory-buckets
 //     Buckets exist.
 //
 // --buckets 50 --memory-buckets 0 --delete 10 --issue 10 is a quick run; its test runs it that way.
@@ -86,6 +89,9 @@ type options struct {
 	namespaces    int
 	issues        int // issued AccessKeys
 	delay         time.Duration
+	purgeObjects  int           // the purge phase's objects (0: no purge phase)
+	purgeVersions int           // and old versions
+	purgeOnly     bool          // only the start-up and the purge phase
 	timeout       time.Duration // for each phase
 	progress      io.Writer
 }
@@ -98,6 +104,9 @@ func main() {
 	flag.IntVar(&o.memoryBuckets, "memory-buckets", 5000, "Measure memory again once this many Buckets exist (0: skip).")
 	flag.IntVar(&o.namespaces, "namespaces", 4, "Namespaces the Buckets are spread over, each with its AccessKey.")
 	flag.IntVar(&o.issues, "issue", 200, "Issued AccessKeys (spec.issue) to create, each granted ReadWrite on one Bucket of deletionPolicy Retain, then delete (0: skip); at most --buckets minus --delete, which is the default when that is fewer than 200.")
+	flag.IntVar(&o.purgeObjects, "purge-objects", 100_000, "Objects in the bucket of the purge phase (0: skip the phase).")
+	flag.IntVar(&o.purgeVersions, "purge-versions", 20_000, "Old versions in the bucket of the purge phase, besides its objects.")
+	flag.BoolVar(&o.purgeOnly, "purge-only", false, "Run only the start-up and the purge phase.")
 	flag.DurationVar(&o.delay, "oss-delay", 20*time.Millisecond, "Delay the emulator adds to every OSS call, and to every RAM call.")
 	flag.DurationVar(&o.timeout, "timeout", 30*time.Minute, "How long each phase may take.")
 	flag.StringVar(&o.work, "work-dir", "bin/bench", "Where the manager's log, its kubeconfig and the API server's audit log are written.")
@@ -151,6 +160,9 @@ type bench struct {
 // run performs the scenario and returns the report; on an error, the report holds what was measured
 // until then.
 func run(ctx context.Context, o options) (report *Report, err error) {
+	if o.purgeOnly && o.purgeObjects < 1 {
+		return nil, fmt.Errorf("--purge-only needs --purge-objects >= 1")
+	}
 	if o.deletes > o.buckets || (o.memoryBuckets > 0 && o.memoryBuckets < o.buckets) || o.buckets < 1 || o.namespaces < 1 {
 		return nil, fmt.Errorf("need 1 <= --delete <= --buckets <= --memory-buckets (or 0), and --namespaces >= 1")
 	}
@@ -216,7 +228,7 @@ func run(ctx context.Context, o options) (report *Report, err error) {
 	b.emu = osstest.NewServer(
 		osstest.WithAccount(osstest.Account{ID: accountID, DisplayName: "bench", Keys: []osstest.Key{{AccessKeyID: keyID, AccessKeySecret: keySecret}}}),
 		osstest.WithRegion(region),
-		osstest.WithBucketLimit(max(o.buckets, o.memoryBuckets)+1),
+		osstest.WithBucketLimit(max(o.buckets, o.memoryBuckets)+2),
 	)
 	defer b.emu.Close()
 	// A fault of no operation and no account matches every request, OSS and RAM alike: both are slowed
@@ -232,7 +244,7 @@ func run(ctx context.Context, o options) (report *Report, err error) {
 
 	report = &Report{Machine: machine(), Config: Config{
 		Buckets: o.buckets, Deleted: o.deletes, MemoryBuckets: o.memoryBuckets, Namespaces: o.namespaces, Issued: o.issues,
-		OSSDelayMs: float64(o.delay) / float64(time.Millisecond),
+		OSSDelayMs: float64(o.delay) / float64(time.Millisecond), PurgeObjects: o.purgeObjects, PurgeVersions: o.purgeVersions,
 	}}
 	defer report.evaluate()
 
@@ -255,6 +267,10 @@ func run(ctx context.Context, o options) (report *Report, err error) {
 		return report, err
 	}
 	b.concurrency, b.akConcurrency = report.Config.Concurrency, report.Config.AccessKeyConcurrency
+	if o.purgeOnly {
+		report.Config.Buckets, report.Config.Deleted, report.Config.MemoryBuckets, report.Config.Issued = 0, 0, 0, 0
+		return report, b.purging(ctx, report)
+	}
 
 	// 1. Create, and wait for all Ready.
 	names := bucketNames(0, o.buckets, o.namespaces)
@@ -339,7 +355,14 @@ func run(ctx context.Context, o options) (report *Report, err error) {
 		return report, err
 	}
 
-	// 5. Memory with more Buckets.
+	// 5. Purge one full bucket.
+	if o.purgeObjects > 0 {
+		if err := b.purging(ctx, report); err != nil {
+			return report, err
+		}
+	}
+
+	// 6. Memory with more Buckets.
 	if o.memoryBuckets > live {
 		more := bucketNames(o.buckets, o.memoryBuckets-live, o.namespaces)
 		b.logf("creating %d more Buckets", len(more))

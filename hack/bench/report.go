@@ -31,6 +31,9 @@ type Report struct {
 	Issue        Phase `json:"issue"`
 	DeleteIssued Phase `json:"deleteIssued"`
 	Delete       Phase `json:"delete"`
+	// Purge deletes one Bucket of deletionPolicy Purge whose bucket holds Config.PurgeObjects objects
+	// and Config.PurgeVersions old versions, until the resource is gone.
+	Purge Phase `json:"purge"`
 	// Memory is the operator process at each size measured: after the resync (Config.Buckets), at the
 	// end of the scenario (after the deletions), and at Config.MemoryBuckets.
 	Memory  []Memory `json:"memory"`
@@ -53,6 +56,9 @@ type Config struct {
 	Namespaces    int `json:"namespaces"`
 	// Issued is how many issued AccessKeys the issuing phases create and delete.
 	Issued int `json:"issued"`
+	// PurgeObjects and PurgeVersions fill the bucket of the purge phase (0 objects: no purge phase).
+	PurgeObjects  int `json:"purgeObjects"`
+	PurgeVersions int `json:"purgeVersions"`
 	// OSSDelayMs is the delay the emulator adds to every call, OSS and RAM alike.
 	OSSDelayMs float64 `json:"ossDelayMs"`
 	// Concurrency is the operator's controller_runtime_max_concurrent_reconciles for the Bucket
@@ -244,6 +250,10 @@ func sum(m map[string]int) int {
 // evaluate fills in the targets of the issue.
 func (r *Report) evaluate() {
 	r.Targets = nil
+	defer r.evaluatePurge()
+	if r.Config.Buckets == 0 {
+		return // a purge-only run
+	}
 	startup := r.StartupSeconds
 	limit := 1.25*r.Create.IdealSeconds + startup
 	r.Targets = append(r.Targets, Target{
@@ -292,6 +302,19 @@ func (r *Report) evaluate() {
 	}
 }
 
+// evaluatePurge fills in the purge phase's target, when it ran: at most 1.25 times the time its
+// listings take one after another (idealPurge).
+func (r *Report) evaluatePurge() {
+	if p := r.Purge; p.IdealSeconds > 0 && p.Seconds > 0 {
+		r.Targets = append(r.Targets, Target{
+			Name:     fmt.Sprintf("purge of %d objects and %d old versions", r.Config.PurgeObjects, r.Config.PurgeVersions),
+			Target:   fmt.Sprintf("<= 1.25 x ideal %.2fs = %.2fs", p.IdealSeconds, 1.25*p.IdealSeconds),
+			Measured: fmt.Sprintf("%.2fs (%.2f x ideal), %d OSS calls (minimum %d)", p.Seconds, p.Seconds/p.IdealSeconds, p.OSSCallsTotal, p.MinimumCallsTotal),
+			Pass:     p.Seconds <= 1.25*p.IdealSeconds,
+		})
+	}
+}
+
 // namedPhase is a phase with its name in the tables.
 type namedPhase struct {
 	name string
@@ -300,11 +323,20 @@ type namedPhase struct {
 
 // phases are the phases run, in order; the issuing phases only when they ran.
 func (r *Report) phases() []namedPhase {
-	ps := []namedPhase{{"create", r.Create}, {"resync", r.Resync}}
+	var ps []namedPhase
+	if r.Config.Buckets > 0 {
+		ps = append(ps, namedPhase{"create", r.Create}, namedPhase{"resync", r.Resync})
+	}
 	if r.Config.Issued > 0 {
 		ps = append(ps, namedPhase{"issue", r.Issue}, namedPhase{"delete issued", r.DeleteIssued})
 	}
-	return append(ps, namedPhase{"delete", r.Delete})
+	if r.Config.Buckets > 0 {
+		ps = append(ps, namedPhase{"delete", r.Delete})
+	}
+	if r.Config.PurgeObjects > 0 {
+		ps = append(ps, namedPhase{"purge", r.Purge})
+	}
+	return ps
 }
 
 // Print writes the report as tables.
@@ -318,7 +350,14 @@ func (r *Report) Print(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "phase\tbuckets\ttime\tOSS calls (min)\toperator API writes (per bucket)\tbenchmark writes (sent in)")
 	fmt.Fprintf(tw, "start-up\t\t%.1fs\t\t\t\n", r.StartupSeconds)
-	for _, p := range []namedPhase{{"create -> all Ready", r.Create}, {"steady resync", r.Resync}, {"delete", r.Delete}} {
+	bucketPhases := []namedPhase{{"create -> all Ready", r.Create}, {"steady resync", r.Resync}, {"delete", r.Delete}}
+	if r.Config.Buckets == 0 {
+		bucketPhases = nil
+	}
+	if r.Config.PurgeObjects > 0 {
+		bucketPhases = append(bucketPhases, namedPhase{fmt.Sprintf("purge %d objects + %d versions (ideal %.2fs)", r.Config.PurgeObjects, r.Config.PurgeVersions, r.Purge.IdealSeconds), r.Purge})
+	}
+	for _, p := range bucketPhases {
 		fmt.Fprintf(tw, "%s\t%d\t%.1fs\t%d (%d)\t%d (%.2f)\t%d (%.1fs)\n", p.name, p.ph.Buckets, p.ph.Seconds, p.ph.OSSCallsTotal,
 			p.ph.MinimumCallsTotal, p.ph.OperatorWritesTotal, p.ph.OperatorWritesPerBucket, p.ph.BenchmarkWrites, p.ph.DriverSeconds)
 	}

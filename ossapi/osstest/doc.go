@@ -20,7 +20,9 @@
 //   - Objects serve what an application's SDK does for ordinary object work: PutObject, GetObject and
 //     HeadObject with the metadata the object was stored with and its CRC-64 (x-oss-hash-crc64ecma, which
 //     the SDK checks), multipart uploads (UploadPart, CompleteMultipartUpload, ListParts), CopyObject,
-//     DeleteObject and DeleteMultipleObjects, each with OSS's versioning behaviour.
+//     DeleteObject and DeleteMultipleObjects, each with OSS's versioning behaviour. A bucket can be given
+//     a locked retention policy (LockRetention): deleting or overwriting what it protects is then 409
+//     FileImmutable.
 //
 // It also serves the account's RAM API (Emulator.RAM, Server.RAMURL): users, their AccessKeys, custom
 // and a few system policies, verified with the RPC signature (nonces and timestamps included) and answered
@@ -34,7 +36,8 @@
 // requests with their security token until they expire, with the role's policies narrowed by the
 // session policy.
 //
-// Tests can inject faults (status and code, raw bodies, delays, connection resets), read call counters
+// Tests can fill a bucket with many objects, old versions, delete markers and uploads in one step
+// (FillBucket), inject faults (status and code, raw bodies, delays, connection resets), read call counters
 // (by operation, by account, and by bucket with the calls that succeeded) and take deep snapshots of an
 // account's buckets. All state lives in memory behind one mutex; the emulator is safe for concurrent use.
 package osstest

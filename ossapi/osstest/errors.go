@@ -40,6 +40,7 @@ const (
 	ecBucketNameTaken       = "0015-00000102"
 	ecBucketConflict        = "0015-00000104"
 	ecBucketNotEmpty        = "0015-00000301"
+	ecFileImmutable         = "0026-00000202"
 	ecInvalidAccessKeyID    = "0002-00000902"
 	ecSignatureDoesNotMatch = "0002-00000040"
 	ecContentSHA256         = "0002-00000214"

@@ -96,6 +96,11 @@ func (e *Emulator) putObject(c *call) (*response, *apiError) {
 			return nil, errFileAlreadyExists()
 		}
 	}
+	// A retention policy forbids overwriting what it protects (a new version of a versioned bucket
+	// overwrites nothing). CopyObject and CompleteMultipartUpload do not check it.
+	if b.immutable(c.key, "", c.now) {
+		return nil, errFileImmutable()
+	}
 	e.putVersion(b, v)
 	r := newResponse(http.StatusOK)
 	r.header.Set("ETag", v.etag)
@@ -155,6 +160,9 @@ func (e *Emulator) deleteObject(c *call) (*response, *apiError) {
 	if err != nil {
 		return nil, err
 	}
+	if b.immutable(c.key, versionID, c.now) {
+		return nil, errFileImmutable()
+	}
 	res := e.removeObject(b, c.key, versionID, c.now)
 	r := newResponse(http.StatusNoContent)
 	if res.deleteMarker {
@@ -164,6 +172,29 @@ func (e *Emulator) deleteObject(c *call) (*response, *apiError) {
 		r.header.Set(ossapi.HeaderVersionID, res.versionID)
 	}
 	return r, nil
+}
+
+// errFileImmutable is OSS's answer to deleting or overwriting an object a retention policy protects.
+func errFileImmutable() *apiError {
+	return newError(http.StatusConflict, ossapi.CodeFileImmutable, ecFileImmutable, "The object you specified is immutable.")
+}
+
+// immutable says whether the retention policy forbids deleting key (versionID: one version of it) at
+// now: a version named, or the current one an unversioned (or suspended) bucket would drop. On a
+// versioning-enabled bucket a delete without a version only adds a delete marker, which is allowed.
+func (b *bucket) immutable(key, versionID string, now time.Time) bool {
+	if b.worm == nil {
+		return false
+	}
+	for i, v := range b.objects[key] {
+		switch {
+		case versionID != "" && v.versionID == versionID,
+			versionID == "" && b.versioning == "" && i == 0,
+			versionID == "" && b.versioning == ossapi.VersioningSuspended && v.versionID == nullVersion:
+			return b.protected(v, now)
+		}
+	}
+	return false
 }
 
 // DeleteMultipleObjects.
@@ -217,6 +248,13 @@ func (e *Emulator) deleteMultipleObjects(c *call) (*response, *apiError) {
 	b, aerr := e.bucketFor(c)
 	if aerr != nil {
 		return nil, aerr
+	}
+	// OSS's DeleteResult has no element for a key it could not delete: under a retention policy the
+	// whole request is refused, and nothing is deleted.
+	for _, o := range in.Objects {
+		if b.immutable(o.Key, o.VersionID, c.now) {
+			return nil, errFileImmutable()
+		}
 	}
 	out := &deleteResultXML{EncodingType: encType}
 	for _, o := range in.Objects {
@@ -331,8 +369,11 @@ func (e *Emulator) listObjects(c *call) (*response, *apiError) {
 	var prefixes []prefixXML
 	var last string
 	truncated := false
-	for _, k := range b.sortedKeys() {
+	for _, k := range b.keysFrom(max(prefix, after)) {
 		cur := b.latest(k)
+		if cur == nil {
+			continue // removed since sortedKeys was made
+		}
 		if !strings.HasPrefix(k, prefix) || k <= after || cur.deleteMarker {
 			continue
 		}
@@ -448,7 +489,10 @@ func (e *Emulator) listObjectVersions(c *call) (*response, *apiError) {
 	n := 0
 	var lastKey, lastVersion string
 keys:
-	for _, k := range b.sortedKeys() {
+	for _, k := range b.keysFrom(max(prefix, keyMarker)) {
+		if len(b.objects[k]) == 0 {
+			continue // removed since sortedKeys was made
+		}
 		if !strings.HasPrefix(k, prefix) || k < keyMarker || (k == keyMarker && versionMarker == "") {
 			continue
 		}

@@ -551,5 +551,27 @@ func (o *objectsOracle) steps() []oracleStep {
 			_, err = o.c.HeadObject(ctx, &oss.HeadObjectRequest{Bucket: dst, Key: oss.Ptr("del/c")})
 			oracleWantError(t, err, http.StatusNotFound, ossapi.CodeNoSuchKey)
 		}},
+		{"a retention policy refuses deletes with FileImmutable, and DeleteMultipleObjects deletes nothing", func(t *testing.T) {
+			worm := oss.Ptr("objects-worm")
+			_, err := o.c.PutBucket(ctx, &oss.PutBucketRequest{Bucket: worm})
+			oracleNoError(t, err)
+			o.put(t, "objects-worm", "kept/a", []byte("a"))
+			o.put(t, "objects-worm", "kept/b", []byte("b"))
+			oracleNoError(t, o.srv.LockRetention("objects-worm", 1))
+			_, err = o.c.DeleteObject(ctx, &oss.DeleteObjectRequest{Bucket: worm, Key: oss.Ptr("kept/a")})
+			oracleWantError(t, err, http.StatusConflict, ossapi.CodeFileImmutable)
+			for _, quiet := range []bool{false, true} {
+				_, err = o.c.DeleteMultipleObjects(ctx, &oss.DeleteMultipleObjectsRequest{Bucket: worm,
+					Delete: &oss.Delete{Quiet: quiet, Objects: []oss.ObjectIdentifier{{Key: oss.Ptr("kept/a")}, {Key: oss.Ptr("kept/b")}}}})
+				oracleWantError(t, err, http.StatusConflict, ossapi.CodeFileImmutable)
+			}
+			_, err = o.c.DeleteBucket(ctx, &oss.DeleteBucketRequest{Bucket: worm})
+			oracleWantError(t, err, http.StatusConflict, ossapi.CodeBucketNotEmpty)
+			for _, key := range []string{"kept/a", "kept/b"} {
+				if got := o.readBack(t, "objects-worm", key); len(got) != 1 {
+					t.Errorf("%s after the refused deletes: %q", key, got)
+				}
+			}
+		}},
 	}
 }

@@ -30,6 +30,24 @@ type bucket struct {
 	objects             map[string][]*objectVersion // by key, newest version first
 	uploads             []*upload                   // in creation order
 	modified            time.Time
+	// sorted caches the keys of objects, sorted, for the listings; it may still hold keys since
+	// removed (sortedKeys drops them). sortedStale: a key was added since it was made.
+	sorted      []string
+	sortedStale bool
+	// worm is the bucket's retention policy (nil: none).
+	worm *wormPolicy
+}
+
+// wormPolicy is a bucket's time-based retention policy (WORM). While it is in force, no object version
+// may be deleted or overwritten until it is older than the retention period.
+type wormPolicy struct {
+	days int
+}
+
+// protected says whether the retention policy forbids deleting v at now: every object version (not a
+// delete marker) written less than the retention period ago.
+func (b *bucket) protected(v *objectVersion, now time.Time) bool {
+	return b.worm != nil && !v.deleteMarker && now.Before(v.modified.AddDate(0, 0, b.worm.days))
 }
 
 // objectVersion is one version of an object, or a delete marker. Unversioned objects have version ID
@@ -103,14 +121,44 @@ func (b *bucket) latest(key string) *objectVersion {
 	return nil
 }
 
-// sortedKeys lists the keys that have any version, sorted.
+// sortedKeys lists the keys that have any version, sorted, and perhaps some removed since (callers
+// skip a key without versions). The list is kept between calls (a bucket of 100,000 keys is listed 100
+// times while it is emptied): it is sorted again only when a key was added, and rid of the removed keys
+// once they are as many as the others.
 func (b *bucket) sortedKeys() []string {
-	keys := make([]string, 0, len(b.objects))
-	for k := range b.objects {
-		keys = append(keys, k)
+	switch {
+	case b.sortedStale || b.sorted == nil:
+		keys := make([]string, 0, len(b.objects))
+		for k := range b.objects {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b.sorted, b.sortedStale = keys, false
+	case len(b.sorted) > 2*len(b.objects)+64:
+		kept := b.sorted[:0]
+		for _, k := range b.sorted {
+			if _, ok := b.objects[k]; ok {
+				kept = append(kept, k)
+			}
+		}
+		clear(b.sorted[len(kept):])
+		b.sorted = kept
 	}
-	sort.Strings(keys)
-	return keys
+	return b.sorted
+}
+
+// keysFrom is sortedKeys from the first key not before from.
+func (b *bucket) keysFrom(from string) []string {
+	keys := b.sortedKeys()
+	return keys[sort.SearchStrings(keys, from):]
+}
+
+// setVersions stores the versions of a key, noting a new key for sortedKeys.
+func (b *bucket) setVersions(key string, vs []*objectVersion) {
+	if _, ok := b.objects[key]; !ok {
+		b.sortedStale = true
+	}
+	b.objects[key] = vs
 }
 
 // isEmpty reports whether DeleteBucket may delete the bucket: no version, no delete marker, no
@@ -127,7 +175,7 @@ func (e *Emulator) putVersion(b *bucket, v *objectVersion) {
 		v.versionID = nullVersion
 		vs = removeVersion(vs, nullVersion)
 	}
-	b.objects[v.key] = append([]*objectVersion{v}, vs...)
+	b.setVersions(v.key, append([]*objectVersion{v}, vs...))
 	b.modified = v.modified
 }
 
@@ -173,12 +221,12 @@ func (e *Emulator) deleteKey(b *bucket, key, versionID string, now time.Time) de
 		return deleteResult{}
 	case ossapi.VersioningEnabled:
 		m := &objectVersion{key: key, versionID: e.newVersionID(), deleteMarker: true, modified: now}
-		b.objects[key] = append([]*objectVersion{m}, vs...)
+		b.setVersions(key, append([]*objectVersion{m}, vs...))
 		b.modified = now
 		return deleteResult{deleteMarker: true, versionID: m.versionID}
 	default: // Suspended: the null version is replaced by a null delete marker.
 		m := &objectVersion{key: key, versionID: nullVersion, deleteMarker: true, modified: now}
-		b.objects[key] = append([]*objectVersion{m}, removeVersion(vs, nullVersion)...)
+		b.setVersions(key, append([]*objectVersion{m}, removeVersion(vs, nullVersion)...))
 		b.modified = now
 		return deleteResult{deleteMarker: true, versionID: nullVersion}
 	}

@@ -236,6 +236,8 @@ type harness struct {
 
 	stop   func() // stops the running operator
 	starts int
+	// purgeBudget paces purges (controllers.Options.PurgeBudget); zero for the default.
+	purgeBudget time.Duration
 }
 
 func newHarness(t *testing.T, p profile) *harness {
@@ -337,6 +339,7 @@ func (h *harness) startOperator() {
 	must(h.t, err)
 	must(h.t, controllers.Setup(mgr, controllers.Options{
 		ClusterID: clusterID, ResyncPeriod: 10 * time.Minute, MaxConcurrentReconciles: 4, AllowInsecureEndpoints: true, AllowedEndpoints: h.endpoints(), ClaimsNamespace: "default",
+		PurgeBudget: h.purgeBudget,
 	}))
 	ctx, cancel := context.WithCancel(h.ctx)
 	done := make(chan error, 1)
