@@ -204,9 +204,9 @@ func defaultHTTPClient() *http.Client {
 	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
 	return &http.Client{
 		Transport: &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           dialer.DialContext,
-			TLSHandshakeTimeout:   5 * time.Second,
+			Proxy:               http.ProxyFromEnvironment,
+			DialContext:         dialer.DialContext,
+			TLSHandshakeTimeout: 5 * time.Second,
 			// OSS answers a bucket or RAM call within milliseconds; an endpoint that has not begun to
 			// answer in 10 s is not going to (the official SDK's read timeout is 10 s too). The attempt as
 			// a whole is bounded by Config.Timeout.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -29,7 +30,7 @@ func Throttled(err error) bool {
 		return false
 	}
 	return e.StatusCode == http.StatusTooManyRequests || throttlingCodes[e.Code] ||
-		e.Code == CodeThrottling || len(e.Code) > len(CodeThrottling) && e.Code[:len(CodeThrottling)+1] == CodeThrottling+"."
+		e.Code == CodeThrottling || strings.HasPrefix(e.Code, CodeThrottling+".")
 }
 
 // throttlingCodes are OSS's codes for a request refused because of the caller's rate (reference §3.3).
