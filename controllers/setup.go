@@ -4,6 +4,7 @@ import (
 	"errors"
 	"time"
 
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
@@ -41,6 +42,13 @@ type Options struct {
 	PodIdentity *PodIdentity
 	// Now is the clock of key rotations and sessions; default time.Now.
 	Now func() time.Time
+	// AccountQPS bounds each Alibaba Cloud account's OSS calls per second (all its AccessKeys
+	// together), adapting to throttled answers; AccountBurst is how many may go at once. 0: no bound.
+	AccountQPS   float64
+	AccountBurst int
+	// DisablePriorities queues everything first in, first out, and reconciles every Bucket at a start:
+	// the behaviour before priorities (priority.go), for comparison.
+	DisablePriorities bool
 }
 
 // Setup registers the AccessKey and Bucket controllers with the manager.
@@ -60,8 +68,11 @@ func Setup(mgr manager.Manager, o Options) error {
 		STSEndpoint:            o.STSEndpoint,
 		ConfigureSTS:           o.ConfigureSTS,
 		Now:                    o.Now,
+		AccountQPS:             o.AccountQPS,
+		AccountBurst:           o.AccountBurst,
+		Gates:                  newAccessKeyGates(max(1, o.MaxConcurrentReconciles)),
 	}
-	copts := controller.Options{MaxConcurrentReconciles: o.MaxConcurrentReconciles}
+	copts := controller.Options{MaxConcurrentReconciles: o.MaxConcurrentReconciles, UsePriorityQueue: ptr.To(!o.DisablePriorities)}
 	if err := (&AccessKeyReconciler{
 		Client: mgr.GetClient(), Clients: clients, Recorder: mgr.GetEventRecorder("oss-operator"), ResyncPeriod: o.ResyncPeriod,
 		ClusterID: o.ClusterID, Now: o.Now, OperatorNamespace: o.ClaimsNamespace, PodIdentity: o.PodIdentity,
@@ -74,5 +85,6 @@ func Setup(mgr manager.Manager, o Options) error {
 		ClusterID: o.ClusterID, ResyncPeriod: o.ResyncPeriod,
 		Claims:  &BucketClaims{Client: mgr.GetClient(), Leases: mgr.GetAPIReader(), Namespace: o.ClaimsNamespace},
 		Metrics: o.ResourceMetrics,
+		Gates:   clients.Gates,
 	}).SetupWithManager(mgr, copts)
 }
