@@ -168,13 +168,14 @@ func (g *accessKeyGates) wakeParked(e *endpointGate) {
 	}()
 }
 
-// refuses says whether an attempt through the AccessKey's clients is refused: its endpoint gives no
-// answers, and the attempt would only wait for its timeout.
-func (g *accessKeyGates) refuses(key types.NamespacedName) bool {
+// refuses says whether an attempt through the AccessKey's clients to endpoint is refused: the endpoint
+// gives no answers, and the attempt would only wait for its timeout. An AccessKey pointed at another
+// endpoint is let through, and learns about that one.
+func (g *accessKeyGates) refuses(key types.NamespacedName, endpoint string) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	e := g.gates[key]
-	return e != nil && e.state == notAnswering
+	return e != nil && e.state == notAnswering && e.endpoint == endpoint
 }
 
 // observe learns from how an attempt to the AccessKey's endpoint ended.
@@ -182,7 +183,9 @@ func (g *accessKeyGates) observe(key types.NamespacedName, endpoint string, elap
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	e := g.gate(key)
-	e.endpoint = endpoint
+	if e.endpoint != endpoint {
+		e.endpoint, e.pause = endpoint, 0 // another endpoint: what was learnt was of the old one
+	}
 	var te *ossapi.TransportError
 	switch {
 	case errors.Is(err, context.Canceled):
@@ -222,7 +225,7 @@ func (g *accessKeyGates) probeLater(key types.NamespacedName, e *endpointGate) {
 		g.mu.Lock()
 		defer g.mu.Unlock()
 		e.probing = false
-		if e.state != notAnswering {
+		if e.state != notAnswering || e.endpoint != endpoint {
 			return
 		}
 		if err != nil {
@@ -263,7 +266,7 @@ type connPacer struct {
 }
 
 func (p *connPacer) Wait(ctx context.Context) error {
-	if p.gates != nil && p.gates.refuses(p.key) {
+	if p.gates != nil && p.gates.refuses(p.key, p.endpoint) {
 		return ossapi.ErrEndpointNotAnswering
 	}
 	if l := p.limiter(); l != nil {

@@ -96,12 +96,16 @@ func TestAnEndpointThatDoesNotAnswerHoldsNoWorker(t *testing.T) {
 	_, leave := g.enter(deadKey, bucketKey("a"))
 	g.observe(deadKey, "https://dead.example", 10*time.Second, noAnswer())
 	leave()
-	if !g.refuses(deadKey) {
+	if !g.refuses(deadKey, "https://dead.example") {
 		t.Fatal("attempts still under way would wait for their timeouts: the pacer does not refuse them")
 	}
 	v, _ := g.enter(deadKey, bucketKey("b"))
 	if !v.notAnswering || !strings.Contains(v.lastErr, "timeout awaiting response headers") || !v.probeAt.Equal(clk.Now().Add(minPause)) {
 		t.Fatalf("verdict %+v; want notAnswering with the last error and the next probe in %v", v, minPause)
+	}
+	// The AccessKey pointed elsewhere: its calls there are let through.
+	if g.refuses(deadKey, "https://other.example") {
+		t.Error("an AccessKey moved to another endpoint is still refused")
 	}
 	// Another AccessKey is not held by it.
 	if v, _ := g.enter(healthKey, bucketKey("x")); !v.admitted {
@@ -121,7 +125,7 @@ func TestAnEndpointThatDoesNotAnswerHoldsNoWorker(t *testing.T) {
 	if got := woken(t, g, 1); got[0] != "b" {
 		t.Errorf("woken %v; want b", got)
 	}
-	if g.refuses(deadKey) {
+	if g.refuses(deadKey, "https://dead.example") {
 		t.Error("attempts are still refused after the endpoint answered")
 	}
 	if v, _ := g.enter(deadKey, bucketKey("b")); !v.admitted {
@@ -150,7 +154,7 @@ func TestACancelledCallTeachesNothing(t *testing.T) {
 	g, _ := testGates(4, nil)
 	g.observe(deadKey, "https://x", time.Millisecond, nil)
 	g.observe(deadKey, "https://x", time.Millisecond, context.Canceled)
-	if g.refuses(deadKey) {
+	if g.refuses(deadKey, "https://x") {
 		t.Error("a call the operator gave up on marked the endpoint silent")
 	}
 }

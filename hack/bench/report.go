@@ -33,8 +33,10 @@ type Report struct {
 	Delete       Phase `json:"delete"`
 	// Memory is the operator process at each size measured: after the resync (Config.Buckets), at the
 	// end of the scenario (after the deletions), and at Config.MemoryBuckets.
-	Memory  []Memory `json:"memory"`
-	Targets []Target `json:"targets"`
+	Memory []Memory `json:"memory"`
+	// Fairness is measured last, with every Bucket of the memory phase in the cluster.
+	Fairness *Fairness `json:"fairness,omitempty"`
+	Targets  []Target  `json:"targets"`
 }
 
 // Machine is where the run happened.
@@ -279,7 +281,16 @@ func (r *Report) evaluate() {
 		Measured: fmt.Sprint(r.Resync.OperatorWritesTotal + sum(r.Resync.OperatorWritesFailed)),
 		Pass:     r.Resync.OperatorWritesTotal+sum(r.Resync.OperatorWritesFailed) == 0,
 	})
+	r.Targets = append(r.Targets, r.Fairness.targets()...)
 	for _, m := range r.Memory {
+		if m.Buckets == r.Config.MemoryBuckets && m.Buckets != r.Config.Buckets {
+			r.Targets = append(r.Targets, Target{
+				Name:     fmt.Sprintf("RSS at %d Buckets", m.Buckets),
+				Target:   "<= 150 MiB",
+				Measured: mib(m.RSSBytes),
+				Pass:     m.RSSBytes > 0 && m.RSSBytes <= 150<<20,
+			})
+		}
 		if m.Buckets == r.Config.Buckets {
 			r.Targets = append(r.Targets, Target{
 				Name:     fmt.Sprintf("RSS at %d Buckets", m.Buckets),
@@ -421,6 +432,8 @@ func (r *Report) Print(w io.Writer) {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\n", m.Buckets, m.When, mib(m.RSSBytes), mib(m.PeakRSSBytes), mib(m.HeapInuseBytes), mib(m.HeapLiveBytes), m.Goroutines)
 	}
 	_ = tw.Flush()
+
+	r.Fairness.print(w)
 
 	fmt.Fprintln(w, "\ntargets:")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
