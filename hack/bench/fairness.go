@@ -184,7 +184,7 @@ func (b *bench) throttling(ctx context.Context, n int, qps float64, burst int) (
 		if err := b.createAccessKey(ctx, a.ns, a.id, a.key, a.secret, b.emu.URL); err != nil {
 			return p, err
 		}
-		a.keys = namedKeys(a.ns, "throttled", 0, n)
+		a.keys = namedKeys(a.ns, a.ns, 0, n) // bucket names are global: one prefix per account
 	}
 	for i := range n { // interleaved, as two teams would apply theirs
 		for _, a := range accts {
