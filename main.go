@@ -3,10 +3,12 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	goruntime "runtime"
 	"runtime/debug"
 	"strings"
@@ -41,6 +43,7 @@ func main() {
 	var (
 		metricsAddr, probeAddr, clusterID, watchNamespaces string
 		allowedEndpoints, ramEndpoint, stsEndpoint         string
+		metricsCertDir, metricsCertName, metricsKeyName    string
 		leaderElectionNamespace, claimsNamespace           string
 		leaderElect, allowInsecure, secureMetrics          bool
 		printVersion, prioritize                           bool
@@ -49,7 +52,10 @@ func main() {
 		accountQPS                                         float64
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "Address the metrics endpoint binds to; \"0\" disables it.")
-	flag.BoolVar(&secureMetrics, "metrics-secure", false, "Serve metrics over HTTPS (a self-signed certificate) to callers whose bearer token may get the /metrics URL (checked with TokenReview and SubjectAccessReview, which the manager must be allowed to create).")
+	flag.BoolVar(&secureMetrics, "metrics-secure", false, "Serve metrics over HTTPS (the certificate of --metrics-cert-dir, or else a self-signed one) to callers whose bearer token may get the /metrics URL (checked with TokenReview and SubjectAccessReview, which the manager must be allowed to create).")
+	flag.StringVar(&metricsCertDir, "metrics-cert-dir", "", "Directory of the certificate and key the HTTPS metrics endpoint serves, such as a mounted kubernetes.io/tls Secret made by cert-manager; a renewed certificate is picked up without a restart. Needs --metrics-secure. Default: a self-signed certificate made at start.")
+	flag.StringVar(&metricsCertName, "metrics-cert-name", "tls.crt", "File name, in --metrics-cert-dir, of the PEM certificate (chain).")
+	flag.StringVar(&metricsKeyName, "metrics-key-name", "tls.key", "File name, in --metrics-cert-dir, of the PEM private key.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address the liveness (/healthz) and readiness (/readyz) probes bind to.")
 	flag.BoolVar(&leaderElect, "leader-elect", false, "Elect a leader, so that only one of several replicas reconciles.")
 	flag.StringVar(&leaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election Lease. Default: the operator's own namespace (required when running outside a cluster).")
@@ -80,6 +86,7 @@ func main() {
 
 	if err := run(runOptions{
 		metricsAddr: metricsAddr, secureMetrics: secureMetrics, probeAddr: probeAddr, leaderElect: leaderElect,
+		metricsCertDir: metricsCertDir, metricsCertName: metricsCertName, metricsKeyName: metricsKeyName,
 		leaderElectionNamespace: leaderElectionNamespace, claimsNamespace: claimsNamespace,
 		resync: resync, concurrency: concurrency, clusterID: clusterID, allowInsecure: allowInsecure,
 		namespaces: splitList(watchNamespaces), allowedEndpoints: splitList(allowedEndpoints), build: build,
@@ -93,19 +100,23 @@ func main() {
 
 type runOptions struct {
 	metricsAddr, probeAddr, clusterID string
-	leaderElectionNamespace           string
-	claimsNamespace                   string
-	secureMetrics, leaderElect        bool
-	allowInsecure                     bool
-	resync                            time.Duration
-	concurrency                       int
-	namespaces                        []string
-	allowedEndpoints                  []string
-	ramEndpoint, stsEndpoint          string
-	build                             buildInfo
-	accountQPS                        float64
-	accountBurst                      int
-	noPriorities                      bool
+	// metricsCertDir, when set, holds the metrics endpoint's certificate (metricsCertName) and key
+	// (metricsKeyName).
+	metricsCertDir, metricsCertName string
+	metricsKeyName                  string
+	leaderElectionNamespace         string
+	claimsNamespace                 string
+	secureMetrics, leaderElect      bool
+	allowInsecure                   bool
+	resync                          time.Duration
+	concurrency                     int
+	namespaces                      []string
+	allowedEndpoints                []string
+	ramEndpoint, stsEndpoint        string
+	build                           buildInfo
+	accountQPS                      float64
+	accountBurst                    int
+	noPriorities                    bool
 }
 
 func run(o runOptions) error {
@@ -122,6 +133,10 @@ func run(o runOptions) error {
 	endpoints, err := controllers.NewEndpointPolicy(o.allowedEndpoints)
 	if err != nil {
 		return fmt.Errorf("--allowed-endpoints: %w", err)
+	}
+	metricsOpts, err := metricsOptions(o)
+	if err != nil {
+		return err
 	}
 	if o.claimsNamespace == "" {
 		if o.claimsNamespace, err = ownNamespace(); err != nil {
@@ -154,7 +169,7 @@ func run(o runOptions) error {
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  scheme,
 		Cache:                   cacheOpts,
-		Metrics:                 metricsOptions(o),
+		Metrics:                 metricsOpts,
 		HealthProbeBindAddress:  o.probeAddr,
 		LeaderElection:          o.leaderElect,
 		LeaderElectionID:        "oss-operator.ossoperator.io",
@@ -199,13 +214,33 @@ func run(o runOptions) error {
 }
 
 // metricsOptions serves metrics over plain HTTP, or over HTTPS to authenticated and authorized callers
-// only: a Prometheus with a service account allowed to get the /metrics URL.
-func metricsOptions(o runOptions) metricsserver.Options {
+// only: a Prometheus with a service account allowed to get the /metrics URL. Over HTTPS the certificate
+// is the one in o.metricsCertDir, which controller-runtime's certwatcher reloads when the files change (a
+// Secret volume is updated in place when cert-manager renews the certificate), or else a self-signed one.
+func metricsOptions(o runOptions) (metricsserver.Options, error) {
 	opts := metricsserver.Options{BindAddress: o.metricsAddr, SecureServing: o.secureMetrics}
 	if o.secureMetrics {
 		opts.FilterProvider = authenticatedMetrics
 	}
-	return opts
+	if o.metricsCertDir == "" {
+		return opts, nil
+	}
+	if !o.secureMetrics {
+		return opts, errors.New("--metrics-cert-dir needs --metrics-secure: plain HTTP metrics serve no certificate")
+	}
+	// controller-runtime falls back to a self-signed certificate when the files are missing: a client
+	// that checks the certificate would then fail on every scrape. Refuse to start instead.
+	certFile, keyFile := filepath.Join(o.metricsCertDir, o.metricsCertName), filepath.Join(o.metricsCertDir, o.metricsKeyName)
+	pair, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return opts, fmt.Errorf("--metrics-cert-dir: loading the metrics certificate %s and key %s: %w", certFile, keyFile, err)
+	}
+	opts.CertDir, opts.CertName, opts.KeyName = o.metricsCertDir, o.metricsCertName, o.metricsKeyName
+	if leaf := pair.Leaf; leaf != nil {
+		ctrl.Log.WithName("setup").Info("serving metrics with the certificate of --metrics-cert-dir", "certificate", certFile,
+			"dnsNames", leaf.DNSNames, "notAfter", leaf.NotAfter.UTC().Format(time.RFC3339))
+	}
+	return opts, nil
 }
 
 // ownNamespace is the namespace the operator runs in, from its service account's mount.

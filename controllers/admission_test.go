@@ -44,6 +44,8 @@ var _ = Describe("Admission", func() {
 			`spec.acl: Invalid value: "authenticated-read": must be private, public-read or public-read-write`),
 		Entry("unknown deletion policy", "ok-name", func(b *ossv1.Bucket) { b.Spec.DeletionPolicy = "Orphan" },
 			`spec.deletionPolicy: Invalid value: "Orphan": must be Retain or Delete`),
+		Entry("unknown management policy", "ok-name", func(b *ossv1.Bucket) { b.Spec.ManagementPolicy = "ObserveOnly" },
+			`spec.managementPolicy: Invalid value: "ObserveOnly": must be Manage or Observe`),
 		Entry("region with the oss- prefix", "ok-name", func(b *ossv1.Bucket) { b.Spec.Region = "oss-cn-hangzhou" },
 			`spec.region: Invalid value: "oss-cn-hangzhou": must be the region ID without the oss- prefix, for example cn-hangzhou`),
 		Entry("region that is no region ID", "ok-name", func(b *ossv1.Bucket) { b.Spec.Region = "Hangzhou" },
@@ -154,10 +156,11 @@ var _ = Describe("Admission", func() {
 		Entry("spec.redundancyType", func(b *ossv1.Bucket) { b.Spec.RedundancyType = "ZRS" }, func(b *ossv1.Bucket) { b.Spec.RedundancyType = "" }),
 	)
 
-	It("accepts valid Buckets and defaults the deletion policy to Retain", func() {
+	It("accepts valid Buckets and defaults the deletion policy to Retain and the management policy to Manage", func() {
 		b := newBucket(ns, "valid-one", func(b *ossv1.Bucket) { b.Spec.AccessKeyRef.Name = "none" })
 		Expect(k8s.Create(ctx, b)).To(Succeed())
 		Expect(b.Spec.DeletionPolicy).To(Equal(ossv1.DeletionRetain))
+		Expect(b.Spec.ManagementPolicy).To(Equal(ossv1.ManagementManage))
 		full := newBucket(ns, "any.name", func(b *ossv1.Bucket) {
 			b.Spec.AccessKeyRef.Name = "none"
 			b.Spec.Name = unique("full")

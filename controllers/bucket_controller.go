@@ -95,9 +95,9 @@ func (r *BucketReconciler) Reconcile(ctx context.Context, req reconcile.Request)
 	defer leave()
 
 	// 4. The finalizer, added while the bucket is first read: it only has to be stored before the first
-	// write to OSS.
+	// write to OSS. An Observe Bucket writes nothing, and its deletion touches nothing: it needs none.
 	var fin *finalizerPatch
-	if !controllerutil.ContainsFinalizer(b, Finalizer) {
+	if !controllerutil.ContainsFinalizer(b, Finalizer) && !observing(b) {
 		fin = r.addFinalizer(ctx, b)
 	}
 
@@ -110,7 +110,10 @@ func (r *BucketReconciler) Reconcile(ctx context.Context, req reconcile.Request)
 		// The finalizer could not be stored: nothing was written to OSS, the whole reconcile is retried.
 		return reconcile.Result{}, err
 	}
-	out = whilePaused(b, out)
+	if !observing(b) {
+		// An Observe Bucket writes nothing anyway: pausing it changes nothing.
+		out = whilePaused(b, out)
+	}
 
 	// 6. Report, while a claim that is no longer needed is let go.
 	var released sync.WaitGroup
@@ -145,9 +148,15 @@ func (r *BucketReconciler) releaseClaim(ctx context.Context, b *ossv1.Bucket) {
 // cannot be its. An error is a finalizer that could not be stored before the first write.
 func (r *BucketReconciler) reconcileBucket(ctx context.Context, b *ossv1.Bucket, prev *ossv1.BucketStatus, fin *finalizerPatch) (out outcome, release *claim, err error) {
 	b.Status.BucketName = b.BucketName()
+	if !observing(b) {
+		b.Status.Observed = nil // what was observed before it was managed
+	}
 	if out, ok := decideSpec(b); !ok {
 		b.Status.Settings = carrySettings(b, prev)
 		return out, nil, nil
+	}
+	if observing(b) {
+		return r.reconcileObserved(ctx, b, prev), nil, nil
 	}
 	obs := r.observe(ctx, b)
 	defer func() {
@@ -174,6 +183,28 @@ func (r *BucketReconciler) reconcileBucket(ctx context.Context, b *ossv1.Bucket,
 		return r.create(ctx, b, prev, obs.creds.conn), nil, nil
 	}
 	return r.update(ctx, b, obs, plan), nil, nil
+}
+
+// reconcileObserved reads the bucket of an Observe Bucket and shows what it found; it writes nothing
+// to OSS. A claim on the bucket name it may hold from when it was managed is let go of: an observer
+// has no writes to guard, so it neither takes a claim nor keeps another Bucket from one.
+func (r *BucketReconciler) reconcileObserved(ctx context.Context, b *ossv1.Bucket, prev *ossv1.BucketStatus) outcome {
+	if r.Claims != nil && prev.Observed == nil && !hasManaged(prev, b.BucketName()) {
+		r.releaseClaim(ctx, b)
+	}
+	obs := r.observeOnly(ctx, b)
+	region := ""
+	if obs.creds.usable() {
+		region = obs.creds.conn.Region()
+	}
+	plan := decideObserved(b, prev, obs, region)
+	if plan.identity {
+		recordIdentity(&b.Status, obs.info)
+		b.Status.Location = obs.info.Location
+		b.Status.ExtranetEndpoint, b.Status.IntranetEndpoint, b.Status.URL = bucketAddress(obs.info, obs.creds.conn.Client)
+	}
+	b.Status.Observed, b.Status.Settings = plan.observed, plan.settings
+	return plan.out
 }
 
 // report hands the outcome to the report step.

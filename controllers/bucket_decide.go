@@ -616,3 +616,142 @@ func creationPending(st *ossv1.BucketStatus, name string) bool {
 func hasManaged(st *ossv1.BucketStatus, name string) bool {
 	return st.BucketName == name && st.CreationTime != nil
 }
+
+// observing says whether the Bucket only observes its bucket (spec.managementPolicy: Observe): it
+// never writes to OSS, holds no claim on the name, and its deletion touches nothing in OSS.
+func observing(b *ossv1.Bucket) bool { return b.Spec.ManagementPolicy == ossv1.ManagementObserve }
+
+// observedPlan is what decideObserved concluded for an Observe Bucket: never a write, only what the
+// status shows.
+type observedPlan struct {
+	out outcome
+	// identity: the bucket's details (region, storage class, address) may be shown.
+	identity bool
+	// observed and settings are status.observed and status.settings.
+	observed *ossv1.ObservedBucket
+	settings []ossv1.SettingStatus
+}
+
+// decideObserved decides what an Observe Bucket shows from what was read. region is the region its
+// client is for. Until the bucket is read, the last observation stays in status; a bucket that does
+// not exist has none.
+func decideObserved(b *ossv1.Bucket, prev *ossv1.BucketStatus, obs *bucketObservation, region string) observedPlan {
+	name := b.BucketName()
+	keep := func(out outcome) observedPlan {
+		return observedPlan{out: out, observed: prev.Observed, settings: carrySettings(b, prev)}
+	}
+	if out, ok := decideCredentials(obs.creds); !ok {
+		return keep(out)
+	}
+	switch err := obs.infoErr; {
+	case ossapi.IsCode(err, ossapi.CodeNoSuchBucket):
+		// Polled, not Stalled: a bucket made by hand or by a pipeline comes by itself.
+		return observedPlan{settings: uncheckedSettings(b, prev, "not observed: the bucket does not exist"), out: waiting(ossv1.ReasonBucketNotFound, fmt.Sprintf(
+			"Bucket %s does not exist in this account in %s; an Observe Bucket never creates it, and looks again until it exists. To have the operator create it, set spec.managementPolicy: Manage", name, region), poll)}
+	case ossapi.IsCode(err, ossapi.CodeAccessDenied):
+		return keep(stalledOn(ossv1.ReasonBucketNameUnavailable, fmt.Sprintf(
+			"Bucket %q belongs to another account (OSS answered AccessDenied to GetBucketInfo), or the credentials may not read it: check the bucket name and the AccessKey's permissions", name)))
+	case err != nil:
+		return keep(ossFailure("Reading bucket "+name, err))
+	}
+	if obs.tagsErr != nil {
+		return keep(ossFailure("Reading the tags of bucket "+name, obs.tagsErr))
+	}
+	if obs.owner.relation == taggedAnother && obs.owner.neighbour == "" {
+		// Another namespace's (or cluster's): what a tenant may not manage, it may not look into either.
+		return observedPlan{settings: uncheckedSettings(b, prev, "not shown: the bucket is another resource's"), out: stalledOn(ossv1.ReasonOwnedByAnother, fmt.Sprintf(
+			"Bucket %q is managed by %s (its tag %s); an Observe Bucket shows nothing of it", name, describeOwner(""), ossv1.OwnershipTagKey))}
+	}
+	if got := obs.info.Region(); got != "" && got != region {
+		// The settings were read through another region's endpoint: not shown.
+		plan := keep(stalledOn(ossv1.ReasonImmutableFieldMismatch, immutableMismatch(b, obs.info, region)))
+		plan.identity = true
+		return plan
+	}
+
+	plan := observedPlan{identity: true, observed: &ossv1.ObservedBucket{}}
+	plan.observed.Settings, plan.observed.Omitted = showSettings(obs.settings)
+	var diffs []string
+	if b.Spec.StorageClass != "" && string(obs.info.StorageClass) != b.Spec.StorageClass {
+		diffs = append(diffs, "spec.storageClass")
+	}
+	if b.Spec.RedundancyType != "" && string(obs.info.DataRedundancyType) != b.Spec.RedundancyType {
+		diffs = append(diffs, "spec.redundancyType")
+	}
+	for _, s := range managedSettings(b) {
+		v := obs.settings[s.settingName()]
+		st := ossv1.SettingStatus{Name: s.settingName(), InSync: true, SyncedGeneration: b.Generation}
+		switch {
+		case v.err != nil:
+			st.InSync, st.Message, st.SyncedGeneration = false, truncate("could not be read: "+describe(v.err)), syncedGeneration(prev, s.settingName())
+		case !observedSame(s, b, v.got):
+			st.InSync, st.SyncedGeneration = false, syncedGeneration(prev, s.settingName())
+			st.Message = "OSS holds another value (status.observed.settings); nothing is written while spec.managementPolicy is Observe"
+			diffs = append(diffs, "spec."+s.settingName())
+		}
+		plan.settings = append(plan.settings, st)
+	}
+	plan.observed.Differences = diffs
+
+	// A setting that failed for a moment is read again soon; what was read is shown meanwhile.
+	var transient []string
+	var transientErr error
+	for _, s := range bucketSettings {
+		if v := obs.settings[s.settingName()]; v.err != nil && retryable(v.err) {
+			transient, transientErr = append(transient, fmt.Sprintf("spec.%s: %s", s.settingName(), describe(v.err))), v.err
+		}
+	}
+	if len(transient) > 0 {
+		plan.out = retrying(ossv1.ReasonOSSUnavailable, fmt.Sprintf("Reading the settings of bucket %s failed, will retry: %s", name, strings.Join(transient, "; ")), transientErr)
+		return plan
+	}
+	plan.out = observedOutcome(observedMessage(b, obs, diffs, plan.observed.Omitted))
+	return plan
+}
+
+// observedSame says whether OSS holds a declared setting as the spec declares it. The ownership tag
+// is no part of it: an Observe Bucket neither writes nor expects one.
+func observedSame(s setting, b *ossv1.Bucket, got any) bool {
+	want, err := s.want(b, "")
+	if err != nil {
+		return false // specErrors refused such a spec before anything was read
+	}
+	if s.settingName() == tagsSetting.name {
+		got = withOwner(otherTags(got.(map[string]string)), "")
+	}
+	return s.same(want, got)
+}
+
+// observedMessage is the Ready message of an Observe Bucket that read its bucket.
+func observedMessage(b *ossv1.Bucket, obs *bucketObservation, diffs []string, omitted []ossv1.OmittedSetting) string {
+	msg := fmt.Sprintf("Observed bucket %s in %s", b.BucketName(), obs.info.Region())
+	if len(diffs) > 0 {
+		msg += "; OSS holds other values than declared for " + strings.Join(diffs, ", ")
+	} else {
+		msg += "; OSS holds every declared setting as declared"
+	}
+	if len(omitted) > 0 {
+		var names []string
+		for _, o := range omitted {
+			names = append(names, o.Name)
+		}
+		msg += "; not shown in status.observed.settings (see status.observed.omitted): " + strings.Join(names, ", ")
+	}
+	switch obs.owner.relation {
+	case taggedAnother:
+		msg += fmt.Sprintf("; it is managed by %s (its tag %s), so it cannot be adopted", describeOwner(obs.owner.neighbour), ossv1.OwnershipTagKey)
+	case taggedThis:
+		msg += fmt.Sprintf("; it still carries this resource's ownership tag %s", ossv1.OwnershipTagKey)
+	}
+	if p := b.Spec.DeletionPolicy; p != "" && p != ossv1.DeletionRetain {
+		// Said, so that nobody counts on it: deleting an Observe Bucket never touches OSS.
+		msg += fmt.Sprintf("; deleting this resource leaves the bucket as it is: spec.deletionPolicy %s applies once spec.managementPolicy is Manage", p)
+	}
+	return msg + ". Nothing is written to OSS while spec.managementPolicy is Observe"
+}
+
+// decideObservedDeletion is the deletion of an Observe Bucket that still has the finalizer of when it
+// was managed: it lets the resource go and touches nothing in OSS, whatever the deletionPolicy.
+func decideObservedDeletion(b *ossv1.Bucket) outcome {
+	return releasedOutcome(releasedEvent(b.BucketName(), "left untouched in OSS: spec.managementPolicy is Observe, whose deletion never touches OSS"))
+}

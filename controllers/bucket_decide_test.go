@@ -2,6 +2,8 @@ package controllers
 
 import (
 	"errors"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -673,5 +675,142 @@ func TestRecordBucketNamesTheEndpointUsed(t *testing.T) {
 				t.Errorf("status = %+v, want endpoints and URL %q", st, tc.want)
 			}
 		})
+	}
+}
+
+// observeMode makes the Bucket an Observe Bucket.
+func observeMode(b *ossv1.Bucket) { b.Spec.ManagementPolicy = ossv1.ManagementObserve }
+
+// readEverything is an Observe Bucket's reading of an existing bucket: every setting at a new
+// bucket's default but those given, and tags.
+func readEverything(tags map[string]string, values map[string]settingValue) *bucketObservation {
+	obs := existing(tags)
+	obs.owner.tag = ""
+	obs.settings = map[string]settingValue{
+		resourceGroupSetting.name: {got: "rg-default"}, publicAccessBlockSetting.name: {got: true}, versioningSetting.name: {got: ""},
+		aclSetting.name: {got: ossapi.ACLPrivate}, encryptionSetting.name: {got: encryptionValue{}}, policySetting.name: {got: policyValue{}},
+		tagsSetting.name: {got: tags}, lifecycleSetting.name: {got: (*ossapi.LifecycleConfiguration)(nil)},
+		corsSetting.name: {got: (*ossapi.CORSConfiguration)(nil)}, loggingSetting.name: {got: loggingValue{}},
+		refererSetting.name: {got: defaultReferer}, websiteSetting.name: {got: websiteValue{}},
+	}
+	maps.Copy(obs.settings, values)
+	return obs
+}
+
+func TestDecideObserved(t *testing.T) {
+	lastSeen := &ossv1.ObservedBucket{Differences: []string{"spec.acl"}}
+	seenBefore := func(b *ossv1.Bucket) { b.Status.Observed = lastSeen }
+	tests := []struct {
+		name   string
+		bucket *ossv1.Bucket
+		obs    *bucketObservation
+		state  state
+		reason string
+		wait   wait
+		// observed: what status.observed becomes ("kept": the previous one; "none"; "new": read now).
+		observed    string
+		differences []string
+		omitted     []string
+		messageHas  []string
+	}{
+		{name: "no AccessKey: waits for it, and the last observation stays", bucket: bucket(observeMode, seenBefore), obs: &bucketObservation{creds: credentials{accessKey: "creds", missing: true}},
+			state: progressing, reason: ossv1.ReasonAccessKeyNotFound, wait: untilChange, observed: "kept"},
+		{name: "no bucket: reported and polled, never created, nothing observed", bucket: bucket(observeMode, seenBefore), obs: &bucketObservation{creds: credentials{conn: &Conn{}}, infoErr: errNoSuchBucket},
+			state: progressing, reason: ossv1.ReasonBucketNotFound, wait: poll, observed: "none", messageHas: []string{"does not exist", "never creates it", "spec.managementPolicy: Manage"}},
+		{name: "another account's bucket: stalled", bucket: bucket(observeMode), obs: &bucketObservation{creds: credentials{conn: &Conn{}}, infoErr: errDenied},
+			state: stalled, reason: ossv1.ReasonBucketNameUnavailable, wait: untilResync, observed: "none"},
+		{name: "OSS throttles the info: retried, the last observation stays", bucket: bucket(observeMode, seenBefore), obs: &bucketObservation{creds: credentials{conn: &Conn{}}, infoErr: errThrottled},
+			state: progressing, reason: ossv1.ReasonOSSUnavailable, wait: backoff, observed: "kept"},
+		{name: "the tags cannot be read: retried", bucket: bucket(observeMode, seenBefore), obs: func() *bucketObservation { o := readEverything(nil, nil); o.tagsErr = errThrottled; return o }(),
+			state: progressing, reason: ossv1.ReasonOSSUnavailable, wait: backoff, observed: "kept"},
+		{name: "a bucket in another region: stalled, as a managed one would be", bucket: bucket(observeMode), obs: func() *bucketObservation { o := readEverything(nil, nil); o.info.Location = "oss-cn-beijing"; return o }(),
+			state: stalled, reason: ossv1.ReasonImmutableFieldMismatch, wait: untilResync, observed: "none", messageHas: []string{"is in cn-beijing, not cn-hangzhou", "spec.region"}},
+		{name: "nothing declared: observed, nothing differs", bucket: bucket(observeMode), obs: readEverything(nil, nil),
+			state: ready, reason: ossv1.ReasonObserved, wait: untilResync, observed: "new", messageHas: []string{"Observed bucket team-logs in cn-hangzhou", "every declared setting as declared", "Nothing is written"}},
+		{name: "declared settings that differ are listed as spec fields", bucket: bucket(observeMode, func(b *ossv1.Bucket) {
+			b.Spec.Versioning, b.Spec.ACL, b.Spec.StorageClass = "Enabled", "private", "IA"
+			b.Spec.Tags = map[string]string{"team": "data"}
+		}), obs: readEverything(map[string]string{"team": "web"}, map[string]settingValue{versioningSetting.name: {got: "Suspended"}}),
+			state: ready, reason: ossv1.ReasonObserved, wait: untilResync, observed: "new",
+			differences: []string{"spec.storageClass", "spec.versioning", "spec.tags"}, messageHas: []string{"spec.storageClass, spec.versioning, spec.tags"}},
+		{name: "the ownership tag of another resource is no difference of the tags; the message says whose the bucket is", bucket: bucket(observeMode, func(b *ossv1.Bucket) { b.Spec.Tags = map[string]string{"team": "data"} }),
+			obs:   neighbour("other", readEverything(map[string]string{"team": "data", ossv1.OwnershipTagKey: another()[ossv1.OwnershipTagKey]}, nil)),
+			state: ready, reason: ossv1.ReasonObserved, wait: untilResync, observed: "new", messageHas: []string{`managed by Bucket "other"`, "cannot be adopted"}},
+		{name: "a bucket of another namespace's resource: nothing of it is shown", bucket: bucket(observeMode, seenBefore), obs: readEverything(another(), nil),
+			state: stalled, reason: ossv1.ReasonOwnedByAnother, wait: untilResync, observed: "none", messageHas: []string{"another namespace or cluster", "shows nothing of it"}},
+		{name: "a setting OSS will not show: observed without it, and said", bucket: bucket(observeMode, func(b *ossv1.Bucket) { b.Spec.Policy = ptr.To("") }),
+			obs:   readEverything(nil, map[string]settingValue{policySetting.name: {err: errDenied}}),
+			state: ready, reason: ossv1.ReasonObserved, wait: untilResync, observed: "new", omitted: []string{"policy"}, messageHas: []string{"not shown", "policy"}},
+		{name: "a setting OSS fails to answer for a moment: retried, what was read is shown", bucket: bucket(observeMode),
+			obs:   readEverything(nil, map[string]settingValue{lifecycleSetting.name: {err: errThrottled}}),
+			state: progressing, reason: ossv1.ReasonOSSUnavailable, wait: backoff, observed: "new", omitted: []string{"lifecycle"}, messageHas: []string{"spec.lifecycle"}},
+		{name: "deletionPolicy Delete is said not to apply while observing", bucket: bucket(observeMode, deleteIt), obs: readEverything(nil, nil),
+			state: ready, reason: ossv1.ReasonObserved, wait: untilResync, observed: "new", messageHas: []string{"deleting this resource leaves the bucket as it is: spec.deletionPolicy Delete applies once spec.managementPolicy is Manage"}},
+		{name: "paused or not, an Observe Bucket observes", bucket: bucket(observeMode, pause), obs: readEverything(nil, nil),
+			state: ready, reason: ossv1.ReasonObserved, wait: untilResync, observed: "new"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			prev := tt.bucket.Status.DeepCopy()
+			plan := decideObserved(tt.bucket, prev, tt.obs, "cn-hangzhou")
+			expectOutcome(t, plan.out, tt.state, tt.reason, tt.wait, tt.messageHas...)
+			switch tt.observed {
+			case "kept":
+				if plan.observed != prev.Observed || plan.observed == nil {
+					t.Errorf("status.observed %+v, want the previous one kept", plan.observed)
+				}
+			case "none":
+				if plan.observed != nil {
+					t.Errorf("status.observed %+v, want none", plan.observed)
+				}
+			case "new":
+				if plan.observed == nil || plan.observed.Settings == nil || plan.observed == prev.Observed {
+					t.Fatalf("status.observed %+v, want what was read now", plan.observed)
+				}
+				if !slices.Equal(plan.observed.Differences, tt.differences) {
+					t.Errorf("differences %q, want %q", plan.observed.Differences, tt.differences)
+				}
+				var omitted []string
+				for _, o := range plan.observed.Omitted {
+					omitted = append(omitted, o.Name)
+				}
+				if !slices.Equal(omitted, tt.omitted) {
+					t.Errorf("omitted %q, want %q", omitted, tt.omitted)
+				}
+				for _, st := range plan.settings {
+					differs := slices.Contains(tt.differences, "spec."+st.Name) || slices.Contains(tt.omitted, st.Name)
+					if st.InSync == differs {
+						t.Errorf("status.settings %s inSync %v (%s)", st.Name, st.InSync, st.Message)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestObservedTagsLeaveOutTheOwnershipTag(t *testing.T) {
+	obs := readEverything(map[string]string{"team": "data", ossv1.OwnershipTagKey: testOwner}, nil)
+	plan := decideObserved(bucket(observeMode), &ossv1.BucketStatus{}, obs, "cn-hangzhou")
+	if got := plan.observed.Settings.Tags; !maps.Equal(got, map[string]string{"team": "data"}) {
+		t.Errorf("status.observed.settings.tags %v, want the team tag alone", got)
+	}
+	if !strings.Contains(plan.out.message, "still carries this resource's ownership tag") {
+		t.Errorf("message %q does not say the bucket still carries this resource's tag", plan.out.message)
+	}
+}
+
+func TestAnObserveBucketsDeletionTouchesNothing(t *testing.T) {
+	for _, policy := range []ossv1.DeletionPolicy{ossv1.DeletionRetain, ossv1.DeletionDelete} {
+		b := bucket(observeMode, managed, deletedAgo(time.Second), func(b *ossv1.Bucket) { b.Spec.DeletionPolicy = policy })
+		out := decideObservedDeletion(b)
+		if out.state != released || len(out.events) != 1 || out.events[0].reason != ossv1.EventReleased || !strings.Contains(out.events[0].message, "untouched") {
+			t.Errorf("deletionPolicy %s: %+v, want released with an Event saying the bucket is untouched", policy, out)
+		}
+	}
+}
+
+func TestObservingNeedsTheSettingFor(t *testing.T) {
+	if observing(bucket()) || observing(bucket(func(b *ossv1.Bucket) { b.Spec.ManagementPolicy = ossv1.ManagementManage })) || !observing(bucket(observeMode)) {
+		t.Error("only managementPolicy: Observe observes")
 	}
 }

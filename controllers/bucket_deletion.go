@@ -19,6 +19,9 @@ func (r *BucketReconciler) reconcileDeletion(ctx context.Context, b *ossv1.Bucke
 }
 
 func (r *BucketReconciler) applyDeletionPolicy(ctx context.Context, b *ossv1.Bucket) outcome {
+	if observing(b) {
+		return decideObservedDeletion(b)
+	}
 	if nothingToDelete(b) {
 		return releasedOutcome()
 	}

@@ -169,6 +169,34 @@ func (r *BucketReconciler) observe(ctx context.Context, b *ossv1.Bucket) *bucket
 	return obs
 }
 
+// observeOnly reads the bucket of an Observe Bucket: its info, then its tags and every setting the
+// spec can declare, at once. It claims nothing and writes nothing.
+func (r *BucketReconciler) observeOnly(ctx context.Context, b *ossv1.Bucket) *bucketObservation {
+	obs := &bucketObservation{creds: r.credentials(ctx, b, false)}
+	if !obs.creds.usable() {
+		return obs
+	}
+	conn, name := obs.creds.conn, b.BucketName()
+	if obs.info, obs.infoErr = conn.GetBucketInfo(ctx, name); obs.infoErr != nil {
+		return obs
+	}
+	tagsReady := make(chan struct{})
+	view := &bucketView{info: obs.info, tagsReady: tagsReady}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		defer close(tagsReady)
+		view.tags, view.tagsErr = readTags(ctx, conn, name)
+	})
+	obs.settings = readSettingsOf(ctx, conn, b, view, bucketSettings)
+	wg.Wait()
+	obs.tags, obs.tagsErr = view.tags, view.tagsErr
+	if obs.tagsErr == nil {
+		// Whose the bucket is: another namespace's is not shown, a neighbour's is named.
+		obs.owner.relation, obs.owner.neighbour = r.relate(ctx, b, obs.tags[ossv1.OwnershipTagKey])
+	}
+	return obs
+}
+
 // observeOwner relates the tag found on the bucket to the Bucket, and makes the Bucket's own: the one
 // found, when it is its own; otherwise (unless the bucket is another's) the tag it would write.
 func (r *BucketReconciler) observeOwner(ctx context.Context, b *ossv1.Bucket, obs *bucketObservation) {

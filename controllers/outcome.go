@@ -84,6 +84,11 @@ func readyOutcome(message string) outcome {
 	return outcome{state: ready, reason: ossv1.ReasonReady, message: message, wait: untilResync}
 }
 
+// observedOutcome is an Observe Bucket that read its bucket: Ready, with reason Observed.
+func observedOutcome(message string) outcome {
+	return outcome{state: ready, reason: ossv1.ReasonObserved, message: message, wait: untilResync}
+}
+
 // waiting is progressing on something that will come by itself.
 func waiting(reason, message string, w wait) outcome {
 	return outcome{state: progressing, reason: reason, message: message, wait: w}

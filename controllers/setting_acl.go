@@ -24,4 +24,8 @@ var aclSetting = facet[ossapi.ACL]{
 	apply: func(ctx context.Context, c *Conn, b *ossv1.Bucket, want ossapi.ACL) error {
 		return c.PutBucketAcl(ctx, b.BucketName(), want)
 	},
+	show: func(got ossapi.ACL, s *ossv1.ObservedSettings) error {
+		s.ACL = string(got)
+		return nil
+	},
 }

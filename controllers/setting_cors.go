@@ -31,6 +31,18 @@ var corsSetting = facet[*ossapi.CORSConfiguration]{
 		}
 		return c.PutBucketCors(ctx, b.BucketName(), want)
 	},
+	show: func(got *ossapi.CORSConfiguration, s *ossv1.ObservedSettings) error {
+		c := &ossv1.CORS{Rules: []ossv1.CORSRule{}}
+		if got != nil {
+			c.ResponseVary = got.ResponseVary
+			for _, r := range got.Rules {
+				c.Rules = append(c.Rules, ossv1.CORSRule{AllowedOrigins: r.AllowedOrigins, AllowedMethods: r.AllowedMethods,
+					AllowedHeaders: r.AllowedHeaders, ExposeHeaders: r.ExposeHeaders, MaxAgeSeconds: r.MaxAgeSeconds})
+			}
+		}
+		s.CORS = c
+		return nil
+	},
 }
 
 func normalizeCORS(in *ossapi.CORSConfiguration) *ossapi.CORSConfiguration {

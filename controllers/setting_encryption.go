@@ -37,4 +37,8 @@ var encryptionSetting = facet[encryptionValue]{
 			ApplyServerSideEncryptionByDefault: ossapi.ServerSideEncryptionByDefault{
 				SSEAlgorithm: want.algorithm, KMSMasterKeyID: want.kmsKeyID, KMSDataEncryption: want.kmsDataEncryption}})
 	},
+	show: func(got encryptionValue, s *ossv1.ObservedSettings) error {
+		s.Encryption = &ossv1.Encryption{Algorithm: got.algorithm, KMSKeyID: got.kmsKeyID, KMSDataEncryption: got.kmsDataEncryption}
+		return nil
+	},
 }

@@ -3,8 +3,10 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"math"
 	"reflect"
 	"sort"
+	"strings"
 	"time"
 
 	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
@@ -35,6 +37,11 @@ var lifecycleSetting = facet[*ossapi.LifecycleConfiguration]{
 			return c.DeleteBucketLifecycle(ctx, b.BucketName())
 		}
 		return c.PutBucketLifecycle(ctx, b.BucketName(), want)
+	},
+	show: func(got *ossapi.LifecycleConfiguration, s *ossv1.ObservedSettings) error {
+		l, err := lifecycleFromOSS(got)
+		s.Lifecycle = l
+		return err
 	},
 }
 
@@ -172,4 +179,93 @@ func intPtr(v *int32) *int {
 	}
 	i := int(*v)
 	return &i
+}
+
+// lifecycleFromOSS is the inverse of lifecycleToOSS for a normalized configuration: the spec that
+// lifecycleToOSS turns into it. An error names a rule the spec cannot declare (a transition by date, a
+// date that is not midnight UTC, a rule without an ID).
+func lifecycleFromOSS(cfg *ossapi.LifecycleConfiguration) (*ossv1.Lifecycle, error) {
+	l := &ossv1.Lifecycle{Rules: []ossv1.LifecycleRule{}}
+	if cfg == nil {
+		return l, nil
+	}
+	for _, r := range cfg.Rules {
+		if r.ID == "" {
+			return nil, fmt.Errorf("a rule has no ID, which the spec requires")
+		}
+		fail := func(what string) error { return fmt.Errorf("rule %q %s, which the spec cannot declare", r.ID, what) }
+		rule := ossv1.LifecycleRule{ID: r.ID, Prefix: r.Prefix, Status: r.Status}
+		if len(r.Tags) > 0 {
+			rule.Tags = map[string]string{}
+			for _, t := range r.Tags {
+				rule.Tags[t.Key] = t.Value
+			}
+		}
+		if f := r.Filter; f != nil {
+			rule.Filter = &ossv1.LifecycleFilter{ObjectSizeGreaterThan: f.ObjectSizeGreaterThan, ObjectSizeLessThan: f.ObjectSizeLessThan}
+			for _, n := range f.Not {
+				not := ossv1.LifecycleNot{Prefix: n.Prefix}
+				if n.Tag != nil {
+					not.Tag = &ossv1.Tag{Key: n.Tag.Key, Value: n.Tag.Value}
+				}
+				rule.Filter.Not = append(rule.Filter.Not, not)
+			}
+		}
+		if e := r.Expiration; e != nil {
+			date, ok := specDate(e.CreatedBeforeDate)
+			days, okDays := int32Ptr(e.Days)
+			if !ok || !okDays {
+				return nil, fail("expires objects at " + e.CreatedBeforeDate + " or after more days than it can hold")
+			}
+			rule.Expiration = &ossv1.LifecycleExpiration{Days: days, CreatedBeforeDate: date, ExpiredObjectDeleteMarker: e.ExpiredObjectDeleteMarker}
+		}
+		for _, t := range r.Transitions {
+			days, ok := int32Ptr(t.Days)
+			if t.Days == nil || t.CreatedBeforeDate != "" || !ok {
+				return nil, fail("moves objects on a date rather than after a number of days")
+			}
+			rule.Transitions = append(rule.Transitions, ossv1.LifecycleTransition{Days: *days, StorageClass: string(t.StorageClass),
+				IsAccessTime: t.IsAccessTime, ReturnToStdWhenVisit: t.ReturnToStdWhenVisit, AllowSmallFile: t.AllowSmallFile})
+		}
+		if a := r.AbortMultipartUpload; a != nil {
+			date, ok := specDate(a.CreatedBeforeDate)
+			days, okDays := int32Ptr(a.Days)
+			if !ok || !okDays {
+				return nil, fail("aborts uploads at " + a.CreatedBeforeDate + " or after more days than it can hold")
+			}
+			rule.AbortMultipartUpload = &ossv1.LifecycleAbortMultipartUpload{Days: days, CreatedBeforeDate: date}
+		}
+		if n := r.NoncurrentVersionExpiration; n != nil {
+			rule.NoncurrentVersionExpiration = &ossv1.NoncurrentVersionExpiration{NoncurrentDays: int32(min(n.NoncurrentDays, math.MaxInt32))}
+		}
+		for _, t := range r.NoncurrentVersionTransitions {
+			rule.NoncurrentVersionTransitions = append(rule.NoncurrentVersionTransitions, ossv1.NoncurrentVersionTransition{
+				NoncurrentDays: int32(min(t.NoncurrentDays, math.MaxInt32)), StorageClass: string(t.StorageClass),
+				IsAccessTime: t.IsAccessTime, ReturnToStdWhenVisit: t.ReturnToStdWhenVisit, AllowSmallFile: t.AllowSmallFile})
+		}
+		l.Rules = append(l.Rules, rule)
+	}
+	return l, nil
+}
+
+// specDate turns OSS's midnight-UTC timestamp (as normalizeDate writes it) into the spec's YYYY-MM-DD;
+// false for another time of day.
+func specDate(d string) (string, bool) {
+	if d == "" {
+		return "", true
+	}
+	day, ok := strings.CutSuffix(d, "T00:00:00.000Z")
+	return day, ok
+}
+
+// int32Ptr is the spec's form of a day count; false when it does not fit.
+func int32Ptr(v *int) (*int32, bool) {
+	if v == nil {
+		return nil, true
+	}
+	if *v < math.MinInt32 || *v > math.MaxInt32 {
+		return nil, false
+	}
+	i := int32(*v)
+	return &i, true
 }

@@ -41,6 +41,10 @@ var loggingSetting = facet[loggingValue]{
 		}
 		return err
 	},
+	show: func(got loggingValue, s *ossv1.ObservedSettings) error {
+		s.Logging = &ossv1.Logging{TargetBucket: got.bucket, TargetPrefix: got.prefix}
+		return nil
+	},
 }
 
 // logTargetMissing is a log target bucket that does not exist yet, often a Bucket applied with this

@@ -41,6 +41,11 @@ var policySetting = facet[policyValue]{
 		}
 		return c.PutBucketPolicy(ctx, b.BucketName(), want.raw)
 	},
+	// Shown as OSS holds it, formatting and all.
+	show: func(got policyValue, s *ossv1.ObservedSettings) error {
+		s.Policy = &got.raw
+		return nil
+	},
 }
 
 // parsePolicy parses a policy document; "" is no policy.

@@ -35,4 +35,8 @@ var publicAccessBlockSetting = facet[bool]{
 	apply: func(ctx context.Context, c *Conn, b *ossv1.Bucket, want bool) error {
 		return c.PutBucketPublicAccessBlock(ctx, b.BucketName(), &ossapi.PublicAccessBlockConfiguration{BlockPublicAccess: want})
 	},
+	show: func(got bool, s *ossv1.ObservedSettings) error {
+		s.PublicAccessBlock = &got
+		return nil
+	},
 }

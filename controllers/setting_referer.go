@@ -47,6 +47,11 @@ var refererSetting = facet[refererValue]{
 		}
 		return c.PutBucketReferer(ctx, b.BucketName(), cfg)
 	},
+	show: func(got refererValue, s *ossv1.ObservedSettings) error {
+		s.Referer = &ossv1.Referer{AllowEmpty: &got.allowEmpty, AllowTruncateQueryString: &got.truncateQuery, TruncatePath: &got.truncatePath,
+			AllowList: got.allow, BlockList: got.block}
+		return nil
+	},
 }
 
 func boolOr(b *bool, def bool) bool {

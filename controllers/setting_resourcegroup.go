@@ -24,4 +24,8 @@ var resourceGroupSetting = facet[string]{
 	apply: func(ctx context.Context, c *Conn, b *ossv1.Bucket, want string) error {
 		return c.PutBucketResourceGroup(ctx, b.BucketName(), want)
 	},
+	show: func(got string, s *ossv1.ObservedSettings) error {
+		s.ResourceGroupID = got
+		return nil
+	},
 }

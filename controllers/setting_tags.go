@@ -34,6 +34,11 @@ var tagsSetting = facet[map[string]string]{
 	apply: func(ctx context.Context, c *Conn, b *ossv1.Bucket, want map[string]string) error {
 		return c.PutBucketTags(ctx, b.BucketName(), tagging(want))
 	},
+	// Without the ownership tag: the spec never declares it.
+	show: func(got map[string]string, s *ossv1.ObservedSettings) error {
+		s.Tags = otherTags(got)
+		return nil
+	},
 }
 
 // xmlSafeMap refuses keys and values with control characters: they go to OSS in XML, which cannot

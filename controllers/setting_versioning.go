@@ -24,4 +24,9 @@ var versioningSetting = facet[string]{
 	apply: func(ctx context.Context, c *Conn, b *ossv1.Bucket, want string) error {
 		return c.PutBucketVersioning(ctx, b.BucketName(), &ossapi.VersioningConfiguration{Status: want})
 	},
+	// Versioning never set ("") is not a value the spec can declare: the field is left out.
+	show: func(got string, s *ossv1.ObservedSettings) error {
+		s.Versioning = got
+		return nil
+	},
 }

@@ -62,4 +62,16 @@ var websiteSetting = facet[websiteValue]{
 		}
 		return c.PutBucketWebsite(ctx, b.BucketName(), cfg)
 	},
+	show: func(got websiteValue, s *ossv1.ObservedSettings) error {
+		w := &ossv1.Website{}
+		if got.index != "" {
+			w.IndexDocument = &ossv1.IndexDocument{Suffix: got.index, SupportSubDir: &got.subDir}
+		}
+		if got.errorKey != "" {
+			status := int32(got.errorStatus)
+			w.ErrorDocument = &ossv1.ErrorDocument{Key: got.errorKey, HTTPStatus: &status}
+		}
+		s.Website = w
+		return nil
+	},
 }

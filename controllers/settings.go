@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"sync"
@@ -73,6 +74,9 @@ type facet[T any] struct {
 	equal func(want, got T) bool
 	// apply makes OSS hold want (writing, or deleting the setting for an empty value).
 	apply func(ctx context.Context, c *Conn, b *ossv1.Bucket, want T) error
+	// show writes a value read into s, in the spec's shape, such that a spec declaring it is in sync
+	// (an Observe Bucket's status.observed.settings). An error is a value the spec has no field for.
+	show func(got T, s *ossv1.ObservedSettings) error
 }
 
 // setting is a facet of any type.
@@ -84,6 +88,8 @@ type setting interface {
 	current(ctx context.Context, c *Conn, b *ossv1.Bucket, v *bucketView) (any, error)
 	same(want, got any) bool
 	write(ctx context.Context, c *Conn, b *ossv1.Bucket, want any) error
+	// render writes a value read into s, in the spec's shape.
+	render(got any, s *ossv1.ObservedSettings) error
 }
 
 func (f facet[T]) settingName() string            { return f.name }
@@ -109,6 +115,8 @@ func (f facet[T]) same(want, got any) bool {
 func (f facet[T]) write(ctx context.Context, c *Conn, b *ossv1.Bucket, want any) error {
 	return f.apply(ctx, c, b, want.(T))
 }
+
+func (f facet[T]) render(got any, s *ossv1.ObservedSettings) error { return f.show(got.(T), s) }
 
 // bucketSettings in the order they are reported in status.settings.
 var bucketSettings = []setting{
@@ -174,7 +182,11 @@ type settingValue struct {
 // readSettings reads every managed setting at once: they are distinct sub-resources in OSS, so a
 // bucket's settings cost about one round trip, not one per setting.
 func readSettings(ctx context.Context, c *Conn, b *ossv1.Bucket, v *bucketView) map[string]settingValue {
-	managed := managedSettings(b)
+	return readSettingsOf(ctx, c, b, v, managedSettings(b))
+}
+
+// readSettingsOf reads the settings listed, at once.
+func readSettingsOf(ctx context.Context, c *Conn, b *ossv1.Bucket, v *bucketView, managed []setting) map[string]settingValue {
 	values := make([]settingValue, len(managed))
 	var wg sync.WaitGroup
 	for i, s := range managed {
@@ -304,4 +316,53 @@ func settleSettings(ctx context.Context, c *Conn, b *ossv1.Bucket, prev *ossv1.B
 		}
 	})
 	return plans
+}
+
+// What status.observed.settings shows of the settings read is bounded, as all that OSS says and
+// reaches status is: one setting at most maxShownSetting bytes in the spec's shape (JSON), all of them
+// at most maxShownSettings. etcd stores a whole Bucket in at most 1.5 MiB, which its spec may already
+// use much of; the largest setting the spec can declare but for lifecycle (a 16 KiB policy, escaped)
+// fits in one. A setting above either bound is left out and listed in status.observed.omitted.
+const (
+	maxShownSetting  = 32 << 10
+	maxShownSettings = 64 << 10
+)
+
+// showSettings renders the values read in the spec's shape, in bucketSettings' order and within the
+// bounds, and lists the settings left out and why.
+func showSettings(values map[string]settingValue) (*ossv1.ObservedSettings, []ossv1.OmittedSetting) {
+	shown := &ossv1.ObservedSettings{}
+	var omitted []ossv1.OmittedSetting
+	total := 0
+	for _, s := range bucketSettings {
+		v, ok := values[s.settingName()]
+		if !ok {
+			continue
+		}
+		omit := func(reason string) {
+			omitted = append(omitted, ossv1.OmittedSetting{Name: s.settingName(), Reason: truncate(reason)})
+		}
+		if v.err != nil {
+			omit("could not be read: " + describe(v.err))
+			continue
+		}
+		one := &ossv1.ObservedSettings{}
+		if err := s.render(v.got, one); err != nil {
+			omit(err.Error())
+			continue
+		}
+		raw, err := json.Marshal(one)
+		switch {
+		case err != nil:
+			omit("cannot be shown: " + err.Error())
+		case len(raw) > maxShownSetting:
+			omit(fmt.Sprintf("too large to show: %d KiB in the spec's shape, more than the %d KiB status shows of one setting", (len(raw)+1023)>>10, maxShownSetting>>10))
+		case total+len(raw) > maxShownSettings:
+			omit(fmt.Sprintf("too large to show: with the settings shown before it, more than the %d KiB status shows of all settings", maxShownSettings>>10))
+		default:
+			total += len(raw)
+			_ = s.render(v.got, shown) // rendered once already without error
+		}
+	}
+	return shown, omitted
 }

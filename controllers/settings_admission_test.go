@@ -452,13 +452,15 @@ func referers(n int) []string {
 }
 
 // bucketFromYAML is a Bucket whose spec is settings (YAML) plus an accessKeyRef to an AccessKey that
-// does not exist, and the default deletionPolicy spelled out, so the stored spec equals the declared.
+// does not exist, and the default deletionPolicy and managementPolicy spelled out, so the stored spec
+// equals the declared.
 func bucketFromYAML(ns, name, settings string) *unstructured.Unstructured {
 	GinkgoHelper()
 	spec := map[string]any{}
 	Expect(yaml.Unmarshal([]byte(settings), &spec)).To(Succeed())
 	spec["accessKeyRef"] = map[string]any{"name": "none"}
 	spec["deletionPolicy"] = "Retain"
+	spec["managementPolicy"] = "Manage"
 	b := &unstructured.Unstructured{Object: map[string]any{"spec": spec}}
 	b.SetGroupVersionKind(ossv1.GroupVersion.WithKind("Bucket"))
 	b.SetNamespace(ns)

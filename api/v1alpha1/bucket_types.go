@@ -34,6 +34,16 @@ const (
 	DeletionDelete DeletionPolicy = "Delete"
 )
 
+// ManagementPolicy says whether the operator manages the OSS bucket or only observes it.
+// +kubebuilder:validation:XValidation:rule="self in ['Manage', 'Observe']",message="must be Manage or Observe"
+type ManagementPolicy string
+
+// Management policies.
+const (
+	ManagementManage  ManagementPolicy = "Manage"
+	ManagementObserve ManagementPolicy = "Observe"
+)
+
 // BucketSpec declares an OSS bucket.
 // +kubebuilder:validation:XValidation:rule="has(self.name) == has(oldSelf.name) && (!has(self.name) || self.name == oldSelf.name)",message="spec.name cannot be added, changed or removed: a Bucket cannot be pointed at another OSS bucket",fieldPath=".name",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.versioning) || has(self.versioning)",message="spec.versioning cannot be removed once set, because OSS cannot turn versioning back off: set it to Suspended",fieldPath=".versioning",reason=FieldValueForbidden
@@ -94,6 +104,20 @@ type BucketSpec struct {
 	// they are. Default false: such a bucket makes the Bucket Stalled with reason AdoptionRequired.
 	// +optional
 	Adopt bool `json:"adopt,omitempty"`
+
+	// managementPolicy is Manage (the default: the operator creates or adopts the bucket and holds it
+	// to the spec) or Observe: the operator only reads an existing bucket and never writes to OSS, not
+	// even its ownership tag. An Observe Bucket shows every setting it reads in
+	// status.observed.settings, in the spec's shape, and lists in status.observed.differences the
+	// declared settings that OSS holds otherwise; it is Ready with reason Observed, or waits with reason
+	// BucketNotFound while the bucket does not exist; a bucket that a Bucket of another namespace manages
+	// is not shown (Stalled, OwnedByAnother). It takes no claim on the bucket name (it writes
+	// nothing to guard), and its deletion never touches OSS, whatever spec.deletionPolicy says (that
+	// applies once the Bucket is Manage). To take the bucket over, copy status.observed.settings into the
+	// spec and set managementPolicy: Manage with adopt: true: the only write is then the ownership tag.
+	// +kubebuilder:default=Manage
+	// +optional
+	ManagementPolicy ManagementPolicy `json:"managementPolicy,omitempty"`
 
 	// The bucket's declarative settings.
 	BucketSettings `json:",inline"`
@@ -165,7 +189,59 @@ type BucketStatus struct {
 	// +optional
 	Settings []SettingStatus `json:"settings,omitempty"`
 
+	// observed is what an Observe Bucket (spec.managementPolicy: Observe) last read in OSS; absent for a
+	// managed Bucket.
+	// +optional
+	Observed *ObservedBucket `json:"observed,omitempty"`
+
 	ReconcileRequestStatus `json:",inline"`
+}
+
+// ObservedBucket is the bucket as an Observe Bucket read it.
+type ObservedBucket struct {
+	// settings are the bucket's settings as OSS holds them, in the shape of the spec's: copied into the
+	// spec, each is in sync. Every setting the spec can declare is shown, those OSS leaves at its default
+	// too (`cors: {rules: []}`, `encryption: {}`); tags without the operator's ownership tag. They are
+	// shown as OSS holds them and not checked against the spec's rules: a value the spec cannot take
+	// is refused, naming the field, when it is copied into the spec. A setting that cannot be read, or
+	// is too large to show, is left out and listed in omitted.
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Type=object
+	// +optional
+	Settings *ObservedSettings `json:"settings,omitempty"`
+
+	// differences are the spec fields whose declared value OSS holds otherwise, for example
+	// spec.versioning. Nothing is written to make them equal while the Bucket is Observe.
+	// +listType=set
+	// +optional
+	Differences []string `json:"differences,omitempty"`
+
+	// omitted are the settings left out of settings, and why.
+	// +listType=map
+	// +listMapKey=name
+	// +optional
+	Omitted []OmittedSetting `json:"omitted,omitempty"`
+}
+
+// ObservedSettings are a bucket's settings in the shape of the spec's: spec.acl and the rest.
+type ObservedSettings struct {
+	// acl is the bucket ACL, as spec.acl.
+	// +optional
+	ACL string `json:"acl,omitempty"`
+
+	BucketSettings `json:",inline"`
+}
+
+// OmittedSetting is a setting that status.observed.settings does not show.
+type OmittedSetting struct {
+	// name of the setting, as its spec field.
+	// +required
+	Name string `json:"name"`
+	// reason it is not shown: it could not be read (OSS's code and message), it is larger than status
+	// can hold, or OSS holds a value the spec has no field for.
+	// +required
+	Reason string `json:"reason"`
 }
 
 // SettingStatus says whether OSS holds one managed setting as the spec declares it.

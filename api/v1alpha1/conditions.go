@@ -103,6 +103,11 @@ const (
 	ReasonOSSUnavailable         = "OSSUnavailable"
 	ReasonLogTargetNotFound      = "LogTargetNotFound"
 	ReasonBucketNotEmpty         = "BucketNotEmpty"
+	// ReasonObserved: an Observe Bucket read its bucket; status.observed shows what it found.
+	ReasonObserved = "Observed"
+	// ReasonBucketNotFound: an Observe Bucket's bucket does not exist; it is looked at again until it
+	// does, and never created.
+	ReasonBucketNotFound = "BucketNotFound"
 )
 
 // Event reasons for what the operator did, besides the condition reasons it also sends as Events when

@@ -65,6 +65,9 @@ const (
 	devNamespace       = "default"
 	// devCredentials names both the Secret and the AccessKey, as in config/samples.
 	devCredentials = "oss-credentials"
+	// devHandMadeBucket is made in the emulator before the samples are applied: the observe sample
+	// (config/samples/oss_v1alpha1_bucket_observed.yaml) finds it as if it had been made by hand.
+	devHandMadeBucket = "example-hand-made"
 	// fieldOwner is the server-side apply field manager of the samples.
 	fieldOwner = "oss-operator-dev"
 )
@@ -194,6 +197,10 @@ func run(ctx context.Context, o options) (err error) {
 		osstest.WithRegion(devRegion),
 		osstest.WithLogger(logf.Log.WithName("oss-emulator")),
 	)
+	// A bucket made by hand, for the sample that observes one (oss_v1alpha1_bucket_observed.yaml).
+	if err := emu.CreateBucket(devAccountID, devHandMadeBucket, devRegion); err != nil {
+		return fmt.Errorf("the hand-made bucket of the observe sample: %w", err)
+	}
 	l, note, err := listen(o.ossListen, "the OSS emulator")
 	if err != nil {
 		return err

@@ -541,6 +541,17 @@ func TestHelmRejectsBadValues(t *testing.T) {
 		{[]string{"--set", "metrics.serviceMonitor.authorization.credentials.name=Bad_Name"}, "/metrics/serviceMonitor/authorization/credentials/name"},
 		{[]string{"--set", "metrics.serviceMonitor.bearerTokenFile=/token"}, "'bearerTokenFile' not allowed"},
 		{[]string{"--set", "metrics.secure=true", "--set", "metrics.serviceMonitor.enabled=true"}, "needs metrics.serviceMonitor.authorization.credentials.name"},
+		{[]string{"--set", "metrics.certSecret=metrics-tls"}, "metrics.certSecret needs metrics.secure"},
+		{[]string{"--set", "metrics.certManager.enabled=true", "--set", "metrics.certManager.issuerRef.name=ca"}, "metrics.certManager.enabled needs metrics.secure"},
+		{[]string{"--set", "metrics.secure=true", "--set", "metrics.certManager.enabled=true"}, "metrics.certManager.enabled needs metrics.certManager.issuerRef.name"},
+		{[]string{"--set", "metrics.secure=true", "--set", "metrics.certSecret=metrics-tls", "--set", "metrics.serviceMonitor.enabled=true",
+			"--set", "metrics.serviceMonitor.authorization.credentials.name=t", "--set", "metrics.serviceMonitor.namespace=monitoring"}, "needs metrics.serviceMonitor.caSecret.name"},
+		{[]string{"--set", "metrics.certSecret=Metrics_TLS"}, "/metrics/certSecret"},
+		{[]string{"--set", "metrics.certManager.enabled=yes"}, "/metrics/certManager/enabled"},
+		{[]string{"--set", "metrics.certManager.issuerRef.kind="}, "/metrics/certManager/issuerRef/kind"},
+		{[]string{"--set", "metrics.certManager.issuerRef.namespace=x"}, "'namespace' not allowed"},
+		{[]string{"--set", "metrics.certManager.duration=90d"}, "/metrics/certManager/duration"},
+		{[]string{"--set", "metrics.serviceMonitor.caSecret.key=ca crt"}, "/metrics/serviceMonitor/caSecret/key"},
 		{[]string{"--set", "metrics.enabled=false", "--set", "metrics.prometheusRule.enabled=true"}, "metrics.prometheusRule.enabled needs metrics.enabled: with metrics off the operator exports none of the metrics its alerts use"},
 		{[]string{"--set", "metrics.prometheusRule.enabled=yes"}, "/metrics/prometheusRule/enabled"},
 		{[]string{"--set", "metrics.prometheusRule.namespace=Monitoring"}, "/metrics/prometheusRule/namespace"},
@@ -628,6 +639,39 @@ func TestHelmVariants(t *testing.T) {
 			},
 		},
 		{
+			name: "secure metrics with a cert-manager Certificate",
+			args: []string{"--set", "metrics.secure=true", "--set", "metrics.certManager.enabled=true", "--set", "metrics.certManager.issuerRef.name=metrics-ca",
+				"--set", "metrics.certManager.issuerRef.kind=ClusterIssuer", "--set", "metrics.certManager.duration=720h", "--set", "metrics.certManager.renewBefore=240h",
+				"--set", "metrics.serviceMonitor.enabled=true", "--set", "metrics.serviceMonitor.authorization.credentials.name=prometheus-token"},
+			manager: []string{"--metrics-secure", "--metrics-cert-dir=/etc/oss-operator/metrics-cert"},
+			check: func(t *testing.T, objs []*unstructured.Unstructured) {
+				c := one(t, objs, "Certificate")
+				spec, _, _ := unstructured.NestedMap(c.Object, "spec")
+				want := map[string]any{
+					"secretName": "variant-oss-operator-metrics-tls",
+					"dnsNames":   []any{"variant-oss-operator-metrics.variants.svc", "variant-oss-operator-metrics.variants.svc.cluster.local"},
+					"issuerRef":  map[string]any{"name": "metrics-ca", "kind": "ClusterIssuer", "group": "cert-manager.io"},
+					"duration":   "720h", "renewBefore": "240h",
+					"privateKey": map[string]any{"rotationPolicy": "Always"},
+				}
+				if !reflect.DeepEqual(spec, want) {
+					t.Errorf("Certificate spec %v, want %v", spec, want)
+				}
+				checkMetricsCertWiring(t, objs, "variant-oss-operator-metrics-tls", "variant-oss-operator-metrics-tls", "variant-oss-operator-metrics.variants.svc")
+			},
+		},
+		{
+			name: "secure metrics with a certificate Secret, and a ServiceMonitor in another namespace",
+			args: []string{"--set", "metrics.secure=true", "--set", "metrics.certSecret=metrics-tls",
+				"--set", "metrics.serviceMonitor.enabled=true", "--set", "metrics.serviceMonitor.authorization.credentials.name=prometheus-token",
+				"--set", "metrics.serviceMonitor.namespace=monitoring", "--set", "metrics.serviceMonitor.caSecret.name=oss-operator-metrics-ca"},
+			absent:  []string{"Certificate"},
+			manager: []string{"--metrics-secure", "--metrics-cert-dir=/etc/oss-operator/metrics-cert"},
+			check: func(t *testing.T, objs []*unstructured.Unstructured) {
+				checkMetricsCertWiring(t, objs, "metrics-tls", "oss-operator-metrics-ca", "variant-oss-operator-metrics.variants.svc")
+			},
+		},
+		{
 			name:    "a PodDisruptionBudget with neither minAvailable nor maxUnavailable",
 			args:    []string{"--set", "podDisruptionBudget.enabled=true"},
 			manager: []string{"--leader-elect=true"},
@@ -684,5 +728,35 @@ func TestHelmVariants(t *testing.T) {
 			}
 			dryRun(t, objs)
 		})
+	}
+}
+
+// checkMetricsCertWiring: the manager serves the certificate of Secret secret, mounted where
+// --metrics-cert-dir says, and the ServiceMonitor checks it with ca.crt of Secret caSecret for serverName,
+// instead of skipping the check.
+func checkMetricsCertWiring(t *testing.T, objs []*unstructured.Unstructured, secret, caSecret, serverName string) {
+	t.Helper()
+	dep := &appsv1.Deployment{}
+	into(t, one(t, objs, "Deployment"), dep)
+	pod := dep.Spec.Template.Spec
+	mounted := ""
+	for _, m := range pod.Containers[0].VolumeMounts {
+		for _, v := range pod.Volumes {
+			if m.Name == v.Name && m.MountPath == "/etc/oss-operator/metrics-cert" && m.ReadOnly && v.Secret != nil {
+				mounted = v.Secret.SecretName
+			}
+		}
+	}
+	if mounted != secret {
+		t.Errorf("Secret %q is mounted at --metrics-cert-dir, want %q: mounts %+v, volumes %+v", mounted, secret, pod.Containers[0].VolumeMounts, pod.Volumes)
+	}
+	eps, _, _ := unstructured.NestedSlice(one(t, objs, "ServiceMonitor").Object, "spec", "endpoints")
+	if len(eps) != 1 {
+		t.Fatalf("ServiceMonitor endpoints %v", eps)
+	}
+	ep := eps[0].(map[string]any)
+	want := map[string]any{"serverName": serverName, "ca": map[string]any{"secret": map[string]any{"name": caSecret, "key": "ca.crt"}}}
+	if ep["scheme"] != "https" || !reflect.DeepEqual(ep["tlsConfig"], want) {
+		t.Errorf("ServiceMonitor scheme %v tlsConfig %v, want https and %v", ep["scheme"], ep["tlsConfig"], want)
 	}
 }

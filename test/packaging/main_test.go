@@ -61,7 +61,7 @@ func run(m *testing.M) int {
 	}
 	testEnv = &envtest.Environment{
 		// The operator's CRDs, and stubs of the Prometheus Operator's ServiceMonitor and PrometheusRule
-		// CRDs with the fields the chart and config/prometheus use.
+		// CRDs and of cert-manager's Certificate CRD, with the fields the chart and config/ use.
 		CRDDirectoryPaths:     []string{filepath.Join(root, "config", "crd", "bases"), "testdata/crds"},
 		ErrorIfCRDPathMissing: true,
 	}

@@ -2,6 +2,7 @@ package packaging
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	authnv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -28,16 +30,40 @@ func TestSecureMetricsWithChart(t *testing.T) {
 	apps := newNamespace(t, "smapps")
 	objs := helmTemplate(t, chart, "sm", newNamespace(t, "smops"), "--set", "metrics.secure=true",
 		"--set", "operator.watchNamespaces={"+apps+"}", "--set", "crds.install=false")
-	exerciseSecureMetrics(t, objs, apps, "")
+	exerciseSecureMetrics(t, objs, apps, "", false)
 }
 
 // TestSecureMetricsWithKustomize: config/default with the secure-metrics component, in an overlay.
 func TestSecureMetricsWithKustomize(t *testing.T) {
 	apps := newNamespace(t, "skapps")
-	exerciseSecureMetrics(t, kustomizeBuild(t, "test/packaging/testdata/secure-metrics"), apps, "--watch-namespaces="+apps)
+	exerciseSecureMetrics(t, kustomizeBuild(t, "test/packaging/testdata/secure-metrics"), apps, "--watch-namespaces="+apps, false)
 }
 
-func exerciseSecureMetrics(t *testing.T, objs []*unstructured.Unstructured, apps, extraArg string) {
+// TestSecureMetricsCertificateWithChart: the chart with metrics.secure and a cert-manager Certificate,
+// and a ServiceMonitor: the manager serves the certificate of the Secret (here written by the test, as
+// cert-manager would), which a client checks as the ServiceMonitor tells Prometheus to.
+func TestSecureMetricsCertificateWithChart(t *testing.T) {
+	apps := newNamespace(t, "scapps")
+	objs := helmTemplate(t, chart, "sc", newNamespace(t, "scops"), "--set", "metrics.secure=true",
+		"--set", "metrics.certManager.enabled=true", "--set", "metrics.certManager.issuerRef.name=metrics-ca",
+		"--set", "metrics.serviceMonitor.enabled=true", "--set", "metrics.serviceMonitor.authorization.credentials.name=prometheus-token",
+		"--set", "operator.watchNamespaces={"+apps+"}", "--set", "crds.install=false")
+	exerciseSecureMetrics(t, objs, apps, "", true)
+}
+
+// TestSecureMetricsCertificateWithKustomize: config/default and config/prometheus with the
+// secure-metrics and metrics-cert components, in an overlay.
+func TestSecureMetricsCertificateWithKustomize(t *testing.T) {
+	apps := newNamespace(t, "ckapps")
+	exerciseSecureMetrics(t, kustomizeBuild(t, "test/packaging/testdata/secure-metrics-cert"), apps, "--watch-namespaces="+apps, true)
+}
+
+// exerciseSecureMetrics runs the manager with the install's flags and RBAC, and scrapes it with tokens
+// allowed and not allowed to get /metrics. With withCert, the install mounts a certificate Secret and
+// has a ServiceMonitor: the test issues a certificate for the ServiceMonitor's serverName from a CA of
+// its own, gives it to the manager in place of the Secret, scrapes trusting that CA only, and renews the
+// certificate as the kubelet updates a Secret volume; otherwise the certificate is self-signed.
+func exerciseSecureMetrics(t *testing.T, objs []*unstructured.Unstructured, apps, extraArg string, withCert bool) {
 	var identity []*unstructured.Unstructured
 	var reader string
 	for _, u := range objs {
@@ -66,6 +92,17 @@ func exerciseSecureMetrics(t *testing.T, objs []*unstructured.Unstructured, apps
 	if extraArg != "" {
 		args = append(args, extraArg)
 	}
+	tlsConfig := &tls.Config{InsecureSkipVerify: true} // the manager's certificate is self-signed
+	var certs *certFiles
+	if withCert {
+		certs, tlsConfig = metricsCertificate(t, objs, dep)
+		// The Secret's mount, here a directory of the test's.
+		for i, a := range args {
+			if strings.HasPrefix(a, "--metrics-cert-dir=") {
+				args[i] = "--metrics-cert-dir=" + certs.dir
+			}
+		}
+	}
 	logs := runManager(t, impersonate(sa.GetNamespace(), sa.GetName()), args)
 
 	// Two callers with tokens of their own: one bound to the metrics-reader role, one not.
@@ -88,8 +125,9 @@ func exerciseSecureMetrics(t *testing.T, objs []*unstructured.Unstructured, apps
 		_ = k8s.Delete(ctx, &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: apps + "-scraper"}})
 	})
 
-	httpc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
-		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} // the manager's certificate is self-signed
+	// A new connection for every request, so that each shows the certificate served at the time.
+	httpc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: tlsConfig, DisableKeepAlives: true}}
+	var served *x509.Certificate // by the last answer
 	get := func(bearer string) (int, string, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "https://"+addr+"/metrics", nil)
 		if err != nil {
@@ -103,6 +141,7 @@ func exerciseSecureMetrics(t *testing.T, objs []*unstructured.Unstructured, apps
 			return 0, "", err
 		}
 		defer func() { _ = resp.Body.Close() }()
+		served = resp.TLS.PeerCertificates[0]
 		body, err := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(body), err
 	}
@@ -125,6 +164,27 @@ func exerciseSecureMetrics(t *testing.T, objs []*unstructured.Unstructured, apps
 			}
 			if status == http.StatusOK && !strings.Contains(body, "controller_runtime_reconcile_total") {
 				return false, fmt.Sprintf("no controller metrics in %.200s", body)
+			}
+			return true, ""
+		})
+	}
+	if certs != nil {
+		if !served.Equal(certs.cert) {
+			t.Fatalf("the manager serves %s (serial %s), not the certificate of --metrics-cert-dir", served.Subject, served.SerialNumber)
+		}
+		// cert-manager renews the certificate; the kubelet updates the Secret's volume; the manager
+		// serves the new one without a restart.
+		renewed := certs.renew(t)
+		eventually(t, logs, "the renewed certificate to be served", func() (bool, string) {
+			status, body, err := get(scraper)
+			if err != nil {
+				return false, err.Error()
+			}
+			if status != http.StatusOK {
+				return false, fmt.Sprintf("HTTP %d: %.200s", status, body)
+			}
+			if !served.Equal(renewed) {
+				return false, fmt.Sprintf("serial %s served, want %s", served.SerialNumber, renewed.SerialNumber)
 			}
 			return true, ""
 		})
@@ -157,4 +217,67 @@ func isSubset(sub, of []string) bool {
 		}
 	}
 	return true
+}
+
+// metricsCertificate checks how the install serves metrics with a certificate Secret: the manager is
+// given --metrics-cert-dir, the directory of a volume of the Secret; the ServiceMonitor checks the
+// certificate with the Secret's ca.crt for a serverName; and a cert-manager Certificate, if rendered,
+// fills that Secret for that name. It issues a certificate for serverName, as cert-manager would, and
+// returns the files, and the TLS configuration of a client that trusts the CA only and checks the name.
+func metricsCertificate(t *testing.T, objs []*unstructured.Unstructured, dep *appsv1.Deployment) (*certFiles, *tls.Config) {
+	t.Helper()
+	pod := dep.Spec.Template.Spec
+	var dir string
+	for _, a := range pod.Containers[0].Args {
+		if v, ok := strings.CutPrefix(a, "--metrics-cert-dir="); ok {
+			dir = v
+		}
+	}
+	var secret string
+	for _, m := range pod.Containers[0].VolumeMounts {
+		if m.MountPath != dir {
+			continue
+		}
+		for _, v := range pod.Volumes {
+			if v.Name == m.Name && v.Secret != nil {
+				secret = v.Secret.SecretName
+			}
+		}
+	}
+	if dir == "" || secret == "" {
+		t.Fatalf("the manager is not given a Secret's certificate: args %q, mounts %+v, volumes %+v", pod.Containers[0].Args, pod.Containers[0].VolumeMounts, pod.Volumes)
+	}
+
+	sm := one(t, objs, "ServiceMonitor")
+	eps, _, _ := unstructured.NestedSlice(sm.Object, "spec", "endpoints")
+	if len(eps) != 1 {
+		t.Fatalf("ServiceMonitor endpoints %v", eps)
+	}
+	ep := eps[0].(map[string]any)
+	serverName, _, _ := unstructured.NestedString(ep, "tlsConfig", "serverName")
+	caSecret, _, _ := unstructured.NestedString(ep, "tlsConfig", "ca", "secret", "name")
+	caKey, _, _ := unstructured.NestedString(ep, "tlsConfig", "ca", "secret", "key")
+	if skip, _, _ := unstructured.NestedBool(ep, "tlsConfig", "insecureSkipVerify"); skip || ep["scheme"] != "https" {
+		t.Errorf("the ServiceMonitor does not check the certificate: %v", ep)
+	}
+	if caSecret != secret || caKey != "ca.crt" {
+		t.Errorf("the ServiceMonitor checks the certificate with key %q of Secret %q, want ca.crt of %q, the manager's", caKey, caSecret, secret)
+	}
+	svc := one(t, objs, "Service")
+	if want := svc.GetName() + "." + svc.GetNamespace() + ".svc"; serverName != want {
+		t.Errorf("the ServiceMonitor checks the certificate for %q, want the metrics Service's name %q", serverName, want)
+	}
+	if certs := find(objs, "Certificate"); len(certs) > 0 {
+		c := one(t, objs, "Certificate")
+		name, _, _ := unstructured.NestedString(c.Object, "spec", "secretName")
+		dnsNames, _, _ := unstructured.NestedStringSlice(c.Object, "spec", "dnsNames")
+		if name != secret || !slices.Contains(dnsNames, serverName) || c.GetNamespace() != dep.Namespace {
+			t.Errorf("the Certificate %s/%s fills Secret %q for %q, want %s/%s for %q", c.GetNamespace(), c.GetName(), name, dnsNames, dep.Namespace, secret, serverName)
+		}
+	}
+
+	certs := newCertFiles(t, serverName)
+	pool := x509.NewCertPool()
+	pool.AddCert(certs.ca)
+	return certs, &tls.Config{RootCAs: pool, ServerName: serverName, MinVersion: tls.VersionTLS12}
 }

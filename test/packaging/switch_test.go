@@ -156,6 +156,37 @@ func TestKustomizeAndHelmAgreeSecureMetrics(t *testing.T) {
 	}
 }
 
+// TestKustomizeAndHelmAgreeMetricsCert: with a certificate Secret for secure metrics (the metrics-cert
+// component after secure-metrics; the chart's metrics.certSecret of the same name) both give the manager
+// the same flags and mount, and their ServiceMonitors check the certificate the same way.
+func TestKustomizeAndHelmAgreeMetricsCert(t *testing.T) {
+	kus := kustomizeBuild(t, "test/packaging/testdata/secure-metrics-cert")
+	hel := helmTemplate(t, chart, "oss-operator", systemNamespace, "--set", "metrics.secure=true", "--set", "metrics.certSecret=oss-operator-metrics-tls",
+		"--set", "metrics.serviceMonitor.enabled=true", "--set", "metrics.serviceMonitor.authorization.credentials.name=oss-operator-metrics-token")
+	kdep, hdep := checkManager(t, kus, ""), checkManager(t, hel, "")
+	metricsArgs := func(args []string) []string {
+		var out []string
+		for _, a := range args {
+			if strings.HasPrefix(a, "--metrics-") {
+				out = append(out, a)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	if k, h := metricsArgs(kdep.Spec.Template.Spec.Containers[0].Args), metricsArgs(hdep.Spec.Template.Spec.Containers[0].Args); !slices.Equal(k, h) {
+		t.Errorf("metrics flags: kustomize %q, helm %q", k, h)
+	}
+	if k, h := kdep.Spec.Template.Spec.Containers[0].VolumeMounts, hdep.Spec.Template.Spec.Containers[0].VolumeMounts; !reflect.DeepEqual(k, h) {
+		t.Errorf("volume mounts: kustomize %+v, helm %+v", k, h)
+	}
+	if k, h := kdep.Spec.Template.Spec.Volumes, hdep.Spec.Template.Spec.Volumes; !reflect.DeepEqual(k, h) {
+		t.Errorf("volumes: kustomize %+v, helm %+v", k, h)
+	}
+	checkMetricsCertWiring(t, kus, "oss-operator-metrics-tls", "oss-operator-metrics-tls", "oss-operator-metrics."+systemNamespace+".svc")
+	checkMetricsCertWiring(t, hel, "oss-operator-metrics-tls", "oss-operator-metrics-tls", "oss-operator-metrics."+systemNamespace+".svc")
+}
+
 // TestSwitchKustomizeToHelmAndBack runs the README's switch for real: config/default applied, handed to
 // Helm with the label and annotations, `helm install oss-operator` in the same namespace (one Deployment,
 // now the release's), then back with `kubectl apply --server-side --force-conflicts -k` and the release

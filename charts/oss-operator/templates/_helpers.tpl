@@ -133,6 +133,26 @@ for the default --cluster-id only, the kube-system namespace. */}}
 {{- toYaml $rules }}
 {{- end }}
 
+{{- /* The kubernetes.io/tls Secret whose certificate the secure metrics endpoint serves: metrics.certSecret,
+or the one metrics.certManager's Certificate fills (<full name>-metrics-tls unless certSecret names it).
+Empty when metrics are off or not secure, or neither is set: the manager then serves a self-signed
+certificate. */}}
+{{- define "oss-operator.metricsCertSecret" -}}
+{{- if and .Values.metrics.enabled .Values.metrics.secure }}
+{{- if .Values.metrics.certSecret }}
+{{- .Values.metrics.certSecret }}
+{{- else if .Values.metrics.certManager.enabled }}
+{{- printf "%s-metrics-tls" (include "oss-operator.fullname" .) }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- /* The DNS name of the metrics Service, which a certificate for the metrics endpoint must name and
+Prometheus checks (the ServiceMonitor's tlsConfig.serverName). */}}
+{{- define "oss-operator.metricsServiceHost" -}}
+{{- printf "%s-metrics.%s.svc" (include "oss-operator.fullname" .) .Release.Namespace }}
+{{- end }}
+
 {{- define "oss-operator.validate" -}}
 {{- if and (gt (int .Values.replicaCount) 1) (not .Values.leaderElection.enabled) }}
 {{- fail "replicaCount above 1 needs leaderElection.enabled: without it every replica would reconcile" }}
@@ -145,6 +165,20 @@ for the default --cluster-id only, the kube-system namespace. */}}
 {{- end }}
 {{- if and .Values.metrics.enabled .Values.metrics.secure .Values.metrics.serviceMonitor.enabled (not .Values.metrics.serviceMonitor.authorization.credentials.name) }}
 {{- fail "metrics.secure with metrics.serviceMonitor.enabled needs metrics.serviceMonitor.authorization.credentials.name: a Secret, in the ServiceMonitor's namespace, holding the bearer token Prometheus scrapes with (of a service account bound to the metrics-reader ClusterRole)" }}
+{{- end }}
+{{- with .Values.metrics }}
+{{- if and .certSecret (not .secure) }}
+{{- fail "metrics.certSecret needs metrics.secure: the certificate is served over HTTPS only, and plain HTTP metrics serve none; set metrics.secure=true or unset metrics.certSecret" }}
+{{- end }}
+{{- if and .certManager.enabled (not .secure) }}
+{{- fail "metrics.certManager.enabled needs metrics.secure: the certificate is served over HTTPS only, and plain HTTP metrics serve none; set metrics.secure=true or metrics.certManager.enabled=false" }}
+{{- end }}
+{{- if and .certManager.enabled (not .certManager.issuerRef.name) }}
+{{- fail "metrics.certManager.enabled needs metrics.certManager.issuerRef.name: the cert-manager Issuer (or ClusterIssuer, with issuerRef.kind) that signs the metrics certificate" }}
+{{- end }}
+{{- if and .enabled .secure (or .certSecret .certManager.enabled) .serviceMonitor.enabled (ne (.serviceMonitor.namespace | default $.Release.Namespace) $.Release.Namespace) (not .serviceMonitor.caSecret.name) }}
+{{- fail (printf "metrics.serviceMonitor.namespace %s with a metrics certificate needs metrics.serviceMonitor.caSecret.name: Prometheus reads the CA that checks the certificate from a Secret in the ServiceMonitor's namespace, and the certificate's Secret is in %s" .serviceMonitor.namespace $.Release.Namespace) }}
+{{- end }}
 {{- end }}
 {{- with .Values.podDisruptionBudget }}
 {{- if .enabled }}
