@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -23,7 +24,8 @@ import (
 //     it answers slowly (answers average over slowAnswer), it may hold `share` reconciles at a time; the
 //     others are parked, off the workers, and woken when one of them leaves;
 //   - while it answers promptly, it may hold as many workers as are free;
-//   - once an attempt got no answer (a timeout, a refused or reset connection), no reconcile of it is let
+//   - once an attempt got no answer in time (no first byte within 10 s, or the attempt's whole time
+//     spent), no reconcile of it is let
 //     through and every attempt still under way fails at once (its Pacer refuses): the Buckets say
 //     EndpointNotAnswering and are parked; the endpoint is probed in the background, after a pause that
 //     doubles from minPause to maxPause, with one plain HTTP request (any answer will do), and the parked
@@ -191,6 +193,9 @@ func (g *accessKeyGates) observe(key types.NamespacedName, endpoint string, elap
 	case errors.Is(err, context.Canceled):
 		return // the caller gave up: nothing learnt
 	case errors.As(err, &te):
+		if !timedOut(te) {
+			return // refused, reset, cut short: a failure, but a quick one, which holds no worker
+		}
 		e.pause = min(max(2*e.pause, minPause), maxPause)
 		e.state, e.lastErr, e.probeAt = notAnswering, truncate(te.Error()), g.now().Add(e.pause)
 		g.probeLater(key, e)
@@ -206,6 +211,12 @@ func (g *accessKeyGates) observe(key types.NamespacedName, endpoint string, elap
 			g.wakeParked(e)
 		}
 	}
+}
+
+// timedOut says whether an attempt got no answer in time: the one failure that holds a worker.
+func timedOut(te *ossapi.TransportError) bool {
+	var ne net.Error
+	return errors.Is(te.Err, context.DeadlineExceeded) || errors.As(te.Err, &ne) && ne.Timeout()
 }
 
 // probeLater probes a silent endpoint once its pause is over, in the background: no worker waits for it.

@@ -3,9 +3,11 @@ package controllers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -58,7 +60,16 @@ func woken(t *testing.T, g *accessKeyGates, n int) []string {
 }
 
 func noAnswer() error {
-	return &ossapi.TransportError{Op: "GetBucketInfo", Err: errors.New("net/http: timeout awaiting response headers")}
+	return &ossapi.TransportError{Op: "GetBucketInfo", Err: fmt.Errorf("net/http: timeout awaiting response headers: %w", context.DeadlineExceeded)}
+}
+
+func TestAQuickFailureIsNotSilence(t *testing.T) {
+	g, _ := testGates(4, nil)
+	g.observe(deadKey, "https://x", time.Millisecond, &ossapi.TransportError{Op: "GetBucketInfo", Err: syscall.ECONNRESET})
+	g.observe(deadKey, "https://x", time.Millisecond, &ossapi.TransportError{Op: "GetBucketInfo", Err: syscall.ECONNREFUSED})
+	if g.refuses(deadKey, "https://x") {
+		t.Error("a reset or refused connection, which holds no worker, stopped the AccessKey's calls")
+	}
 }
 
 func TestAnUnprovenEndpointHoldsOneWorkerUntilItAnswers(t *testing.T) {
@@ -100,7 +111,7 @@ func TestAnEndpointThatDoesNotAnswerHoldsNoWorker(t *testing.T) {
 		t.Fatal("attempts still under way would wait for their timeouts: the pacer does not refuse them")
 	}
 	v, _ := g.enter(deadKey, bucketKey("b"))
-	if !v.notAnswering || !strings.Contains(v.lastErr, "timeout awaiting response headers") || !v.probeAt.Equal(clk.Now().Add(minPause)) {
+	if !v.notAnswering || !strings.Contains(v.lastErr, "no answer in time") || !v.probeAt.Equal(clk.Now().Add(minPause)) {
 		t.Fatalf("verdict %+v; want notAnswering with the last error and the next probe in %v", v, minPause)
 	}
 	// The AccessKey pointed elsewhere: its calls there are let through.
