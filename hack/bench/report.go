@@ -281,7 +281,6 @@ func (r *Report) evaluate() {
 		Measured: fmt.Sprint(r.Resync.OperatorWritesTotal + sum(r.Resync.OperatorWritesFailed)),
 		Pass:     r.Resync.OperatorWritesTotal+sum(r.Resync.OperatorWritesFailed) == 0,
 	})
-	r.Targets = append(r.Targets, r.Fairness.targets()...)
 	for _, m := range r.Memory {
 		if m.Buckets == r.Config.MemoryBuckets && m.Buckets != r.Config.Buckets {
 			r.Targets = append(r.Targets, Target{
@@ -301,6 +300,7 @@ func (r *Report) evaluate() {
 			break
 		}
 	}
+	r.Targets = append(r.Targets, r.Fairness.targets()...)
 }
 
 // namedPhase is a phase with its name in the tables.
