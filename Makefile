@@ -71,9 +71,10 @@ generate: controller-gen ## Generate DeepCopy methods for the API types.
 	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./api/..."
 
 .PHONY: manifests
-manifests: controller-gen ## Generate CRDs (config/crd/bases), RBAC (config/rbac) and webhook configuration; copy them into the chart.
+manifests: controller-gen ## Generate CRDs (config/crd/bases; descriptions laid out for kubectl explain by hack/crddocs), RBAC (config/rbac) and webhook configuration; copy them into the chart.
 	$(CONTROLLER_GEN) rbac:roleName=oss-operator-system-oss-operator-manager crd webhook paths="./..." \
 		output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+	go run ./hack/crddocs config/crd/bases/*.yaml
 	@$(MAKE) --no-print-directory chart-files
 
 # The chart renders its CRDs and RBAC rules from these copies (templates/crds.yaml, templates/rbac.yaml).

@@ -11,6 +11,7 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
@@ -32,7 +33,8 @@ var _ = Describe("Admission", func() {
 		Entry("spec.name with upper case", "ok-name", func(b *ossv1.Bucket) { b.Spec.Name = "Upper-Case" },
 			`spec.name: Invalid value: "Upper-Case": must be an OSS bucket name: lowercase letters, digits and '-', starting and ending with a letter or digit`),
 		Entry("spec.name too short", "ok-name", func(b *ossv1.Bucket) { b.Spec.Name = "ab" }, `spec.name: Invalid value: "ab": spec.name in body should be at least 3 chars long`),
-		Entry("spec.name too long", "ok-name", func(b *ossv1.Bucket) { b.Spec.Name = strings.Repeat("a", 64) }, "spec.name: Too long: may not be more than 63 bytes"),
+		Entry("spec.name too long", "ok-name", func(b *ossv1.Bucket) { b.Spec.Name = strings.Repeat("a", 64) },
+			`spec.name: Invalid value: "`+strings.Repeat("a", 64)+`": must be at most 63 characters`),
 		Entry("spec.name ending in a hyphen", "ok-name", func(b *ossv1.Bucket) { b.Spec.Name = "bucket-" },
 			`spec.name: Invalid value: "bucket-": must be an OSS bucket name`),
 		Entry("spec.name with an underscore", "ok-name", func(b *ossv1.Bucket) { b.Spec.Name = "my_bucket" },
@@ -196,13 +198,17 @@ var _ = Describe("Admission", func() {
 })
 
 // notChecked is the line the API server adds when an OpenAPI check that blocks the CEL rules failed
-// (enum, maxLength, maxItems, maxProperties, required, type): the CRDs avoid the first, and the others
-// guard the CEL rules' cost, so they keep it.
+// (enum, maxLength, maxItems, maxProperties, required, type). The CRDs avoid enum; they say "required"
+// with CEL rules (has(self.x), reason FieldValueRequired), except where Kubernetes needs the OpenAPI
+// list: the key of a keyed list (a lifecycle rule's id) and the root's spec; and they bound the length
+// of a string that is not inside a list with a CEL rule (size(self) <= n). maxItems, maxProperties and
+// the maxLength of strings inside lists bound the CEL rules' cost (a list's rules cost as much as the
+// list can hold), so they keep it.
 const notChecked = "some validation rules were not checked"
 
 // expectRefusal checks that err is a refusal naming message (path and words), and that the API server did
-// not skip the CEL rules unless an OpenAPI check that blocks them (maxLength, required, ...) failed: the
-// message is then the OpenAPI one, "<path>: Too long: ...", "<path>: Required value" or "<path>: Too many: ...".
+// not skip the CEL rules unless an OpenAPI check that blocks them (maxLength, ...) failed: the message is
+// then the OpenAPI one, "<path>: Too long: ...", "<path>: Required value" or "<path>: Too many: ...".
 // ("Required value: <words>" is a CEL rule's reason, which blocks nothing.)
 func expectRefusal(err error, message string) {
 	GinkgoHelper()
@@ -214,6 +220,101 @@ func expectRefusal(err error, message string) {
 		Expect(err.Error()).NotTo(ContainSubstring(notChecked))
 	}
 }
+
+// A field left out of a manifest is refused with one message at its path, saying what it takes, and the
+// API server still checks every other rule: no "some validation rules were not checked".
+var _ = Describe("Admission of a manifest missing a field", func() {
+	var ns string
+	BeforeEach(func() { ns = newNamespace() })
+
+	DescribeTable("refuses it with one message",
+		func(kind, spec, message string) {
+			specMap := map[string]any{}
+			Expect(yaml.Unmarshal([]byte(spec), &specMap)).To(Succeed())
+			obj := &unstructured.Unstructured{Object: map[string]any{"spec": specMap}}
+			obj.SetGroupVersionKind(ossv1.GroupVersion.WithKind(kind))
+			obj.SetNamespace(ns)
+			obj.SetName(unique("missing"))
+			err := k8s.Create(ctx, obj)
+			Expect(err).To(HaveOccurred())
+			Expect(err.Error()).To(ContainSubstring(message))
+			Expect(err.Error()).NotTo(ContainSubstring(notChecked))
+			Expect(apierrors.ReasonForError(err)).To(Equal(metav1.StatusReasonInvalid))
+			Expect(err.(apierrors.APIStatus).Status().Details.Causes).To(HaveLen(1), "one missing field, one message")
+		},
+		Entry("a Bucket without accessKeyRef", "Bucket", `{}`,
+			"spec.accessKeyRef: Required value: spec.accessKeyRef is required: the AccessKey whose credentials manage the bucket, as {name: <AccessKey>}"),
+		Entry("an accessKeyRef without name", "Bucket", `{accessKeyRef: {}}`,
+			"spec.accessKeyRef.name: Required value: name is required: the name of an AccessKey"),
+		Entry("lifecycle without rules", "Bucket", `{accessKeyRef: {name: k}, lifecycle: {}}`,
+			"spec.lifecycle.rules: Required value: spec.lifecycle.rules is required: the lifecycle rules, or [] to remove every rule"),
+		Entry("a transition without storageClass", "Bucket", `{accessKeyRef: {name: k}, lifecycle: {rules: [{id: r, transitions: [{days: 30}]}]}}`,
+			"spec.lifecycle.rules[0].transitions[0].storageClass: Required value: storageClass is required: IA, Archive, ColdArchive or DeepColdArchive"),
+		Entry("a transition without days", "Bucket", `{accessKeyRef: {name: k}, lifecycle: {rules: [{id: r, transitions: [{storageClass: IA}]}]}}`,
+			"spec.lifecycle.rules[0].transitions[0].days: Required value: days is required"),
+		Entry("noncurrentVersionExpiration without noncurrentDays", "Bucket", `{accessKeyRef: {name: k}, lifecycle: {rules: [{id: r, noncurrentVersionExpiration: {}}]}}`,
+			"spec.lifecycle.rules[0].noncurrentVersionExpiration.noncurrentDays: Required value: noncurrentDays is required"),
+		Entry("an exclusion without prefix", "Bucket", `{accessKeyRef: {name: k}, lifecycle: {rules: [{id: r, expiration: {days: 1}, filter: {not: [{}]}}]}}`,
+			"spec.lifecycle.rules[0].filter.not[0].prefix: Required value: prefix is required"),
+		Entry("an exclusion's tag without key", "Bucket", `{accessKeyRef: {name: k}, lifecycle: {rules: [{id: r, expiration: {days: 1}, filter: {not: [{prefix: a/, tag: {value: v}}]}}]}}`,
+			"spec.lifecycle.rules[0].filter.not[0].tag.key: Required value: key is required"),
+		Entry("cors without rules", "Bucket", `{accessKeyRef: {name: k}, cors: {}}`,
+			"spec.cors.rules: Required value: spec.cors.rules is required: the CORS rules, or [] to remove them"),
+		Entry("a CORS rule without allowedMethods", "Bucket", `{accessKeyRef: {name: k}, cors: {rules: [{allowedOrigins: ["*"]}]}}`,
+			"spec.cors.rules[0].allowedMethods: Required value: allowedMethods is required: one or more of GET, PUT, POST, DELETE and HEAD"),
+		Entry("a CORS rule without allowedOrigins", "Bucket", `{accessKeyRef: {name: k}, cors: {rules: [{allowedMethods: [GET]}]}}`,
+			"spec.cors.rules[0].allowedOrigins: Required value: allowedOrigins is required"),
+		Entry("an index document without suffix", "Bucket", `{accessKeyRef: {name: k}, website: {indexDocument: {}}}`,
+			"spec.website.indexDocument.suffix: Required value: suffix is required: the index page's name, for example index.html"),
+		Entry("an error document without key", "Bucket", `{accessKeyRef: {name: k}, website: {indexDocument: {suffix: index.html}, errorDocument: {}}}`,
+			"spec.website.errorDocument.key: Required value: key is required: the error page's object key"),
+		Entry("an AccessKey without region", "AccessKey", `{secretRef: {name: s}}`,
+			"spec.region: Required value: spec.region is required: the OSS region ID, for example cn-hangzhou"),
+		Entry("a secretRef without name", "AccessKey", `{secretRef: {}, region: cn-hangzhou}`,
+			"spec.secretRef.name: Required value: name is required: the name of a Secret of the AccessKey's namespace"),
+		Entry("issue without issuerRef", "AccessKey", `{secretRef: {name: s}, region: cn-hangzhou, issue: {grants: [{bucketRef: {name: b}, access: ReadOnly}]}}`,
+			"spec.issue.issuerRef: Required value: spec.issue.issuerRef is required"),
+		Entry("issue without grants", "AccessKey", `{secretRef: {name: s}, region: cn-hangzhou, issue: {issuerRef: {name: a}}}`,
+			"spec.issue.grants: Required value: spec.issue.grants is required"),
+		Entry("a grant without access", "AccessKey", `{secretRef: {name: s}, region: cn-hangzhou, issue: {issuerRef: {name: a}, grants: [{bucketRef: {name: b}}]}}`,
+			"spec.issue.grants[0].access: Required value: access is required: ReadOnly, ReadWrite or Admin"),
+		Entry("a grant without bucketRef", "AccessKey", `{secretRef: {name: s}, region: cn-hangzhou, issue: {issuerRef: {name: a}, grants: [{access: ReadOnly}]}}`,
+			"spec.issue.grants[0].bucketRef: Required value: bucketRef is required"),
+		Entry("a bucketRef without name", "AccessKey", `{secretRef: {name: s}, region: cn-hangzhou, issue: {issuerRef: {name: a}, grants: [{bucketRef: {}, access: ReadOnly}]}}`,
+			"spec.issue.grants[0].bucketRef.name: Required value: name is required: the name of a Bucket of this namespace"),
+		Entry("a rotation without period", "AccessKey", `{secretRef: {name: s}, region: cn-hangzhou, issue: {issuerRef: {name: a}, grants: [{bucketRef: {name: b}, access: ReadOnly}], rotation: {overlap: 1h}}}`,
+			"spec.issue.rotation.period: Required value: period is required"),
+		Entry("assumeRole without roleArn", "AccessKey", `{region: cn-hangzhou, assumeRole: {sourceRef: {name: a}}}`,
+			"spec.assumeRole.roleArn: Required value: spec.assumeRole.roleArn is required"),
+		Entry("assumeRole without sourceRef", "AccessKey", `{region: cn-hangzhou, assumeRole: {roleArn: "acs:ram::1:role/r"}}`,
+			"spec.assumeRole.sourceRef: Required value: spec.assumeRole.sourceRef is required"),
+	)
+})
+
+// A string over its length is refused with one message, without "some validation rules were not
+// checked": the other mistakes of the same object are reported with it. The long ones are not quoted back.
+var _ = Describe("Admission of a string over its length", func() {
+	It("says the limit at the field's path, checks the other rules, and does not quote a long value back", func() {
+		ns := newNamespace()
+		long := strings.Repeat("p", 1025)
+		err := k8s.Create(ctx, newBucket(ns, "too-long", func(b *ossv1.Bucket) {
+			b.Spec.Website = &ossv1.Website{IndexDocument: &ossv1.IndexDocument{Suffix: long}}
+			b.Spec.Region = "Hangzhou"
+		}))
+		Expect(err).To(HaveOccurred())
+		Expect(err.Error()).To(ContainSubstring("spec.website.indexDocument.suffix: Invalid value: suffix must be at most 1024 characters"))
+		Expect(err.Error()).To(ContainSubstring(`spec.region: Invalid value: "Hangzhou": must be a region ID`), "the other rules are checked too")
+		Expect(err.Error()).NotTo(ContainSubstring(long))
+		Expect(err.Error()).NotTo(ContainSubstring(notChecked))
+
+		err = k8s.Create(ctx, &ossv1.AccessKey{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "too-long"}, Spec: ossv1.AccessKeySpec{
+			SecretRef: ossv1.SecretReference{Name: "s"}, Region: "cn-" + strings.Repeat("a", 61), Internal: true, Endpoint: "https://oss.example.com"}})
+		Expect(err).To(HaveOccurred())
+		Expect(err.Error()).To(ContainSubstring("spec.region: Invalid value: \"cn-" + strings.Repeat("a", 61) + "\": must be at most 63 characters"))
+		Expect(err.Error()).To(ContainSubstring("spec.internal: Forbidden: spec.internal cannot be combined with spec.endpoint"), "the other rules are checked too")
+		Expect(err.Error()).NotTo(ContainSubstring(notChecked))
+	})
+})
 
 // Every field is documented for `kubectl explain`: the CRDs carry a description on every property.
 var _ = Describe("CRDs", func() {
@@ -251,6 +352,39 @@ var _ = Describe("CRDs", func() {
 			Expect(undocumented).To(BeEmpty(), "%s: fields without a description", file)
 			Expect(unworded).To(BeEmpty(), "%s: spec fields with an enum, pattern or format instead of a CEL rule with a message", file)
 			Expect(crd.Spec.Versions[0].AdditionalPrinterColumns).NotTo(BeEmpty())
+		}
+	})
+})
+
+// A Bucket's object and map settings are atomic for server-side apply, so that `kubectl apply
+// --server-side` of `tags: {}` or `encryption: {}` is stored as written (granular ownership would leave
+// null, which the schema refuses), and nothing inside them has a default, which would make a server-side
+// apply of an unchanged manifest by another field manager conflict on the whole setting.
+var _ = Describe("The Bucket CRD's settings", func() {
+	It("are atomic for server-side apply, without defaults inside", func() {
+		raw, err := os.ReadFile(filepath.Join("..", "config", "crd", "bases", "oss.ossoperator.io_buckets.yaml"))
+		Expect(err).NotTo(HaveOccurred())
+		crd := &apiextensionsv1.CustomResourceDefinition{}
+		Expect(yaml.Unmarshal(raw, crd)).To(Succeed())
+		var defaulted func(path string, p apiextensionsv1.JSONSchemaProps) []string
+		defaulted = func(path string, p apiextensionsv1.JSONSchemaProps) (found []string) {
+			if p.Default != nil {
+				found = append(found, path)
+			}
+			for name, child := range p.Properties {
+				found = append(found, defaulted(path+"."+name, child)...)
+			}
+			if p.Items != nil && p.Items.Schema != nil {
+				found = append(found, defaulted(path+"[]", *p.Items.Schema)...)
+			}
+			return found
+		}
+		for name, p := range crd.Spec.Versions[0].Schema.OpenAPIV3Schema.Properties["spec"].Properties {
+			if p.Type != "object" || name == "accessKeyRef" {
+				continue
+			}
+			Expect(p.XMapType).To(HaveValue(Equal("atomic")), "spec.%s: x-kubernetes-map-type", name)
+			Expect(defaulted("spec."+name, p)).To(BeEmpty(), "defaults inside an atomic setting")
 		}
 	})
 })
@@ -294,7 +428,8 @@ var _ = Describe("Admission of issued AccessKeys", func() {
 		}, "spec.issue.rotation.overlap: Invalid value: overlap must be shorter than period"),
 		Entry("a period under an hour", func(s *ossv1.IssueSpec) { s.Rotation = &ossv1.Rotation{Period: metav1.Duration{Duration: time.Minute}} },
 			"spec.issue.rotation.period: Invalid value: \"1m0s\": must be at least 1h"),
-		Entry("no grants", func(s *ossv1.IssueSpec) { s.Grants = nil }, "spec.issue.grants: Required value"),
+		Entry("no grants", func(s *ossv1.IssueSpec) { s.Grants = nil },
+			"spec.issue.grants: Required value: spec.issue.grants is required: at least one grant, as {bucketRef: {name: <Bucket>}, access: ReadOnly, ReadWrite or Admin}"),
 	)
 
 	It("admits the most grants that fit", func() {

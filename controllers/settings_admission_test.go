@@ -164,7 +164,7 @@ var _ = Describe("Admission of bucket settings", func() {
 
 		// Policy.
 		Entry("a policy of 16385 bytes", withPolicy(16385, "a"),
-			"spec.policy: Too long: may not be more than 16384 bytes"),
+			"spec.policy: Invalid value: spec.policy must be at most 16384 bytes"),
 		Entry("a policy of 16386 bytes in fewer characters", withPolicy(16386, "é"),
 			"spec.policy must be at most 16384 bytes"),
 
@@ -175,7 +175,7 @@ var _ = Describe("Admission of bucket settings", func() {
 			"spec.logging.targetBucket: Required value: spec.logging.targetPrefix needs spec.logging.targetBucket"),
 		Entry("a logging targetPrefix of 33 characters", func(b *ossv1.Bucket) {
 			b.Spec.Logging = &ossv1.Logging{TargetBucket: "logs", TargetPrefix: strings.Repeat("p", 33)}
-		}, "spec.logging.targetPrefix: Too long: may not be more than 32 bytes"),
+		}, `spec.logging.targetPrefix: Invalid value: "ppppppppppppppppppppppppppppppppp": must be at most 32 characters`),
 
 		// Referer.
 		Entry("more than 100 allowed referers", func(b *ossv1.Bucket) { b.Spec.Referer = &ossv1.Referer{AllowList: referers(101)} },
@@ -366,7 +366,7 @@ func lifecycleRulesOf(n int) []ossv1.LifecycleRule {
 	rules := make([]ossv1.LifecycleRule, n)
 	for i := range rules {
 		rules[i] = validRule(fmt.Sprintf("rule-%d", i))
-		rules[i].Status = "Enabled" // the default, spelled out so the stored rule equals the declared one
+		rules[i].Status = "Enabled" // what an absent status means, spelled out
 	}
 	return rules
 }

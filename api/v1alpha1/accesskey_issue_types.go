@@ -12,8 +12,10 @@ import (
 // operator designs for): the grants are refused at admission when their worst case could exceed it.
 // A grant counts 160 characters, or 345 and twice its prefix's length when it has a prefix, and
 // together they may count 1,448: 9 grants without prefixes, or 4 with short ones.
-// +kubebuilder:validation:XValidation:rule="self.grants.map(g, has(g.prefix) ? 345 + 2 * size(g.prefix) : 160).sum() <= 1448",message="these grants could make a RAM policy longer than RAM's limit of 2,048 characters: each grant counts 160, or 345 plus twice its prefix's length with a prefix, and together they may count at most 1,448; split them over several AccessKeys",fieldPath=".grants",reason=FieldValueInvalid
-// +kubebuilder:validation:XValidation:rule="self.issuerRef == oldSelf.issuerRef",message="spec.issue.issuerRef cannot change: the RAM user, its policy and keys live in the issuer's account; create another AccessKey instead",fieldPath=".issuerRef",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="!has(self.grants) || self.grants.map(g, has(g.prefix) ? 345 + 2 * size(g.prefix) : 160).sum() <= 1448",message="these grants could make a RAM policy longer than RAM's limit of 2,048 characters: each grant counts 160, or 345 plus twice its prefix's length with a prefix, and together they may count at most 1,448; split them over several AccessKeys",fieldPath=".grants",reason=FieldValueInvalid
+// +kubebuilder:validation:XValidation:rule="!has(self.issuerRef) || !has(oldSelf.issuerRef) || self.issuerRef == oldSelf.issuerRef",message="spec.issue.issuerRef cannot change: the RAM user, its policy and keys live in the issuer's account; create another AccessKey instead",fieldPath=".issuerRef",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="has(self.issuerRef)",message="spec.issue.issuerRef is required: the AccessKey whose credentials issue the key, as {name: <AccessKey>}",fieldPath=".issuerRef",reason=FieldValueRequired
+// +kubebuilder:validation:XValidation:rule="has(self.grants)",message="spec.issue.grants is required: at least one grant, as {bucketRef: {name: <Bucket>}, access: ReadOnly, ReadWrite or Admin}",fieldPath=".grants",reason=FieldValueRequired
 type IssueSpec struct {
 	// issuerRef names the AccessKey whose credentials create the RAM user, its policy and its keys: of
 	// this namespace, or of another namespace that grants this one (its spec.allowedNamespaces). Its
@@ -21,7 +23,7 @@ type IssueSpec struct {
 	// CreatePolicyVersion, ListPolicyVersions, DeletePolicyVersion, DeletePolicy, AttachPolicyToUser,
 	// DetachPolicyFromUser, CreateAccessKey, ListAccessKeys, UpdateAccessKey and DeleteAccessKey. It must
 	// read its credentials from a Secret (an issued AccessKey cannot issue).
-	// +required
+	// +optional
 	IssuerRef AccessKeyReference `json:"issuerRef"`
 
 	// grants are the buckets the issued key may use, and how. A grant names a Bucket of this
@@ -30,7 +32,7 @@ type IssueSpec struct {
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=9
 	// +listType=atomic
-	// +required
+	// +optional
 	Grants []Grant `json:"grants"`
 
 	// rotation replaces the key periodically, with an overlap during which both keys work. Absent: the
@@ -58,13 +60,15 @@ const (
 )
 
 // Grant gives the issued key access to one Bucket's OSS bucket.
+// +kubebuilder:validation:XValidation:rule="has(self.bucketRef)",message="bucketRef is required: the Bucket the grant is for, as {name: <Bucket>}",fieldPath=".bucketRef",reason=FieldValueRequired
+// +kubebuilder:validation:XValidation:rule="has(self.access)",message="access is required: ReadOnly, ReadWrite or Admin",fieldPath=".access",reason=FieldValueRequired
 type Grant struct {
 	// bucketRef names a Bucket of this AccessKey's namespace.
-	// +required
+	// +optional
 	BucketRef LocalBucketReference `json:"bucketRef"`
 
 	// access is ReadOnly, ReadWrite or Admin.
-	// +required
+	// +optional
 	Access GrantAccess `json:"access"`
 
 	// prefix limits the grant to the objects whose keys start with it, for example uploads/ (listing
@@ -80,21 +84,23 @@ type Grant struct {
 }
 
 // LocalBucketReference names a Bucket of the same namespace.
+// +kubebuilder:validation:XValidation:rule="has(self.name)",message="name is required: the name of a Bucket of this namespace",fieldPath=".name",reason=FieldValueRequired
 type LocalBucketReference struct {
 	// name of the Bucket.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="must be the name of a Bucket: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
-	// +required
+	// +optional
 	Name string `json:"name"`
 }
 
 // Rotation replaces an issued key periodically.
-// +kubebuilder:validation:XValidation:rule="!has(self.overlap) || duration(self.overlap) < duration(self.period)",message="overlap must be shorter than period: RAM allows two keys per user, the current and the retiring one",fieldPath=".overlap",reason=FieldValueInvalid
+// +kubebuilder:validation:XValidation:rule="!has(self.overlap) || !has(self.period) || duration(self.overlap) < duration(self.period)",message="overlap must be shorter than period: RAM allows two keys per user, the current and the retiring one",fieldPath=".overlap",reason=FieldValueInvalid
+// +kubebuilder:validation:XValidation:rule="has(self.period)",message="period is required: the age at which the key is replaced, as a duration such as 720h",fieldPath=".period",reason=FieldValueRequired
 type Rotation struct {
 	// period is the age at which the key is replaced, as a duration such as 720h (30 days). At least 1h.
 	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1h')",message="must be at least 1h"
-	// +required
+	// +optional
 	Period metav1.Duration `json:"period"`
 
 	// overlap is how long the replaced key keeps working after the new one is in the Secret, so that

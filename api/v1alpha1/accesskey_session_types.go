@@ -13,7 +13,7 @@ type OIDCSpec struct {
 	// roleArn is the RAM role to assume, acs:ram::<account ID>:role/<name>. Its trust policy must trust
 	// the OIDC provider and this ServiceAccount's subject, system:serviceaccount:<namespace>:<name>.
 	// With operatorIdentity, default: the operator's ALIBABA_CLOUD_ROLE_ARN.
-	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:XValidation:rule="size(self) <= 256",message="must be at most 256 characters"
 	// +kubebuilder:validation:XValidation:rule="self.matches('^acs:ram::[0-9]+:role/[A-Za-z0-9.@_/-]+$')",message="must be a RAM role ARN, acs:ram::<account ID>:role/<role name>"
 	// +optional
 	RoleArn string `json:"roleArn,omitempty"`
@@ -21,14 +21,14 @@ type OIDCSpec struct {
 	// providerArn is the cluster's OIDC provider in RAM, acs:ram::<account ID>:oidc-provider/<name>
 	// (on ACK, the cluster's RRSA provider). With operatorIdentity, default: the operator's
 	// ALIBABA_CLOUD_OIDC_PROVIDER_ARN.
-	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:XValidation:rule="size(self) <= 256",message="must be at most 256 characters"
 	// +kubebuilder:validation:XValidation:rule="self.matches('^acs:ram::[0-9]+:oidc-provider/[A-Za-z0-9._-]+$')",message="must be an OIDC provider ARN, acs:ram::<account ID>:oidc-provider/<name>"
 	// +optional
 	ProviderArn string `json:"providerArn,omitempty"`
 
 	// serviceAccountName is a ServiceAccount of this AccessKey's namespace whose token is exchanged.
 	// Each namespace can thus act only as the roles that trust its own ServiceAccounts.
-	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="size(self) <= 253",message="must be at most 253 characters"
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="must be the name of a ServiceAccount"
 	// +optional
 	ServiceAccountName string `json:"serviceAccountName,omitempty"`
@@ -41,7 +41,7 @@ type OIDCSpec struct {
 
 	// audience of the requested token, which the OIDC provider must list as a client ID. Default
 	// sts.aliyuncs.com, as on ACK.
-	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="size(self) <= 253",message="must be at most 253 characters"
 	// +optional
 	Audience string `json:"audience,omitempty"`
 
@@ -54,18 +54,21 @@ type OIDCSpec struct {
 
 // AssumeRoleSpec obtains temporary credentials for a RAM role with another AccessKey's credentials, at
 // STS AssumeRole.
+// +kubebuilder:validation:XValidation:rule="has(self.sourceRef)",message="spec.assumeRole.sourceRef is required: the AccessKey whose credentials assume the role, as {name: <AccessKey>}",fieldPath=".sourceRef",reason=FieldValueRequired
+// +kubebuilder:validation:XValidation:rule="has(self.roleArn)",message="spec.assumeRole.roleArn is required: the RAM role to assume, acs:ram::<account ID>:role/<role name>",fieldPath=".roleArn",reason=FieldValueRequired
+// +kubebuilder:validation:XValidation:rule="!has(self.policy) || size(self.policy) <= 2048",message="spec.assumeRole.policy must be at most 2048 characters",fieldPath=".policy",reason=FieldValueInvalid
 type AssumeRoleSpec struct {
 	// sourceRef names the AccessKey whose credentials assume the role: of this namespace, or of another
 	// that grants this one (its spec.allowedNamespaces). Any kind: reading, issued, OIDC or assumeRole
 	// (chains work).
-	// +required
+	// +optional
 	SourceRef AccessKeyReference `json:"sourceRef"`
 
 	// roleArn is the RAM role to assume, acs:ram::<account ID>:role/<name>; its trust policy must trust
 	// the source's identity.
-	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:XValidation:rule="size(self) <= 256",message="must be at most 256 characters"
 	// +kubebuilder:validation:XValidation:rule="self.matches('^acs:ram::[0-9]+:role/[A-Za-z0-9.@_/-]+$')",message="must be a RAM role ARN, acs:ram::<account ID>:role/<role name>"
-	// +required
+	// +optional
 	RoleArn string `json:"roleArn"`
 
 	// sessionDuration is how long each set of temporary credentials lasts, from 15m to the role's
@@ -75,7 +78,6 @@ type AssumeRoleSpec struct {
 	SessionDuration *metav1.Duration `json:"sessionDuration,omitempty"`
 
 	// policy, a RAM policy document, narrows the session's permissions below the role's.
-	// +kubebuilder:validation:MaxLength=2048
 	// +optional
 	Policy string `json:"policy,omitempty"`
 }

@@ -6,17 +6,18 @@ import (
 
 // SecretReference names a Secret in the same namespace as the resource that refers to it.
 // +kubebuilder:validation:XValidation:rule="!has(self.__namespace__)",message="secretRef.namespace is not allowed: the Secret must be in the AccessKey's namespace",fieldPath=".namespace",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="has(self.name)",message="name is required: the name of a Secret of the AccessKey's namespace",fieldPath=".name",reason=FieldValueRequired
 type SecretReference struct {
 	// name of the Secret, in the same namespace.
 	// +kubebuilder:validation:MinLength=1
-	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="size(self) <= 253",message="must be at most 253 characters"
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="must be the name of a Secret: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
-	// +required
+	// +optional
 	Name string `json:"name"`
 
 	// namespace must be omitted: references to other namespaces are refused, so a namespace's users
 	// can only use credentials kept in their own namespace.
-	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:XValidation:rule="size(self) <= 63",message="must be at most 63 characters"
 	// +optional
 	Namespace string `json:"namespace,omitempty"`
 }
@@ -26,6 +27,7 @@ type SecretReference struct {
 // +kubebuilder:validation:XValidation:rule="(has(self.oidc) || has(self.assumeRole)) != has(self.secretRef)",message="spec.secretRef is required to read or issue a key, and not used with spec.oidc or spec.assumeRole",fieldPath=".secretRef",reason=FieldValueInvalid
 // +kubebuilder:validation:XValidation:rule="has(self.issue) == has(oldSelf.issue)",message="spec.issue cannot be added or removed: an AccessKey either reads its key or issues one; create another AccessKey (deleting an issued one deletes what it issued)",fieldPath=".issue",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.endpoint) || !has(self.internal) || !self.internal",message="spec.internal cannot be combined with spec.endpoint: the endpoint override is used as it is",fieldPath=".internal",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="has(self.region)",message="spec.region is required: the OSS region ID, for example cn-hangzhou",fieldPath=".region",reason=FieldValueRequired
 type AccessKeySpec struct {
 	// secretRef names a Secret in the same namespace. Without spec.issue, it holds the credentials
 	// the operator reads, under the keys accessKeyId, accessKeySecret and, for STS credentials,
@@ -59,15 +61,15 @@ type AccessKeySpec struct {
 	// name no region of their own are created in it.
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z]{2,}(-[a-z0-9]+)+$')",message="must be a region ID: two or more lowercase letters, then parts of lowercase letters and digits each after a '-', for example cn-hangzhou"
 	// +kubebuilder:validation:XValidation:rule="!self.startsWith('oss-')",message="must be the region ID without the oss- prefix, for example cn-hangzhou"
-	// +kubebuilder:validation:MaxLength=63
-	// +required
+	// +kubebuilder:validation:XValidation:rule="size(self) <= 63",message="must be at most 63 characters"
+	// +optional
 	Region string `json:"region"`
 
 	// endpoint overrides the OSS endpoint, as scheme://host[:port] (https:// when no scheme is given).
 	// Default: https://oss-<region>.aliyuncs.com. Its host must be one the operator allows
 	// (--allowed-endpoints; by default Alibaba Cloud's OSS endpoints), and an http:// endpoint is refused
 	// unless the operator runs with --allow-insecure-endpoints (for the local emulator).
-	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="size(self) <= 253",message="must be at most 253 characters"
 	// +kubebuilder:validation:XValidation:rule="self.matches('^(https?://)?[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$')",message="must be scheme://host[:port]: an optional http:// or https://, a host of letters, digits, '.' and '-', an optional port of up to 5 digits, and no path"
 	// +optional
 	Endpoint string `json:"endpoint,omitempty"`
@@ -96,27 +98,35 @@ type AccessKeySpec struct {
 
 // AccessKeyStatus reports whether the credentials work.
 type AccessKeyStatus struct {
-	// observedGeneration is the metadata.generation this status describes.
+	// observedGeneration is the metadata.generation this status describes. Below metadata.generation,
+	// the operator has not yet acted on the latest spec; 0 until it first looks at the AccessKey.
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
-	// conditions: Ready, Reconciling, Stalled and, while it is deleted but still used by Buckets,
-	// DeletionBlocked, each with a reason from the list in docs/troubleshooting.md.
+	// conditions say whether the credentials work. Ready is True when OSS accepts them; Reconciling is
+	// True while the operator checks them or waits for something that resolves by itself; Stalled is
+	// True when a person must change something (the reason and message say what); DeletionBlocked says
+	// why a deletion waits: Buckets still use the AccessKey. docs/troubleshooting.md explains every
+	// reason.
 	// +listType=map
 	// +listMapKey=type
 	// +optional
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
 
-	// accessKeyId is the AccessKey ID found in the Secret, shown only when it has the form of one
-	// (LTAI... or STS....), so that a Secret whose keys are swapped never shows the secret here.
+	// Shown only when it has the form of an ID, so that a Secret whose values are swapped never puts
+	// the secret here.
+
+	// accessKeyId is the AccessKey ID in use, LTAI... or, for temporary credentials, STS.... Empty when
+	// the Secret's value does not look like an AccessKey ID.
 	// +optional
 	AccessKeyID string `json:"accessKeyId,omitempty"`
 
-	// accountId is the ID of the Alibaba Cloud account that owns the credentials, as OSS reports it.
+	// accountId is the ID of the Alibaba Cloud account the credentials belong to, as OSS reports it.
 	// +optional
 	AccountID string `json:"accountId,omitempty"`
 
-	// endpoint is the endpoint the operator uses for these credentials.
+	// endpoint is the OSS endpoint the operator uses with these credentials, for example
+	// https://oss-cn-hangzhou.aliyuncs.com.
 	// +optional
 	Endpoint string `json:"endpoint,omitempty"`
 
@@ -154,8 +164,11 @@ type AccessKey struct {
 	// +required
 	Spec AccessKeySpec `json:"spec"`
 
-	// status reports whether the credentials work. Until the operator first writes it, it reads
-	// observedGeneration 0, so that GitOps tools see a new AccessKey as in progress.
+	// The default makes an AccessKey the operator has not looked at yet read observedGeneration 0, so
+	// that GitOps tools (kstatus) see it as in progress rather than current (docs/gitops.md).
+
+	// status is what the operator last observed: whether the credentials work (conditions), whose they
+	// are, and what was issued or assumed for spec.issue, spec.oidc or spec.assumeRole.
 	// +kubebuilder:default={observedGeneration: 0}
 	// +optional
 	Status AccessKeyStatus `json:"status,omitempty"`

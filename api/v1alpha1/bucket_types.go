@@ -6,19 +6,21 @@ import (
 
 // AccessKeyReference names an AccessKey: in the Bucket's namespace, or in another namespace whose
 // AccessKey grants the Bucket's (its spec.allowedNamespaces).
+// +kubebuilder:validation:XValidation:rule="has(self.name)",message="name is required: the name of an AccessKey",fieldPath=".name",reason=FieldValueRequired
 type AccessKeyReference struct {
 	// name of the AccessKey.
 	// +kubebuilder:validation:MinLength=1
-	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="size(self) <= 253",message="must be at most 253 characters"
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="must be the name of an AccessKey: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
-	// +required
+	// +optional
 	Name string `json:"name"`
 
-	// namespace of the AccessKey. Default: the Bucket's. An AccessKey of another namespace is used only
-	// if its spec.allowedNamespaces selects the Bucket's namespace; until then the Bucket is Stalled with
-	// reason AccessKeyNotGranted and nothing is sent to OSS. A platform team keeps one AccessKey, and its
-	// Secret, in a namespace of its own; tenants name it and never see the Secret.
-	// +kubebuilder:validation:MaxLength=63
+	// namespace of the AccessKey. Default: the namespace of the resource that names it. An AccessKey of
+	// another namespace is used only if its spec.allowedNamespaces selects this namespace; until then
+	// this resource is Stalled with reason AccessKeyNotGranted and nothing is sent to Alibaba Cloud. A
+	// platform team keeps one AccessKey, and its Secret, in a namespace of its own; tenants name it and
+	// never see the Secret.
+	// +kubebuilder:validation:XValidation:rule="size(self) <= 63",message="must be at most 63 characters"
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",message="must be the name of a namespace: lowercase letters, digits and '-', starting and ending with a letter or digit"
 	// +optional
 	Namespace string `json:"namespace,omitempty"`
@@ -48,16 +50,18 @@ const (
 // +kubebuilder:validation:XValidation:rule="has(self.name) == has(oldSelf.name) && (!has(self.name) || self.name == oldSelf.name)",message="spec.name cannot be added, changed or removed: a Bucket cannot be pointed at another OSS bucket",fieldPath=".name",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.versioning) || has(self.versioning)",message="spec.versioning cannot be removed once set, because OSS cannot turn versioning back off: set it to Suspended",fieldPath=".versioning",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.acl) || !(self.acl in ['public-read', 'public-read-write']) || (has(self.publicAccessBlock) && !self.publicAccessBlock)",message="a public spec.acl needs Block Public Access off, which OSS turns on for new buckets: add spec.publicAccessBlock: false, or use acl: private",fieldPath=".acl",reason=FieldValueInvalid
+// +kubebuilder:validation:XValidation:rule="has(self.accessKeyRef)",message="spec.accessKeyRef is required: the AccessKey whose credentials manage the bucket, as {name: <AccessKey>}",fieldPath=".accessKeyRef",reason=FieldValueRequired
+// +kubebuilder:validation:XValidation:rule="!has(self.policy) || size(bytes(self.policy)) <= 16384",message="spec.policy must be at most 16384 bytes",fieldPath=".policy",reason=FieldValueInvalid
 type BucketSpec struct {
 	// accessKeyRef names the AccessKey whose credentials manage the bucket: of the Bucket's namespace, or
 	// of another namespace that it grants.
-	// +required
+	// +optional
 	AccessKeyRef AccessKeyReference `json:"accessKeyRef"`
 
 	// name is the OSS bucket name: 3-63 characters of a-z, 0-9 and "-", starting and ending with a
 	// letter or digit, unique across all of OSS. Default: metadata.name. Immutable.
 	// +kubebuilder:validation:MinLength=3
-	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:XValidation:rule="size(self) <= 63",message="must be at most 63 characters"
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9][a-z0-9-]*[a-z0-9]$')",message="must be an OSS bucket name: lowercase letters, digits and '-', starting and ending with a letter or digit"
 	// +optional
 	Name string `json:"name,omitempty"`
@@ -66,7 +70,7 @@ type BucketSpec struct {
 	// Once set it can only be removed, or set to the region the bucket is in (status.region).
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z]{2,}(-[a-z0-9]+)+$')",message="must be a region ID: two or more lowercase letters, then parts of lowercase letters and digits each after a '-', for example cn-hangzhou"
 	// +kubebuilder:validation:XValidation:rule="!self.startsWith('oss-')",message="must be the region ID without the oss- prefix, for example cn-hangzhou"
-	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:XValidation:rule="size(self) <= 63",message="must be at most 63 characters"
 	// +optional
 	Region string `json:"region,omitempty"`
 
@@ -125,22 +129,25 @@ type BucketSpec struct {
 
 // BucketStatus reports where the bucket stands.
 type BucketStatus struct {
-	// observedGeneration is the metadata.generation this status describes.
+	// observedGeneration is the metadata.generation this status describes. Below metadata.generation,
+	// the operator has not yet acted on the latest spec; 0 until it first looks at the Bucket.
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
-	// conditions: Ready, Reconciling, Stalled and DeletionBlocked, with a reason from the list in
-	// docs/troubleshooting.md.
+	// conditions say whether OSS matches the spec. Ready is True when it does; Reconciling is True
+	// while the operator works on it or waits for something that resolves by itself; Stalled is True
+	// when a person must change something (the reason and message say what); DeletionBlocked says why
+	// a deletion waits. docs/troubleshooting.md explains every reason.
 	// +listType=map
 	// +listMapKey=type
 	// +optional
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
 
-	// bucketName is the OSS bucket name in use.
+	// bucketName is the name of the OSS bucket: spec.name, or metadata.name.
 	// +optional
 	BucketName string `json:"bucketName,omitempty"`
 
-	// region is the region the bucket is in.
+	// region is the region ID the bucket is in, for example cn-hangzhou.
 	// +optional
 	Region string `json:"region,omitempty"`
 
@@ -152,30 +159,32 @@ type BucketStatus struct {
 	// +optional
 	RedundancyType string `json:"redundancyType,omitempty"`
 
-	// location is the bucket location as OSS reports it, for example oss-cn-hangzhou.
+	// location is the bucket's location as OSS names it, for example oss-cn-hangzhou.
 	// +optional
 	Location string `json:"location,omitempty"`
 
 	// extranetEndpoint is the public endpoint of the bucket's region, for example
-	// oss-cn-hangzhou.aliyuncs.com. When the AccessKey names a custom endpoint outside aliyuncs.com
-	// (an emulator, addressed path-style), it is that endpoint, as scheme://host[:port].
+	// oss-cn-hangzhou.aliyuncs.com. With an AccessKey whose spec.endpoint is outside aliyuncs.com
+	// (an emulator, for example), it is that endpoint, as scheme://host[:port].
 	// +optional
 	ExtranetEndpoint string `json:"extranetEndpoint,omitempty"`
 
-	// intranetEndpoint is the VPC endpoint of the bucket's region, for example
-	// oss-cn-hangzhou-internal.aliyuncs.com. When the AccessKey names a custom endpoint outside
-	// aliyuncs.com, it is that endpoint, as scheme://host[:port].
+	// intranetEndpoint is the VPC endpoint of the bucket's region, reachable from Alibaba Cloud in
+	// that region, for example oss-cn-hangzhou-internal.aliyuncs.com. With an AccessKey whose
+	// spec.endpoint is outside aliyuncs.com, it is that endpoint, as scheme://host[:port].
 	// +optional
 	IntranetEndpoint string `json:"intranetEndpoint,omitempty"`
 
-	// url is the bucket's URL: virtual-hosted, https://<bucket>.<extranetEndpoint>, or, when the
-	// AccessKey names a custom endpoint outside aliyuncs.com, path-style, <endpoint>/<bucket>.
+	// url is the bucket's URL, https://<bucket>.<extranetEndpoint>. With an AccessKey whose
+	// spec.endpoint is outside aliyuncs.com, it is <endpoint>/<bucket> (path-style).
 	// +optional
 	URL string `json:"url,omitempty"`
 
-	// createdBucket names the bucket when the operator created it for this resource (rather than
-	// adopting it). It is recorded before the bucket is created, so that a restart or a failure before
-	// the ownership tag is written never mistakes the bucket for someone else's.
+	// The operator records the name before it creates the bucket, so that after a restart or a failure
+	// before the ownership tag is written it still knows the bucket is this resource's own.
+
+	// createdBucket is the name of the bucket the operator created for this Bucket. Empty when the
+	// Bucket took over a bucket that already existed (spec.adopt).
 	// +optional
 	CreatedBucket string `json:"createdBucket,omitempty"`
 
@@ -183,7 +192,8 @@ type BucketStatus struct {
 	// +optional
 	CreationTime *metav1.Time `json:"creationTime,omitempty"`
 
-	// settings lists the settings the spec manages and whether OSS holds them.
+	// settings lists each setting the spec declares (tags, lifecycle, ...) and whether OSS holds it
+	// as declared.
 	// +listType=map
 	// +listMapKey=name
 	// +optional
@@ -249,15 +259,15 @@ type SettingStatus struct {
 	// name of the setting, as its spec field (lifecycle, cors, tags, ...).
 	// +required
 	Name string `json:"name"`
-	// inSync is true when OSS holds the declared value.
+	// inSync is true when OSS holds the setting as the spec declares it.
 	// +required
 	InSync bool `json:"inSync"`
-	// message says why the setting is not in sync, quoting OSS's code and message when OSS refused it.
+	// message says why the setting is not in sync; when OSS refused it, OSS's error code and message.
 	// +optional
 	Message string `json:"message,omitempty"`
-	// syncedGeneration is the generation of the spec (metadata.generation) at which OSS last held this
-	// setting as declared. A difference found while the spec is still at that generation was made in
-	// OSS, not in the spec: it is corrected as drift.
+	// syncedGeneration is the metadata.generation at which OSS last held this setting as declared. A
+	// difference found while the spec is still at that generation was made outside Kubernetes: the
+	// operator corrects it and reports it as drift (a DriftCorrected Event).
 	// +optional
 	SyncedGeneration int64 `json:"syncedGeneration,omitempty"`
 }
@@ -289,8 +299,11 @@ type Bucket struct {
 	// +required
 	Spec BucketSpec `json:"spec"`
 
-	// status reports where the bucket stands. Until the operator first writes it, it reads
-	// observedGeneration 0, so that GitOps tools see a new Bucket as in progress.
+	// The default makes a Bucket the operator has not looked at yet read observedGeneration 0, so that
+	// GitOps tools (kstatus) see it as in progress rather than current (docs/gitops.md).
+
+	// status is what the operator last observed: whether OSS matches the spec (conditions), where the
+	// bucket is (name, region, endpoints, URL) and each declared setting.
 	// +kubebuilder:default={observedGeneration: 0}
 	// +optional
 	Status BucketStatus `json:"status,omitempty"`

@@ -274,10 +274,26 @@ func (a *api) fields(t *typeInfo) []field {
 	return out
 }
 
+// requiredRule is a struct's validation rule that a field is present, has(self.<field>) with reason
+// FieldValueRequired: the CRDs say "required" this way rather than with the OpenAPI required list, whose
+// failure keeps the API server from checking the other rules. The field is documented as required.
+var requiredRule = regexp.MustCompile(`^kubebuilder:validation:XValidation:rule="has\(self\.(\w+)\)",.*reason=FieldValueRequired`)
+
 func (a *api) writeTable(b *bytes.Buffer, t *typeInfo) {
 	fs := a.fields(t)
 	if len(fs) == 0 {
 		return
+	}
+	required := map[string]bool{}
+	for _, m := range a.typeMarkers(t) {
+		if mm := requiredRule.FindStringSubmatch(m); mm != nil {
+			required[mm[1]] = true
+		}
+	}
+	for i := range fs {
+		if required[fs[i].json] {
+			fs[i].optional = false
+		}
 	}
 	fmt.Fprintf(b, "| Field | Type | Description |\n| --- | --- | --- |\n")
 	for _, f := range fs {
@@ -417,7 +433,7 @@ func constraints(markers []string) []string {
 		}
 	}
 	for _, m := range markers {
-		if !strings.HasPrefix(m, "kubebuilder:validation:XValidation:") {
+		if !strings.HasPrefix(m, "kubebuilder:validation:XValidation:") || requiredRule.MatchString(m) {
 			continue
 		}
 		if mm := ruleMessage.FindStringSubmatch(m); mm != nil {

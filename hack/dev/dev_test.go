@@ -198,6 +198,13 @@ func checkRunning(ctx context.Context, t *testing.T, e devEnv) error {
 		fail("the emulator has buckets %v, not example-bucket", names)
 	}
 
+	// The samples are applied as kubectl applies them: a person's later `kubectl apply` of an edited
+	// sample removes what the edit removed, client-side or server-side, and re-applying the issued
+	// AccessKey's sample keeps the emulator endpoint make dev gave it.
+	if err := checkEditedSamples(ctx, c, e); err != nil {
+		fail("%v", err)
+	}
+
 	// Every sample is valid against the CRDs, the Secret and AccessKey that make dev skips included:
 	// the API server validates a dry-run create in a namespace of its own.
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "samples-dry-run"}}
@@ -227,6 +234,130 @@ func checkRunning(ctx context.Context, t *testing.T, e devEnv) error {
 		fail("waitReady for a Bucket without its AccessKey: %q, %v; want it reported with reason %s", notReady, err, ossv1.ReasonAccessKeyNotFound)
 	}
 	return errors.Join(errs...)
+}
+
+// checkEditedSamples applies edited samples with kubectl, as a person trying the operator would.
+func checkEditedSamples(ctx context.Context, c client.Client, e devEnv) error {
+	samples := filepath.Join("..", "..", "config", "samples")
+	kubectlApply := func(file, edited string, flags ...string) error {
+		path := filepath.Join(filepath.Dir(e.kubeconfig), filepath.Base(file))
+		if err := os.WriteFile(path, []byte(edited), 0o600); err != nil {
+			return err
+		}
+		defer os.Remove(path)
+		args := append([]string{"--kubeconfig", e.kubeconfig, "apply", "-n", "default", "-f", path}, flags...)
+		if b, err := exec.CommandContext(ctx, e.kubectl, args...).CombinedOutput(); err != nil {
+			return fmt.Errorf("kubectl %s: %v\n%s", strings.Join(args, " "), err, b)
+		}
+		return nil
+	}
+	edit := func(file string, remove ...string) (string, error) {
+		b, err := os.ReadFile(filepath.Join(samples, file))
+		if err != nil {
+			return "", err
+		}
+		s := string(b)
+		for _, r := range remove {
+			if !strings.Contains(s, r) {
+				return "", fmt.Errorf("%s no longer holds %q: update this test", file, r)
+			}
+			s = strings.Replace(s, r, "", 1)
+		}
+		return s, nil
+	}
+	// eventually polls check until it returns nil, for up to 30 seconds.
+	eventually := func(check func() error) error {
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		for {
+			err := check()
+			if err == nil {
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return err
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+	}
+
+	// kubectl apply (client-side): the website without its error page.
+	website, err := edit("oss_v1alpha1_bucket_website.yaml", "    errorDocument:\n      key: error.html\n      httpStatus: 404\n")
+	if err != nil {
+		return err
+	}
+	if err := kubectlApply("oss_v1alpha1_bucket_website.yaml", website); err != nil {
+		return err
+	}
+	if err := eventually(func() error {
+		b := &ossv1.Bucket{}
+		if err := c.Get(ctx, types.NamespacedName{Namespace: "default", Name: "example-website"}, b); err != nil {
+			return err
+		}
+		if w := b.Spec.Website; w == nil || w.IndexDocument == nil || w.ErrorDocument != nil {
+			return fmt.Errorf("after kubectl apply of the sample without errorDocument, spec.website is %+v; want the index page only", w)
+		}
+		if got, _ := e.emulator.Bucket("example-website"); got.Website == nil || got.Website.IndexDocument == nil || got.Website.ErrorDocument != nil {
+			return fmt.Errorf("after kubectl apply of the sample without errorDocument, the emulator's website is %+v; want the index page only", got.Website)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+
+	// kubectl apply --server-side: as for any object `kubectl apply` created, the sample as it is first
+	// (kubectl then hands kubectl-client-side-apply's fields to its server-side manager), then the
+	// versioned bucket's rule without abortMultipartUpload.
+	unchanged, err := edit("oss_v1alpha1_bucket_versioned.yaml")
+	if err != nil {
+		return err
+	}
+	versioned, err := edit("oss_v1alpha1_bucket_versioned.yaml", "      abortMultipartUpload:\n        days: 7\n")
+	if err != nil {
+		return err
+	}
+	if err := kubectlApply("oss_v1alpha1_bucket_versioned.yaml", unchanged, "--server-side"); err != nil {
+		return fmt.Errorf("the sample as it is: %w", err)
+	}
+	if err := kubectlApply("oss_v1alpha1_bucket_versioned.yaml", versioned, "--server-side"); err != nil {
+		return err
+	}
+	if err := eventually(func() error {
+		b := &ossv1.Bucket{}
+		if err := c.Get(ctx, types.NamespacedName{Namespace: "default", Name: "example-versioned"}, b); err != nil {
+			return err
+		}
+		if l := b.Spec.Lifecycle; l == nil || len(l.Rules) != 1 || l.Rules[0].NoncurrentVersionExpiration == nil || l.Rules[0].AbortMultipartUpload != nil {
+			return fmt.Errorf("after kubectl apply --server-side of the sample without abortMultipartUpload, spec.lifecycle is %+v", l)
+		}
+		if got, _ := e.emulator.Bucket("example-versioned"); got.Lifecycle == nil || len(got.Lifecycle.Rules) != 1 || got.Lifecycle.Rules[0].AbortMultipartUpload != nil {
+			return fmt.Errorf("after kubectl apply --server-side of the sample without abortMultipartUpload, the emulator's lifecycle is %+v", got.Lifecycle)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+
+	// The issued AccessKey's sample, applied again as it is, client-side then server-side: its
+	// emulator endpoint stays.
+	issued, err := edit("oss_v1alpha1_accesskey_issued.yaml")
+	if err != nil {
+		return err
+	}
+	for _, flags := range [][]string{nil, {"--server-side"}} {
+		if err := kubectlApply("oss_v1alpha1_accesskey_issued.yaml", issued, flags...); err != nil {
+			return err
+		}
+		ak := &ossv1.AccessKey{}
+		if err := c.Get(ctx, types.NamespacedName{Namespace: "default", Name: "gallery-app"}, ak); err != nil {
+			return err
+		}
+		if ak.Spec.Endpoint != e.ossURL {
+			return fmt.Errorf("after kubectl apply %v of the issued AccessKey's sample, its endpoint is %q; want make dev's %s", flags, ak.Spec.Endpoint, e.ossURL)
+		}
+	}
+	return nil
 }
 
 // TestListenFallsBackToAFreePort: a second `make dev` still gets an emulator.

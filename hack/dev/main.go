@@ -68,8 +68,14 @@ const (
 	// devHandMadeBucket is made in the emulator before the samples are applied: the observe sample
 	// (config/samples/oss_v1alpha1_bucket_observed.yaml) finds it as if it had been made by hand.
 	devHandMadeBucket = "example-hand-made"
-	// fieldOwner is the server-side apply field manager of the samples.
-	fieldOwner = "oss-operator-dev"
+	// lastAppliedAnnotation and kubectlFieldManager are what `kubectl apply` (client-side) records on an
+	// object it creates: the manifest it applied, and its field manager. A later `kubectl apply -f` of an
+	// edited sample then removes what the edit removed, and `kubectl apply --server-side` takes the
+	// fields over from kubectl-client-side-apply as it does for any object kubectl applied.
+	lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
+	kubectlFieldManager   = "kubectl-client-side-apply"
+	// devFieldManager owns what make dev changes in a sample: the AccessKeys' emulator endpoint.
+	devFieldManager = "oss-operator-dev"
 )
 
 var (
@@ -259,14 +265,24 @@ func run(ctx context.Context, o options) (err error) {
 			log.Info("skipping a sample: make dev creates its own, for the emulator", "sample", r.String(), "file", s.file)
 			continue
 		}
-		if s.obj.GroupVersionKind() == accessKeyGVK {
-			// An issued AccessKey's key is verified where its Buckets are: the emulator.
-			if err := unstructured.SetNestedField(s.obj.Object, ossURL, "spec", "endpoint"); err != nil {
+		obj, err := appliedAsKubectl(s.obj)
+		if err != nil {
+			return fmt.Errorf("%s from %s: %w", r, s.file, err)
+		}
+		if err := c.Create(ctx, obj, client.FieldOwner(kubectlFieldManager)); err != nil {
+			return ignoreIfInterrupted(ctx, fmt.Errorf("applying %s from %s: %w", r, s.file, err))
+		}
+		if obj.GroupVersionKind() == accessKeyGVK {
+			// An issued AccessKey's key is verified where its Buckets are: the emulator. Set apart from
+			// the applied manifest, by a field manager of its own (the operator is not running yet), so
+			// that `kubectl apply` of the sample, client-side or server-side, leaves it.
+			endpoint, err := json.Marshal(map[string]any{"spec": map[string]any{"endpoint": ossURL}})
+			if err != nil {
 				return err
 			}
-		}
-		if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(s.obj), client.FieldOwner(fieldOwner), client.ForceOwnership); err != nil {
-			return ignoreIfInterrupted(ctx, fmt.Errorf("applying %s from %s: %w", r, s.file, err))
+			if err := c.Patch(ctx, obj, client.RawPatch(types.MergePatchType, endpoint), client.FieldOwner(devFieldManager)); err != nil {
+				return ignoreIfInterrupted(ctx, fmt.Errorf("pointing %s at the emulator: %w", r, err))
+			}
 		}
 		log.Info("applied a sample", "sample", r.String(), "file", s.file)
 		if gvk := s.obj.GroupVersionKind(); gvk == accessKeyGVK || gvk.Kind == "Bucket" {
@@ -532,6 +548,30 @@ func createCredentials(ctx context.Context, c client.Client, ossURL string) erro
 		return fmt.Errorf("creating AccessKey %s/%s: %w", devNamespace, devCredentials, err)
 	}
 	return nil
+}
+
+// appliedAsKubectl returns the object `kubectl apply -f` creates from manifest: the manifest with
+// kubectl's last-applied-configuration annotation holding it as JSON. Created with kubectl's field
+// manager, it is the object a person would have after `kubectl apply -f config/samples/`, so that
+// their later `kubectl apply` of an edited sample computes its patch from it and removes what they
+// removed. (Server-side apply by make dev would leave a later client-side apply nothing to compare
+// with: it would add and change fields, never remove them.) The control plane is always a new one, so
+// a create is all `kubectl apply` would do.
+func appliedAsKubectl(manifest *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+	obj := manifest.DeepCopy()
+	annotations := obj.GetAnnotations()
+	delete(annotations, lastAppliedAnnotation)
+	obj.SetAnnotations(annotations)
+	applied, err := obj.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	if annotations == nil {
+		annotations = map[string]string{}
+	}
+	annotations[lastAppliedAnnotation] = string(applied)
+	obj.SetAnnotations(annotations)
+	return obj, nil
 }
 
 // sample is one object of a file in config/samples.
