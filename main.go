@@ -46,9 +46,10 @@ func main() {
 		metricsCertDir, metricsCertName, metricsKeyName    string
 		leaderElectionNamespace, claimsNamespace           string
 		leaderElect, allowInsecure, secureMetrics          bool
-		printVersion                                       bool
+		printVersion, prioritize                           bool
 		resync                                             time.Duration
-		concurrency                                        int
+		concurrency, accountBurst                          int
+		accountQPS                                         float64
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "Address the metrics endpoint binds to; \"0\" disables it.")
 	flag.BoolVar(&secureMetrics, "metrics-secure", false, "Serve metrics over HTTPS (the certificate of --metrics-cert-dir, or else a self-signed one) to callers whose bearer token may get the /metrics URL (checked with TokenReview and SubjectAccessReview, which the manager must be allowed to create).")
@@ -67,6 +68,9 @@ func main() {
 	flag.BoolVar(&allowInsecure, "allow-insecure-endpoints", false, "Allow http:// AccessKey endpoints among the allowed ones (a local OSS emulator). Never in production.")
 	flag.StringVar(&ramEndpoint, "ram-endpoint", "https://ram.aliyuncs.com", "The RAM API endpoint that issued AccessKeys (spec.issue) call. An http:// endpoint (the local emulator) needs --allow-insecure-endpoints.")
 	flag.StringVar(&stsEndpoint, "sts-endpoint", "https://sts.aliyuncs.com", "The STS endpoint that oidc and assumeRole AccessKeys call, for example https://sts-vpc.cn-hangzhou.aliyuncs.com inside a VPC. An http:// endpoint (the local emulator) needs --allow-insecure-endpoints.")
+	flag.Float64Var(&accountQPS, "oss-qps-per-account", 250, "OSS calls per second each Alibaba Cloud account may receive from the operator, all its AccessKeys together; halved on throttled answers and grown back within a minute. 0: no limit. The default is 2.5% of the 10,000 a second OSS allows an account in a region, which applications share, and above the ~200 a second the default 4 workers make at OSS's usual latency.")
+	flag.IntVar(&accountBurst, "oss-burst-per-account", 50, "OSS calls each account may receive at once, above --oss-qps-per-account, after a quiet moment.")
+	flag.BoolVar(&prioritize, "prioritize-changes", true, "Reconcile changes made by people (spec, annotations, creations, deletions, credentials) before periodic resyncs, and spread the first resync of in-sync resources after a start over the resync period. false: one first-in-first-out queue, every resource at once after a start.")
 	flag.StringVar(&watchNamespaces, "watch-namespaces", "", "Comma-separated namespaces to watch. Default: all.")
 	flag.BoolVar(&printVersion, "version", false, "Print the version and exit.")
 	opts := zap.Options{Development: false}
@@ -87,6 +91,7 @@ func main() {
 		resync: resync, concurrency: concurrency, clusterID: clusterID, allowInsecure: allowInsecure,
 		namespaces: splitList(watchNamespaces), allowedEndpoints: splitList(allowedEndpoints), build: build,
 		ramEndpoint: ramEndpoint, stsEndpoint: stsEndpoint,
+		accountQPS: accountQPS, accountBurst: accountBurst, noPriorities: !prioritize,
 	}); err != nil {
 		log.Error(err, "manager stopped")
 		os.Exit(1)
@@ -109,6 +114,9 @@ type runOptions struct {
 	allowedEndpoints                []string
 	ramEndpoint, stsEndpoint        string
 	build                           buildInfo
+	accountQPS                      float64
+	accountBurst                    int
+	noPriorities                    bool
 }
 
 func run(o runOptions) error {
@@ -118,6 +126,9 @@ func run(o runOptions) error {
 	}
 	if o.concurrency < 1 {
 		return errors.New("--max-concurrent-reconciles must be at least 1")
+	}
+	if o.accountQPS < 0 || o.accountBurst < 1 && o.accountQPS > 0 {
+		return errors.New("--oss-qps-per-account must be 0 (no limit) or positive, with --oss-burst-per-account at least 1")
 	}
 	endpoints, err := controllers.NewEndpointPolicy(o.allowedEndpoints)
 	if err != nil {
@@ -186,6 +197,7 @@ func run(o runOptions) error {
 		ClusterID: o.clusterID, ResyncPeriod: o.resync, MaxConcurrentReconciles: o.concurrency,
 		AllowedEndpoints: endpoints, AllowInsecureEndpoints: o.allowInsecure, Metrics: metrics, ClaimsNamespace: o.claimsNamespace,
 		RAMEndpoint: o.ramEndpoint, STSEndpoint: o.stsEndpoint, PodIdentity: podIdentity, ResourceMetrics: resourceMetrics,
+		AccountQPS: o.accountQPS, AccountBurst: o.accountBurst, DisablePriorities: o.noPriorities,
 	}); err != nil {
 		return err
 	}

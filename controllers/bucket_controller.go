@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrl "sigs.k8s.io/controller-runtime/pkg/controller"
@@ -20,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
 	"github.com/ossoperator/oss-operator/ossapi"
@@ -53,6 +55,8 @@ type BucketReconciler struct {
 	// the progress to status; PurgeWorkers how many deletes of one bucket run at once. Zero: 5 s, 8.
 	PurgeBudget  time.Duration
 	PurgeWorkers int
+	// Gates hold back the Buckets of an AccessKey whose endpoint does not answer; nil holds none.
+	Gates *accessKeyGates
 }
 
 // +kubebuilder:rbac:groups=oss.ossoperator.io,resources=buckets,verbs=get;list;watch;update;patch
@@ -81,14 +85,27 @@ func (r *BucketReconciler) Reconcile(ctx context.Context, req reconcile.Request)
 		return r.report(ctx, b, before, r.reconcileDeletion(ctx, b))
 	}
 
-	// 3. The finalizer, added while the bucket is first read: it only has to be stored before the first
+	// 3. Past its AccessKey's gate (fairness.go): an endpoint that does not answer, or is not known to
+	// answer promptly yet, holds at most its share of the workers. A deletion is not held here (a
+	// Retain deletion lets the resource go after a while whatever OSS does); its calls still fail at
+	// once while the endpoint is silent.
+	verdict, leave := r.Gates.enter(accessKeyOfBucket(b), req.NamespacedName)
+	switch {
+	case verdict.parked:
+		return parkedResult()
+	case verdict.notAnswering:
+		return r.report(ctx, b, before, whilePaused(b, decideEndpointNotAnswering(b, verdict)))
+	}
+	defer leave()
+
+	// 4. The finalizer, added while the bucket is first read: it only has to be stored before the first
 	// write to OSS. An Observe Bucket writes nothing, and its deletion touches nothing: it needs none.
 	var fin *finalizerPatch
 	if !controllerutil.ContainsFinalizer(b, Finalizer) && !observing(b) {
 		fin = r.addFinalizer(ctx, b)
 	}
 
-	// 4. Observe, decide, act.
+	// 5. Observe, decide, act.
 	out, held, err := r.reconcileBucket(ctx, b, before, fin)
 	if err == nil {
 		err = fin.wait(b)
@@ -102,7 +119,7 @@ func (r *BucketReconciler) Reconcile(ctx context.Context, req reconcile.Request)
 		out = whilePaused(b, out)
 	}
 
-	// 5. Report, while a claim that is no longer needed is let go.
+	// 6. Report, while a claim that is no longer needed is let go.
 	var released sync.WaitGroup
 	if held != nil {
 		name := b.BucketName()
@@ -303,10 +320,17 @@ func (r *BucketReconciler) SetupWithManager(mgr manager.Manager, opts ctrl.Optio
 	}); err != nil {
 		return err
 	}
-	return builder.ControllerManagedBy(mgr).
-		Named("bucket").
-		WithOptions(opts).
-		For(&ossv1.Bucket{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
+	changes := builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))
+	b := builder.ControllerManagedBy(mgr).Named("bucket").WithOptions(opts)
+	if ptr.Deref(opts.UsePriorityQueue, true) {
+		b = b.Watches(&ossv1.Bucket{}, newStartupSpread(r.ResyncPeriod, r.Metrics), changes)
+	} else {
+		b = b.For(&ossv1.Bucket{}, changes)
+	}
+	if r.Gates != nil {
+		b = b.WatchesRawSource(source.Channel(r.Gates.wake, &handler.EnqueueRequestForObject{}))
+	}
+	return b.
 		Watches(&ossv1.AccessKey{}, handler.EnqueueRequestsFromMapFunc(bucketsNaming(r.Client)), builder.WithPredicates(accessKeyReadinessChanged{})).
 		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(bucketsUsingOthersKeys(r.Client)), builder.OnlyMetadata, builder.WithPredicates(labelsChanged{})).
 		Watches(&ossv1.Bucket{}, handler.EnqueueRequestsFromMapFunc(bucketsLoggingInto(r.Client)), builder.WithPredicates(becameReady{})).

@@ -445,6 +445,14 @@ func nothingToDelete(b *ossv1.Bucket) bool {
 	return !hasManaged(&b.Status, name) && !creationPending(&b.Status, name)
 }
 
+// decideEndpointNotAnswering is a Bucket whose AccessKey's endpoint gave no answer to the last
+// attempts: nothing is asked of it until it answers the operator's probe, which wakes the Bucket.
+func decideEndpointNotAnswering(b *ossv1.Bucket, v gateVerdict) outcome {
+	return waiting(ossv1.ReasonEndpointUnreachable, fmt.Sprintf(
+		"The endpoint of AccessKey %q gives no answer (%s). Nothing is sent for bucket %s until it answers again; the operator checks again at %s and carries on as soon as it does",
+		accessKeyOfBucket(b).Name, v.lastErr, b.BucketName(), v.probeAt.UTC().Format(time.RFC3339)), poll)
+}
+
 // decidePausedDeletion is a paused Bucket's deletion: nothing is read or written until it is resumed.
 func decidePausedDeletion(b *ossv1.Bucket) outcome {
 	return blockedOn(ossv1.ReasonPaused, fmt.Sprintf(

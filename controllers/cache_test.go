@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	ossv1 "github.com/ossoperator/oss-operator/api/v1alpha1"
 )
 
 func TestSecretMetadataInTheCacheHoldsNoData(t *testing.T) {
@@ -22,5 +24,27 @@ func TestSecretMetadataInTheCacheHoldsNoData(t *testing.T) {
 	}
 	if got.ResourceVersion != "7" || got.Labels["app"] != "x" {
 		t.Errorf("lost what is read: %+v", got.ObjectMeta)
+	}
+}
+
+func TestCachedBucketsKeepWhatIsReadOnly(t *testing.T) {
+	b := &ossv1.Bucket{ObjectMeta: metav1.ObjectMeta{Name: "logs", Namespace: "team-a", Generation: 3,
+		Annotations: map[string]string{
+			"kubectl.kubernetes.io/last-applied-configuration": `{"spec":{"tags":{"a":"b"}}}`,
+			ossv1.AnnotationPaused:                             "true",
+			ossv1.AnnotationRefresh:                            "now",
+		},
+		Finalizers:    []string{Finalizer},
+		ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "kubectl"}, {Manager: "oss-operator"}}}}
+	out, err := StripUnreadMetadata(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := out.(*ossv1.Bucket)
+	if got.ManagedFields != nil || got.Annotations["kubectl.kubernetes.io/last-applied-configuration"] != "" {
+		t.Errorf("the cache keeps managed fields %v or kubectl's copy of the manifest", got.ManagedFields)
+	}
+	if !isPaused(got) || got.Annotations[ossv1.AnnotationRefresh] != "now" || got.Generation != 3 || len(got.Finalizers) != 1 {
+		t.Errorf("lost what the operator reads: %+v", got.ObjectMeta)
 	}
 }

@@ -73,9 +73,20 @@ type OSSClients struct {
 	ConfigureSTS func(*sts.Config)
 	// Now is the clock sessions expire by; default time.Now.
 	Now func() time.Time
+	// Gates keep an AccessKey whose endpoint does not answer from holding the workers; nil keeps none.
+	Gates *accessKeyGates
+	// AccountQPS bounds the OSS calls of each Alibaba Cloud account, all its AccessKeys together, per
+	// second, adapting to throttled answers (ossapi.RateLimiter); 0 bounds nothing. AccountBurst is
+	// how many may go at once.
+	AccountQPS   float64
+	AccountBurst int
 
-	mu    sync.Mutex
-	cache map[clientKey]*Conn
+	mu sync.Mutex
+	// accounts are the AccessKeys' account IDs, as their verification found them; limiters the rate
+	// limit of each account (or, until it is known, of each AccessKey).
+	accounts map[types.UID]string
+	limiters map[string]*ossapi.RateLimiter
+	cache    map[clientKey]*Conn
 	// verified are the last credentials of each AccessKey that OSS accepted, so that a deletion can
 	// finish when the Secret is deleted at the same time (a namespace, a GitOps prune). Only ever used
 	// for deletions, and dropped with the AccessKey.
@@ -115,6 +126,7 @@ func (o *OSSClients) Client(ctx context.Context, ak *ossv1.AccessKey, region str
 	if region == "" {
 		region = ak.Spec.Region
 	}
+	o.noteAccount(ak)
 	if usesSession(ak) {
 		return o.sessionClient(ak, region)
 	}
@@ -385,10 +397,64 @@ func (o *OSSClients) config(ak *ossv1.AccessKey, region string) (ossapi.Config, 
 		}
 		cfg.Endpoint = ep
 	}
+	cfg.Pacer = o.pacer(ak, cfg)
 	if o.Configure != nil {
 		o.Configure(&cfg)
 	}
 	return cfg, nil
+}
+
+// pacer paces the AccessKey's clients: its account's rate limit, its endpoint's gate.
+func (o *OSSClients) pacer(ak *ossv1.AccessKey, cfg ossapi.Config) ossapi.Pacer {
+	if o.Gates == nil && o.AccountQPS <= 0 {
+		return nil
+	}
+	endpoint := cfg.Endpoint
+	if endpoint == "" {
+		endpoint = "https://oss-" + cfg.Region + ".aliyuncs.com"
+		if cfg.Internal {
+			endpoint = "https://oss-" + cfg.Region + "-internal.aliyuncs.com"
+		}
+	}
+	uid := ak.UID
+	return &connPacer{gates: o.Gates, key: types.NamespacedName{Namespace: ak.Namespace, Name: ak.Name}, endpoint: endpoint,
+		limiter: func() *ossapi.RateLimiter { return o.limiter(uid) }}
+}
+
+// noteAccount remembers the AccessKey's account, whose rate limit its clients share.
+func (o *OSSClients) noteAccount(ak *ossv1.AccessKey) {
+	if ak.Status.AccountID == "" || o.AccountQPS <= 0 {
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.accounts == nil {
+		o.accounts = map[types.UID]string{}
+	}
+	o.accounts[ak.UID] = ak.Status.AccountID
+}
+
+// limiter is the rate limit of the AccessKey's account, or of the AccessKey alone while its account is
+// not known.
+func (o *OSSClients) limiter(uid types.UID) *ossapi.RateLimiter {
+	if o.AccountQPS <= 0 {
+		return nil
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	key := "accessKey/" + string(uid)
+	if account, ok := o.accounts[uid]; ok {
+		key = "account/" + account
+	}
+	l := o.limiters[key]
+	if l == nil {
+		if o.limiters == nil {
+			o.limiters = map[string]*ossapi.RateLimiter{}
+		}
+		l = ossapi.NewRateLimiter(o.AccountQPS, o.AccountBurst)
+		o.limiters[key] = l
+	}
+	return l
 }
 
 // credentialsFromSecret reads the credentials under either set of key names.

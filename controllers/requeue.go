@@ -39,7 +39,7 @@ func requeue(out outcome, resync time.Duration, waitingSince time.Time) (reconci
 		if out.state == deletionBlocked {
 			floor = blockedFloor
 		}
-		return reconcile.Result{RequeueAfter: pollDelay(time.Since(waitingSince), floor)}, nil
+		return reconcile.Result{RequeueAfter: pollDelay(time.Since(waitingSince), floor), Priority: &lowPriority}, nil
 	}
 	if out.state == released {
 		return reconcile.Result{}, nil
@@ -51,7 +51,14 @@ func requeue(out outcome, resync time.Duration, waitingSince time.Time) (reconci
 			after = max(d, 50*time.Millisecond)
 		}
 	}
-	return reconcile.Result{RequeueAfter: after}, nil
+	// Nobody waits for a resync: it goes behind what people just did (priority.go).
+	return reconcile.Result{RequeueAfter: after, Priority: &lowPriority}, nil
+}
+
+// parkedResult is a reconcile held at its AccessKey's gate (fairness.go): the gate wakes it when the
+// endpoint may be used; this is only in case that wake-up is lost.
+func parkedResult() (reconcile.Result, error) {
+	return reconcile.Result{RequeueAfter: parkedFor}, nil
 }
 
 // pollDelay is as long as the wait so far, at least floor and at most pollCeiling.

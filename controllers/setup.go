@@ -4,6 +4,7 @@ import (
 	"errors"
 	"time"
 
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
@@ -44,6 +45,13 @@ type Options struct {
 	// PurgeBudget and PurgeWorkers pace purges (BucketReconciler); zero for the defaults.
 	PurgeBudget  time.Duration
 	PurgeWorkers int
+	// AccountQPS bounds each Alibaba Cloud account's OSS calls per second (all its AccessKeys
+	// together), adapting to throttled answers; AccountBurst is how many may go at once. 0: no bound.
+	AccountQPS   float64
+	AccountBurst int
+	// DisablePriorities queues everything first in, first out, and reconciles every Bucket at a start:
+	// the behaviour before priorities (priority.go), for comparison.
+	DisablePriorities bool
 }
 
 // Setup registers the AccessKey and Bucket controllers with the manager.
@@ -63,8 +71,11 @@ func Setup(mgr manager.Manager, o Options) error {
 		STSEndpoint:            o.STSEndpoint,
 		ConfigureSTS:           o.ConfigureSTS,
 		Now:                    o.Now,
+		AccountQPS:             o.AccountQPS,
+		AccountBurst:           o.AccountBurst,
+		Gates:                  newAccessKeyGates(max(1, o.MaxConcurrentReconciles)),
 	}
-	copts := controller.Options{MaxConcurrentReconciles: o.MaxConcurrentReconciles}
+	copts := controller.Options{MaxConcurrentReconciles: o.MaxConcurrentReconciles, UsePriorityQueue: ptr.To(!o.DisablePriorities)}
 	if err := (&AccessKeyReconciler{
 		Client: mgr.GetClient(), Clients: clients, Recorder: mgr.GetEventRecorder("oss-operator"), ResyncPeriod: o.ResyncPeriod,
 		ClusterID: o.ClusterID, Now: o.Now, OperatorNamespace: o.ClaimsNamespace, PodIdentity: o.PodIdentity,
@@ -77,5 +88,6 @@ func Setup(mgr manager.Manager, o Options) error {
 		ClusterID: o.ClusterID, ResyncPeriod: o.ResyncPeriod,
 		Claims:  &BucketClaims{Client: mgr.GetClient(), Leases: mgr.GetAPIReader(), Namespace: o.ClaimsNamespace},
 		Metrics: o.ResourceMetrics, PurgeBudget: o.PurgeBudget, PurgeWorkers: o.PurgeWorkers,
+		Gates: clients.Gates,
 	}).SetupWithManager(mgr, copts)
 }

@@ -76,6 +76,8 @@ type Config struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Rand returns a uniform int64 in [0, n) for the backoff jitter; default math/rand/v2.
 	Rand func(n int64) int64
+	// Pacer, if set, paces every attempt (an account's rate limit, an endpoint's health).
+	Pacer Pacer
 }
 
 // Client calls OSS. It is safe for concurrent use.
@@ -115,7 +117,7 @@ func New(cfg Config) (*Client, error) {
 	c.init(settings{
 		credentials: cfg.Credentials, httpClient: cfg.HTTPClient, retry: cfg.Retry, timeout: cfg.Timeout,
 		metrics: cfg.Metrics, userAgent: cfg.UserAgent, now: cfg.Now, sleep: cfg.Sleep, rand: cfg.Rand,
-		ops: Operations,
+		ops: Operations, pacer: cfg.Pacer,
 	})
 	return c, nil
 }
@@ -202,10 +204,13 @@ func defaultHTTPClient() *http.Client {
 	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
 	return &http.Client{
 		Transport: &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           dialer.DialContext,
-			TLSHandshakeTimeout:   5 * time.Second,
-			ResponseHeaderTimeout: 30 * time.Second,
+			Proxy:               http.ProxyFromEnvironment,
+			DialContext:         dialer.DialContext,
+			TLSHandshakeTimeout: 5 * time.Second,
+			// OSS answers a bucket or RAM call within milliseconds; an endpoint that has not begun to
+			// answer in 10 s is not going to (the official SDK's read timeout is 10 s too). The attempt as
+			// a whole is bounded by Config.Timeout.
+			ResponseHeaderTimeout: 10 * time.Second,
 			ExpectContinueTimeout: time.Second,
 			IdleConnTimeout:       50 * time.Second,
 			MaxIdleConns:          100,

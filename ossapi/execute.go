@@ -162,6 +162,8 @@ type executor struct {
 	ops map[string]bool
 	// codes are the service's codes with a metric label of their own, besides codeLabels.
 	codes map[string]bool
+	// pacer, if set, paces every attempt.
+	pacer Pacer
 	// clockOffset is server time minus local time in nanoseconds, learnt from a refusal of the
 	// request's time (RequestTimeTooSkewed, InvalidTimeStamp.Expired).
 	clockOffset atomic.Int64
@@ -181,12 +183,13 @@ type settings struct {
 	rand        func(n int64) int64
 	ops         []string
 	codes       []string
+	pacer       Pacer
 }
 
 func (x *executor) init(s settings) {
 	x.service, x.creds, x.http, x.retry, x.timeout = s.service, s.credentials, s.httpClient, s.retry.withDefaults(), s.timeout
 	x.metrics, x.userAgent, x.now, x.sleep, x.rand = s.metrics, s.userAgent, s.now, s.sleep, s.rand
-	x.ops, x.codes = setOf(s.ops...), setOf(s.codes...)
+	x.ops, x.codes, x.pacer = setOf(s.ops...), setOf(s.codes...), s.pacer
 	if x.http == nil {
 		x.http = defaultHTTPClient()
 	}
@@ -288,8 +291,26 @@ func (x *executor) attempt(ctx context.Context, c *exchange) (*response, error) 
 			return nil, fmt.Errorf("ossapi: %s: credentials have no access key ID or secret", c.op)
 		}
 	}
+	if x.pacer != nil {
+		if err := x.pacer.Wait(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("ossapi: %s: %w", c.op, ctx.Err())
+			}
+			return nil, &TransportError{Service: x.service, Op: c.op, Err: err}
+		}
+	}
 	actx, cancel := context.WithTimeout(ctx, x.timeout)
 	defer cancel()
+	start := time.Now()
+	resp, err := x.send(ctx, actx, c, creds)
+	if x.pacer != nil {
+		x.pacer.Done(time.Since(start), err)
+	}
+	return resp, err
+}
+
+// send builds, sends and reads one attempt.
+func (x *executor) send(ctx, actx context.Context, c *exchange, creds Credentials) (*response, error) {
 	hreq, err := c.build(actx, creds, x.now().Add(x.ClockOffset()))
 	if err != nil {
 		return nil, fmt.Errorf("ossapi: %s: %w", c.op, err)

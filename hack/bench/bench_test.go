@@ -23,13 +23,14 @@ func TestQuickBench(t *testing.T) {
 		t.Fatal("KUBEBUILDER_ASSETS is not set: run `make test`, which sets it (or " +
 			"KUBEBUILDER_ASSETS=$(hack/envtest.sh | tail -1) go test ./hack/bench/)")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	tmp := t.TempDir()
 	var progress bytes.Buffer
 	r, err := run(ctx, options{
 		root: filepath.Join("..", ".."), binary: filepath.Join(tmp, "manager"), assets: assets, work: filepath.Join(tmp, "work"),
 		buckets: 50, deletes: 10, namespaces: 2, issues: 10, purgeObjects: 3000, purgeVersions: 500, delay: 20 * time.Millisecond, timeout: time.Minute, progress: &progress,
+		fairness: true, neighbourHealthy: 10, neighbourSilent: 3, throttleBuckets: 20, changes: 5,
 	})
 	if err != nil {
 		t.Fatalf("run: %v\nprogress:\n%s", err, &progress)
@@ -75,6 +76,22 @@ func TestQuickBench(t *testing.T) {
 		t.Errorf("delete: %+v", r.Delete)
 	}
 
+	// The fairness phases: each measured something, and the silent endpoint's Buckets said they wait.
+	if f := r.Fairness; f == nil || f.Neighbour == nil || f.Neighbour.AloneSeconds <= 0 || f.Neighbour.BesideSeconds <= 0 ||
+		f.Throttle == nil || len(f.Throttle.Accounts) != 2 || len(f.Latency) != 2 {
+		t.Fatalf("fairness: incomplete %+v", f)
+	}
+	for _, a := range r.Fairness.Throttle.Accounts {
+		if a.Calls < 20*6 || a.Seconds <= 0 {
+			t.Errorf("throttling: account %+v made fewer calls than its 20 creations need", a)
+		}
+	}
+	for _, l := range r.Fairness.Latency {
+		if l.Changes != 5 || l.P50Ms <= 0 || l.P99Ms < l.P50Ms || l.Buckets < 40 {
+			t.Errorf("latency: %+v", l)
+		}
+	}
+
 	// The steady resync: no API server write by the operator, and no OSS write.
 	if r.Resync.OperatorWritesTotal != 0 || len(r.Resync.OperatorWritesFailed) != 0 {
 		t.Errorf("the steady resync made operator writes: %v, failed %v", r.Resync.OperatorWrites, r.Resync.OperatorWritesFailed)
@@ -98,12 +115,13 @@ func TestQuickBench(t *testing.T) {
 		r.Purge.MinimumCallsTotal != 10 || r.Purge.IdealSeconds <= 0 {
 		t.Errorf("purge: %+v", r.Purge)
 	}
-	wantTargets := []string{"time to all 50 Ready", "steady resync: OSS calls", "steady resync: operator API writes", "RSS at 50 Buckets", "purge of 3000 objects and 500 old versions"}
+	wantTargets := []string{"time to all 50 Ready", "steady resync: OSS calls", "steady resync: operator API writes", "RSS at 50 Buckets",
+		"change to Ready, p99, just after a restart", "10 healthy Buckets beside 3 on a silent endpoint", "throttled answers", "no account starved", "purge of 3000 objects and 500 old versions"}
 	if len(r.Targets) != len(wantTargets) {
 		t.Fatalf("targets: %+v", r.Targets)
 	}
 	for i, tg := range r.Targets {
-		if tg.Name != wantTargets[i] || tg.Target == "" || tg.Measured == "" {
+		if !strings.HasPrefix(tg.Name, wantTargets[i]) || tg.Target == "" || tg.Measured == "" {
 			t.Errorf("target %d: %+v, want %q", i, tg, wantTargets[i])
 		}
 		if strings.HasPrefix(tg.Name, "steady resync") && !tg.Pass {

@@ -21,7 +21,11 @@
 //     --purge-versions old versions, and times the purge until the resource is gone (--purge-only
 //     runs this phase alone);
 //  6. it reads the operator's RSS and heap after the resync, at the end, and once --memory-buckets
-//     Buckets exist.
+//     Buckets exist;
+//  7. with --fairness (fairness.go): it times --neighbour-healthy Buckets to Ready alone and beside
+//     --neighbour-silent Buckets on an endpoint that answers nothing; creates --throttle-buckets Buckets
+//     in each of two accounts that the emulator throttles; and restarts the operator twice, priorities
+//     off then on, timing --changes changes to Ready while it works through every Bucket.
 //
 // --buckets 50 --memory-buckets 0 --delete 10 --issue 10 is a quick run; its test runs it that way.
 package main
@@ -94,6 +98,12 @@ type options struct {
 	purgeOnly     bool          // only the start-up and the purge phase
 	timeout       time.Duration // for each phase
 	progress      io.Writer
+	// The fairness phases (fairness.go), when fairness is set.
+	fairness         bool
+	neighbourHealthy int
+	neighbourSilent  int
+	throttleBuckets  int // in each of the two accounts
+	changes          int
 }
 
 func main() {
@@ -101,7 +111,12 @@ func main() {
 	out := "bin/bench.json"
 	flag.IntVar(&o.buckets, "buckets", 1000, "Buckets to create, each with three managed settings.")
 	flag.IntVar(&o.deletes, "delete", 200, "How many of them are created with deletionPolicy Delete, then deleted.")
-	flag.IntVar(&o.memoryBuckets, "memory-buckets", 5000, "Measure memory again once this many Buckets exist (0: skip).")
+	flag.BoolVar(&o.fairness, "fairness", true, "Run the fairness phases: a noisy neighbour, throttling, and change latency after a restart with priorities off and on.")
+	flag.IntVar(&o.neighbourHealthy, "neighbour-healthy", 200, "Healthy Buckets timed alone and beside the silent endpoint's.")
+	flag.IntVar(&o.neighbourSilent, "neighbour-silent", 20, "Buckets on an endpoint that answers nothing.")
+	flag.IntVar(&o.throttleBuckets, "throttle-buckets", 1000, "Buckets created in each of the two throttled accounts.")
+	flag.IntVar(&o.changes, "changes", 50, "Changes timed to Ready in each latency run.")
+	flag.IntVar(&o.memoryBuckets, "memory-buckets", 10000, "Measure memory again once this many Buckets exist (0: skip).")
 	flag.IntVar(&o.namespaces, "namespaces", 4, "Namespaces the Buckets are spread over, each with its AccessKey.")
 	flag.IntVar(&o.issues, "issue", 200, "Issued AccessKeys (spec.issue) to create, each granted ReadWrite on one Bucket of deletionPolicy Retain, then delete (0: skip); at most --buckets minus --delete, which is the default when that is fewer than 200.")
 	flag.IntVar(&o.purgeObjects, "purge-objects", 100_000, "Objects in the bucket of the purge phase (0: skip the phase).")
@@ -155,6 +170,8 @@ type bench struct {
 	procs processes
 	// idleAt is when waitIdle last found the operator idle.
 	idleAt time.Time
+	// binary is the manager's, to restart it.
+	binary string
 }
 
 // run performs the scenario and returns the report; on an error, the report holds what was measured
@@ -190,6 +207,7 @@ func run(ctx context.Context, o options) (report *Report, err error) {
 	if err := buildOperator(ctx, o.root, binary); err != nil {
 		return nil, err
 	}
+	b.binary = binary
 
 	// The control plane, the emulator, and the benchmark's clients.
 	b.logf("starting the control plane")
@@ -228,7 +246,7 @@ func run(ctx context.Context, o options) (report *Report, err error) {
 	b.emu = osstest.NewServer(
 		osstest.WithAccount(osstest.Account{ID: accountID, DisplayName: "bench", Keys: []osstest.Key{{AccessKeyID: keyID, AccessKeySecret: keySecret}}}),
 		osstest.WithRegion(region),
-		osstest.WithBucketLimit(max(o.buckets, o.memoryBuckets)+2),
+		osstest.WithBucketLimit(max(o.buckets, o.memoryBuckets)+2*o.throttleBuckets+2*o.neighbourHealthy+o.neighbourSilent+2),
 	)
 	defer b.emu.Close()
 	// A fault of no operation and no account matches every request, OSS and RAM alike: both are slowed
@@ -254,7 +272,7 @@ func run(ctx context.Context, o options) (report *Report, err error) {
 	if b.op, err = startOperator(binary, kubeconfig, filepath.Join(o.work, "manager.log"), b.emu.RAMURL); err != nil {
 		return report, err
 	}
-	defer b.op.stop()
+	defer func() { b.op.stop() }() // the operator running at the end: the latency phase restarts it
 	report.Config.Operator = b.op.commandLine()
 	b.procs = controlPlane(os.Getpid())
 	b.procs["operator"] = b.op.cmd.Process.Pid
@@ -375,6 +393,15 @@ func run(ctx context.Context, o options) (report *Report, err error) {
 			return report, err
 		}
 		if err := b.measureMemory(ctx, report, o.memoryBuckets, fmt.Sprintf("after creating %d more", len(more))); err != nil {
+			return report, err
+		}
+		live += len(more)
+		names = append(names, more...)
+	}
+
+	// 7. Fairness: a noisy neighbour, throttling, and the latency of a change while the operator is busy.
+	if o.fairness {
+		if err := b.fairness(ctx, report, names[o.deletes:]); err != nil {
 			return report, err
 		}
 	}

@@ -43,7 +43,8 @@ func buildOperator(ctx context.Context, root, out string) error {
 // kubeconfig (KUBECONFIG, the operator's own user), loopback ports for metrics and probes, http://
 // endpoints (the emulator, for OSS and for RAM at ramURL) and a fixed cluster ID. Its logs go to
 // logPath.
-func startOperator(binary, kubeconfig, logPath, ramURL string) (*operator, error) {
+// extra are flags added to those.
+func startOperator(binary, kubeconfig, logPath, ramURL string, extra ...string) (*operator, error) {
 	metricsPort, err := freePort()
 	if err != nil {
 		return nil, err
@@ -65,6 +66,7 @@ func startOperator(binary, kubeconfig, logPath, ramURL string) (*operator, error
 		"--ram-endpoint", ramURL, // the emulator's RAM, for the issued AccessKeys
 		"--cluster-id", "bench",
 	}
+	args = append(args, extra...)
 	cmd := exec.Command(binary, args...)
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
 	cmd.Stdout, cmd.Stderr = logFile, logFile

@@ -36,8 +36,10 @@ type Report struct {
 	Purge Phase `json:"purge"`
 	// Memory is the operator process at each size measured: after the resync (Config.Buckets), at the
 	// end of the scenario (after the deletions), and at Config.MemoryBuckets.
-	Memory  []Memory `json:"memory"`
-	Targets []Target `json:"targets"`
+	Memory []Memory `json:"memory"`
+	// Fairness is measured last, with every Bucket of the memory phase in the cluster.
+	Fairness *Fairness `json:"fairness,omitempty"`
+	Targets  []Target  `json:"targets"`
 }
 
 // Machine is where the run happened.
@@ -290,6 +292,14 @@ func (r *Report) evaluate() {
 		Pass:     r.Resync.OperatorWritesTotal+sum(r.Resync.OperatorWritesFailed) == 0,
 	})
 	for _, m := range r.Memory {
+		if m.Buckets == r.Config.MemoryBuckets && m.Buckets != r.Config.Buckets {
+			r.Targets = append(r.Targets, Target{
+				Name:     fmt.Sprintf("RSS at %d Buckets", m.Buckets),
+				Target:   "<= 150 MiB",
+				Measured: mib(m.RSSBytes),
+				Pass:     m.RSSBytes > 0 && m.RSSBytes <= 150<<20,
+			})
+		}
 		if m.Buckets == r.Config.Buckets {
 			r.Targets = append(r.Targets, Target{
 				Name:     fmt.Sprintf("RSS at %d Buckets", m.Buckets),
@@ -300,6 +310,7 @@ func (r *Report) evaluate() {
 			break
 		}
 	}
+	r.Targets = append(r.Targets, r.Fairness.targets()...)
 }
 
 // evaluatePurge fills in the purge phase's target, when it ran: at most 1.25 times the time its
@@ -460,6 +471,8 @@ func (r *Report) Print(w io.Writer) {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\n", m.Buckets, m.When, mib(m.RSSBytes), mib(m.PeakRSSBytes), mib(m.HeapInuseBytes), mib(m.HeapLiveBytes), m.Goroutines)
 	}
 	_ = tw.Flush()
+
+	r.Fairness.print(w)
 
 	fmt.Fprintln(w, "\ntargets:")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)

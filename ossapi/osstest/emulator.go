@@ -128,6 +128,8 @@ type Emulator struct {
 	nonces       map[string]time.Time // RPC signature nonces by key, when first used
 	noncesPruned time.Time
 
+	throttle throttles
+
 	faultMu sync.Mutex
 	faults  []*faultEntry
 	rnd     *rand.Rand

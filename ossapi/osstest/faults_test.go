@@ -382,3 +382,29 @@ func TestGarbledAnswersAreRetried(t *testing.T) {
 		wantCode(t, err, http.StatusNotFound, ossapi.CodeNoSuchBucket)
 	})
 }
+
+func TestThrottleRefusesAnAccountOverItsRate(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	c := newClient(t, srv.URL, aliceKey, ossapi.SignatureV4)
+	list := func() error { _, err := c.ListBuckets(ctx, &ossapi.ListBucketsRequest{}); return err }
+	remove := srv.Throttle(alice.ID, 1, 3) // a burst of 3, then one a second
+	var refused int
+	for range 10 {
+		if err := list(); err != nil {
+			e := wantCode(t, err, http.StatusServiceUnavailable, "TotalQpsLimitExceeded")
+			if !ossapi.Throttled(e) || !ossapi.Retryable(e) {
+				t.Errorf("the throttled answer %v is not Throttled and Retryable to the client", e)
+			}
+			refused++
+		}
+	}
+	if refused < 6 || refused > 7 {
+		t.Errorf("%d of 10 requests at once refused; want all but the burst of 3 (and one more token at most)", refused)
+	}
+	if r, a := srv.Throttled(alice.ID); r != refused || a != 10-refused {
+		t.Errorf("Throttled() = %d refused, %d accepted; want %d and %d", r, a, refused, 10-refused)
+	}
+	remove()
+	must(t, list())
+}

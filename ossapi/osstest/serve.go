@@ -169,6 +169,9 @@ func (e *Emulator) answer(w http.ResponseWriter, r *http.Request, id string, rt 
 	if routeErr != nil {
 		return writeError(w, r, id, routeErr)
 	}
+	if err := e.throttled(who.accountID, time.Now()); err != nil {
+		return writeError(w, r, id, err)
+	}
 	if status, code, done := e.applyFaults(w, r, rt.op, who.accountID, func(f *apiError) (int, string) {
 		return writeError(w, r, id, f)
 	}); done {

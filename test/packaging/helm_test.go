@@ -95,7 +95,8 @@ func TestHelmDefault(t *testing.T) {
 		t.Errorf("replicas %d, want 1", got)
 	}
 	wantArgs := []string{"--leader-elect=true", "--metrics-bind-address=:8080", "--health-probe-bind-address=:8081",
-		"--resync-period=10m", "--max-concurrent-reconciles=4", "--zap-log-level=info", "--zap-encoder=json"}
+		"--resync-period=10m", "--max-concurrent-reconciles=4", "--oss-qps-per-account=250", "--oss-burst-per-account=50",
+		"--prioritize-changes=true", "--zap-log-level=info", "--zap-encoder=json"}
 	if args := dep.Spec.Template.Spec.Containers[0].Args; !slices.Equal(args, wantArgs) {
 		t.Errorf("args %q, want %q", args, wantArgs)
 	}
@@ -137,7 +138,8 @@ func TestHelmNonDefault(t *testing.T) {
 		t.Errorf("replicas %d, want 2", *dep.Spec.Replicas)
 	}
 	wantArgs := []string{"--leader-elect=true", "--metrics-bind-address=:9090", "--health-probe-bind-address=:9440",
-		"--resync-period=2m30s", "--max-concurrent-reconciles=8", "--watch-namespaces=team-a,team-b",
+		"--resync-period=2m30s", "--max-concurrent-reconciles=8", "--oss-qps-per-account=40.5", "--oss-burst-per-account=10",
+		"--prioritize-changes=false", "--watch-namespaces=team-a,team-b",
 		"--cluster-id=prod-cn-hangzhou-1", "--allowed-endpoints=oss-cn-hangzhou.aliyuncs.com,oss-cn-hangzhou-internal.aliyuncs.com", "--zap-log-level=debug", "--zap-encoder=console", "--allow-insecure-endpoints"}
 	if !slices.Equal(c.Args, wantArgs) {
 		t.Errorf("args %q, want %q", c.Args, wantArgs)
