@@ -41,9 +41,11 @@ var throttlingCodes = setOf(
 
 // RateLimiter bounds the rate of calls, with a token bucket whose rate adapts to throttling: a throttled
 // answer halves the rate actually used over the last second (at most once a second, so one burst of
-// throttled answers cuts once), and every other answer lets the rate grow back, linearly, to its
-// ceiling within about a minute (additive increase, multiplicative decrease, as TCP shares a link).
-// The zero value is not usable; see NewRateLimiter.
+// throttled answers cuts once), and the rate then grows back linearly, each second by a twentieth of the
+// rate at which it was throttled, up to its ceiling (additive increase, multiplicative decrease, as TCP
+// shares a link): back at the throttling point some ten seconds after a cut, probing it gently, and
+// towards the ceiling at that pace once OSS stops throttling. The zero value is not usable; see
+// NewRateLimiter.
 type RateLimiter struct {
 	mu      sync.Mutex
 	ceiling float64 // the configured rate, per second
@@ -52,6 +54,7 @@ type RateLimiter struct {
 	tokens  float64
 	last    time.Time // when tokens were last refilled, and the rate grown
 	cut     time.Time // the last cut
+	step    float64   // what the rate grows by each second after a cut: a twentieth of the rate cut
 	// sent counts the calls let through in the current second and the one before it, to tell the rate
 	// actually used.
 	sent      [2]int
@@ -116,13 +119,13 @@ func (l *RateLimiter) Done(_ time.Duration, err error) {
 		return
 	}
 	l.cut = now
-	used := float64(l.used(now))
-	l.rate = math.Max(minRate, math.Min(l.rate, used)/2)
+	used := math.Min(l.rate, float64(l.used(now)))
+	l.rate = math.Max(minRate, used/2)
+	l.step = math.Max(minRate, used/20)
 	l.tokens = math.Min(l.tokens, 0) // what was saved up is what got throttled
 }
 
-// refill adds the tokens earned since the last refill, and grows the rate back towards its ceiling:
-// from the floor to the ceiling in a minute.
+// refill adds the tokens earned since the last refill, and grows the rate back towards its ceiling.
 func (l *RateLimiter) refill(now time.Time) {
 	if l.last.IsZero() {
 		l.last = now
@@ -134,8 +137,8 @@ func (l *RateLimiter) refill(now time.Time) {
 	}
 	l.last = now
 	l.tokens = math.Min(l.burst, l.tokens+dt*l.rate)
-	if now.Sub(l.cut) >= time.Second {
-		l.rate = math.Min(l.ceiling, l.rate+dt*l.ceiling/60)
+	if now.Sub(l.cut) >= time.Second && l.rate < l.ceiling {
+		l.rate = math.Min(l.ceiling, l.rate+dt*l.step)
 	}
 }
 

@@ -93,14 +93,25 @@ func TestRateLimiterHalvesOnThrottlingAndRecovers(t *testing.T) {
 	if r := l.Rate(); r > 12 {
 		t.Fatalf("a throttled answer a second later left the rate at %.1f/s; want it halved again", r)
 	}
-	// Answers that are not throttling let it grow back to the ceiling within about a minute.
-	for range 70 {
+	// Answers that are not throttling let it grow back: each second by a twentieth of the rate cut
+	// (about 10/s at most here), so about where it was throttled ten seconds later.
+	cut := l.Rate()
+	for range 10 {
 		clk.advance(time.Second)
 		_ = l.Wait(context.Background())
 		l.Done(time.Millisecond, &Error{StatusCode: 404, Code: "NoSuchBucket"})
 	}
+	if r := l.Rate(); r <= cut || r > cut+12 {
+		t.Errorf("10 s after a cut to %.1f/s the rate is %.1f/s; want it grown by at most about a twentieth of 20/s a second", cut, r)
+	}
+	// And on to the ceiling, never above it.
+	for range 300 {
+		clk.advance(time.Second)
+		_ = l.Wait(context.Background())
+		l.Done(time.Millisecond, nil)
+	}
 	if r := l.Rate(); r != 100 {
-		t.Errorf("70 s without throttling: rate %.1f/s; want the ceiling, 100", r)
+		t.Errorf("5 minutes without throttling: rate %.1f/s; want the ceiling, 100", r)
 	}
 }
 

@@ -417,7 +417,7 @@ func (b *bench) fairness(ctx context.Context, r *Report, keys []client.ObjectKey
 
 const (
 	// throttleQPS is what the emulator lets each account make in the throttling phase, below the
-	// operator's default --oss-qps-per-account (250) and about what its 4 workers make for one account
+	// operator's default --oss-qps-per-account (1000) and about what its 4 workers make for one account
 	// of two (100 a second each at 20 ms a call), so that the operator must find the rate by itself.
 	throttleQPS   = 100
 	throttleBurst = 20

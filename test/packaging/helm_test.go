@@ -95,7 +95,7 @@ func TestHelmDefault(t *testing.T) {
 		t.Errorf("replicas %d, want 1", got)
 	}
 	wantArgs := []string{"--leader-elect=true", "--metrics-bind-address=:8080", "--health-probe-bind-address=:8081",
-		"--resync-period=10m", "--max-concurrent-reconciles=4", "--oss-qps-per-account=250", "--oss-burst-per-account=50",
+		"--resync-period=10m", "--max-concurrent-reconciles=4", "--oss-qps-per-account=1000", "--oss-burst-per-account=100",
 		"--prioritize-changes=true", "--zap-log-level=info", "--zap-encoder=json"}
 	if args := dep.Spec.Template.Spec.Containers[0].Args; !slices.Equal(args, wantArgs) {
 		t.Errorf("args %q, want %q", args, wantArgs)
