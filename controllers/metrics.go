@@ -4,6 +4,7 @@ import (
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -35,13 +36,14 @@ var conditionStatuses = []metav1.ConditionStatus{metav1.ConditionTrue, metav1.Co
 // a resource that exists (its series are deleted when it goes), a type and a status from closed sets:
 // nothing from OSS, no free text. Register them with Register; controllers given none record nothing.
 //
-// The state is kept compact, one byte per resource, and the series are made as they are scraped: six
-// series for each of 10,000 Buckets kept as gauges would hold some 60,000 label sets in memory for good.
+// The state is kept compact, a byte and the resource's two label pairs each, and the series are made
+// as they are scraped from label pairs shared among them: six series for each of 10,000 Buckets kept as
+// gauges held some 60 MB, and made anew at each scrape they made as much garbage.
 type ResourceMetrics struct {
 	desc *prometheus.Desc
 
 	mu    sync.Mutex
-	state map[resourceKey]uint8 // the status index of each condition type, two bits each
+	state map[resourceKey]*resourceState
 }
 
 type resourceKey struct {
@@ -49,13 +51,29 @@ type resourceKey struct {
 	types.NamespacedName
 }
 
+// resourceState is a resource's name and namespace label pairs, and the status index of each
+// condition type, two bits each.
+type resourceState struct {
+	name, namespace *dto.LabelPair
+	conditions      uint8
+}
+
+// Label pairs of the closed sets, shared by every series.
+var (
+	kindPairs   = map[string]*dto.LabelPair{kindBucket: labelPair("kind", kindBucket), kindAccessKey: labelPair("kind", kindAccessKey)}
+	typePairs   = []*dto.LabelPair{labelPair("type", metricConditionTypes[0].typ), labelPair("type", metricConditionTypes[1].typ)}
+	statusPairs = []*dto.LabelPair{labelPair("status", string(conditionStatuses[0])), labelPair("status", string(conditionStatuses[1])), labelPair("status", string(conditionStatuses[2]))}
+)
+
+func labelPair(name, value string) *dto.LabelPair { return &dto.LabelPair{Name: &name, Value: &value} }
+
 // NewResourceMetrics creates the collectors.
 func NewResourceMetrics() *ResourceMetrics {
 	return &ResourceMetrics{
 		desc: prometheus.NewDesc("ossoperator_resource_condition",
 			"The status of a resource's Ready and Stalled conditions: 1 for the current status, 0 for the others.",
 			[]string{"kind", "namespace", "name", "type", "status"}, nil),
-		state: map[resourceKey]uint8{},
+		state: map[resourceKey]*resourceState{},
 	}
 }
 
@@ -80,30 +98,45 @@ func (m *ResourceMetrics) Describe(ch chan<- *prometheus.Desc) { ch <- m.desc }
 
 // Collect implements prometheus.Collector: the series of every resource recorded, made now.
 func (m *ResourceMetrics) Collect(ch chan<- prometheus.Metric) {
+	type entry struct {
+		kind *dto.LabelPair
+		resourceState
+	}
 	m.mu.Lock()
-	snapshot := make([]struct {
-		key   resourceKey
-		state uint8
-	}, 0, len(m.state))
+	snapshot := make([]entry, 0, len(m.state))
 	for k, v := range m.state {
-		snapshot = append(snapshot, struct {
-			key   resourceKey
-			state uint8
-		}{k, v})
+		snapshot = append(snapshot, entry{kindPairs[k.kind], *v})
 	}
 	m.mu.Unlock()
 	for _, r := range snapshot {
-		for i, t := range metricConditionTypes {
-			current := int(r.state>>(2*i)) & 3
-			for j, s := range conditionStatuses {
+		for i := range metricConditionTypes {
+			current := int(r.conditions>>(2*i)) & 3
+			for j := range conditionStatuses {
 				v := 0.0
 				if j == current {
 					v = 1
 				}
-				ch <- prometheus.MustNewConstMetric(m.desc, prometheus.GaugeValue, v, r.key.kind, r.key.Namespace, r.key.Name, t.typ, string(s))
+				// Sorted by label name: kind, name, namespace, status, type.
+				ch <- conditionSeries{desc: m.desc, value: v,
+					labels: [5]*dto.LabelPair{r.kind, r.name, r.namespace, statusPairs[j], typePairs[i]}}
 			}
 		}
 	}
+}
+
+// conditionSeries is one series of ossoperator_resource_condition.
+type conditionSeries struct {
+	desc   *prometheus.Desc
+	labels [5]*dto.LabelPair
+	value  float64
+}
+
+func (c conditionSeries) Desc() *prometheus.Desc { return c.desc }
+
+func (c conditionSeries) Write(out *dto.Metric) error {
+	out.Label = c.labels[:]
+	out.Gauge = &dto.Gauge{Value: &c.value}
+	return nil
 }
 
 // record sets the gauge to the conditions a resource reports.
@@ -127,7 +160,15 @@ func (m *ResourceMetrics) record(kind string, key types.NamespacedName, conds []
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.state[resourceKey{kind: kind, NamespacedName: key}] = state
+	k := resourceKey{kind: kind, NamespacedName: key}
+	if r := m.state[k]; r != nil {
+		r.conditions = state
+		return
+	}
+	if kindPairs[kind] == nil {
+		return // not a kind of this operator's
+	}
+	m.state[k] = &resourceState{name: labelPair("name", key.Name), namespace: labelPair("namespace", key.Namespace), conditions: state}
 }
 
 // forget deletes the series of a resource that is gone.

@@ -82,6 +82,8 @@ type LatencyRun struct {
 	// the changes' own, and Seconds that time: the work the changes got past (or waited for).
 	OtherReconciles int     `json:"otherReconciles"`
 	Seconds         float64 `json:"seconds"`
+	// Slowest is the Bucket whose change took longest, to look for in the manager's log.
+	Slowest string `json:"slowest"`
 }
 
 // blackHole forwards to the emulator until it goes silent; then it holds every request until its
@@ -90,6 +92,7 @@ type blackHole struct {
 	*httptest.Server
 	silent   atomic.Bool
 	received atomic.Int64
+	closing  chan struct{}
 }
 
 func newBlackHole(target string) (*blackHole, error) {
@@ -98,11 +101,14 @@ func newBlackHole(target string) (*blackHole, error) {
 		return nil, err
 	}
 	proxy := httputil.NewSingleHostReverseProxy(u)
-	h := &blackHole{}
+	h := &blackHole{closing: make(chan struct{})}
 	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if h.silent.Load() {
 			h.received.Add(1)
-			<-r.Context().Done()
+			select {
+			case <-r.Context().Done():
+			case <-h.closing:
+			}
 			return
 		}
 		proxy.ServeHTTP(w, r)
@@ -143,7 +149,7 @@ func (b *bench) neighbour(ctx context.Context, first, healthy, silent int) (*Nei
 	if err != nil {
 		return p, 0, err
 	}
-	defer hole.Close()
+	defer func() { close(hole.closing); hole.Close() }()
 	const quiet = "bench-silent"
 	if err := b.createAccessKey(ctx, quiet, accountID, keyID, keySecret, hole.URL); err != nil {
 		return p, 0, err
@@ -232,7 +238,7 @@ func (b *bench) throttling(ctx context.Context, n int, qps float64, burst int) (
 func (b *bench) latency(ctx context.Context, keys []client.ObjectKey, changes int, priorities bool, resync time.Duration) (LatencyRun, error) {
 	run := LatencyRun{Priorities: priorities, Buckets: len(keys), Changes: changes, Resync: resync.String()}
 	b.op.stop()
-	args := []string{"--resync-period", resync.String()}
+	args := append([]string{"--resync-period", resync.String()}, b.operatorArgs...)
 	if !priorities {
 		args = append(args, "--prioritize-changes=false")
 	}
@@ -263,6 +269,7 @@ func (b *bench) latency(ctx context.Context, keys []client.ObjectKey, changes in
 		mu      sync.Mutex
 		waiting = map[client.ObjectKey]pending{}
 		took    []time.Duration
+		slowest time.Duration
 	)
 	inf, err := b.cache.GetInformer(ctx, &ossv1.Bucket{})
 	if err != nil {
@@ -278,7 +285,11 @@ func (b *bench) latency(ctx context.Context, keys []client.ObjectKey, changes in
 		defer mu.Unlock()
 		key := client.ObjectKeyFromObject(bk)
 		if w, ok := waiting[key]; ok && c != nil && c.Status == metav1.ConditionTrue && c.ObservedGeneration >= w.gen {
-			took = append(took, time.Since(w.start))
+			d := time.Since(w.start)
+			took = append(took, d)
+			if d > slowest {
+				slowest, run.Slowest = d, fmt.Sprintf("%s at %s", key, w.start.UTC().Format("15:04:05.000"))
+			}
 			delete(waiting, key)
 		}
 	}
@@ -324,8 +335,8 @@ func (b *bench) latency(ctx context.Context, keys []client.ObjectKey, changes in
 		return run, err
 	}
 	run.OtherReconciles, run.Seconds = int(m.bucketReconciles())-changes, seconds(time.Since(started))
-	b.logf("change latency (priorities %v): p50 %.0f ms, p99 %.0f ms, max %.0f ms; %d other reconciles in %.1fs",
-		priorities, run.P50Ms, run.P99Ms, run.MaxMs, run.OtherReconciles, run.Seconds)
+	b.logf("change latency (priorities %v): p50 %.0f ms, p99 %.0f ms, max %.0f ms (%s); %d other reconciles in %.1fs",
+		priorities, run.P50Ms, run.P99Ms, run.MaxMs, run.Slowest, run.OtherReconciles, run.Seconds)
 	return run, nil
 }
 

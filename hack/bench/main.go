@@ -98,6 +98,8 @@ type options struct {
 	purgeOnly     bool          // only the start-up and the purge phase
 	timeout       time.Duration // for each phase
 	progress      io.Writer
+	// operatorArgs are flags added to the manager's, for a person measuring something (a profiler).
+	operatorArgs []string
 	// The fairness phases (fairness.go), when fairness is set.
 	fairness         bool
 	neighbourHealthy int
@@ -111,6 +113,10 @@ func main() {
 	out := "bin/bench.json"
 	flag.IntVar(&o.buckets, "buckets", 1000, "Buckets to create, each with three managed settings.")
 	flag.IntVar(&o.deletes, "delete", 200, "How many of them are created with deletionPolicy Delete, then deleted.")
+	flag.Func("operator-arg", "A flag to add to the manager's command line, such as --pprof-bind-address=127.0.0.1:6060 (repeatable).", func(s string) error {
+		o.operatorArgs = append(o.operatorArgs, s)
+		return nil
+	})
 	flag.BoolVar(&o.fairness, "fairness", true, "Run the fairness phases: a noisy neighbour, throttling, and change latency after a restart with priorities off and on.")
 	flag.IntVar(&o.neighbourHealthy, "neighbour-healthy", 200, "Healthy Buckets timed alone and beside the silent endpoint's.")
 	flag.IntVar(&o.neighbourSilent, "neighbour-silent", 20, "Buckets on an endpoint that answers nothing.")
@@ -269,7 +275,7 @@ func run(ctx context.Context, o options) (report *Report, err error) {
 	// The operator, and its start-up: until every AccessKey is Ready.
 	b.logf("starting the operator")
 	start := time.Now()
-	if b.op, err = startOperator(binary, kubeconfig, filepath.Join(o.work, "manager.log"), b.emu.RAMURL); err != nil {
+	if b.op, err = startOperator(binary, kubeconfig, filepath.Join(o.work, "manager.log"), b.emu.RAMURL, o.operatorArgs...); err != nil {
 		return report, err
 	}
 	defer func() { b.op.stop() }() // the operator running at the end: the latency phase restarts it
