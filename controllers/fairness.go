@@ -66,9 +66,12 @@ const (
 type endpointGate struct {
 	state    gateState
 	inFlight int
-	// latency is the moving average of the time answers took; lastAnswer when the last came.
-	latency    time.Duration
-	lastAnswer time.Time
+	// latency is the moving average of the time answers took.
+	latency time.Duration
+	// attempts are the attempts sent and not answered yet; waitingSince is when the endpoint last had
+	// none outstanding, or last answered: how long it has been silent while asked.
+	attempts     int
+	waitingSince time.Time
 	// endpoint is where the AccessKey's clients send (for the probe); lastErr what the last attempt
 	// without an answer ended with, bounded.
 	endpoint string
@@ -115,9 +118,11 @@ func (g *accessKeyGates) enter(key, bucket types.NamespacedName) (gateVerdict, f
 		e.park(bucket)
 		g.probeLater(key, e)
 		return gateVerdict{notAnswering: true, lastErr: e.lastErr, probeAt: e.probeAt}, nil
-	case e.inFlight >= g.share && (e.state == unproven || e.latency > slowAnswer || g.now().Sub(e.lastAnswer) > slowAnswer):
-		// Unproven, slow, or silent for a while with reconciles under way: the endpoint may have
-		// stopped answering, and those under way would find out first.
+	case e.inFlight >= g.share && (e.state == unproven || e.latency > slowAnswer ||
+		e.attempts > 0 && g.now().Sub(e.waitingSince) > slowAnswer):
+		// Unproven, slow, or asked and silent for over a second: the endpoint may have stopped
+		// answering, and the attempts under way will tell. (A reconcile slow for another reason, the
+		// API server's, holds nobody back.)
 		e.park(bucket)
 		return gateVerdict{parked: true}, nil
 	}
@@ -185,6 +190,9 @@ func (g *accessKeyGates) observe(key types.NamespacedName, endpoint string, elap
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	e := g.gate(key)
+	if e.attempts > 0 {
+		e.attempts--
+	}
 	if e.endpoint != endpoint {
 		e.endpoint, e.pause = endpoint, 0 // another endpoint: what was learnt was of the old one
 	}
@@ -204,13 +212,24 @@ func (g *accessKeyGates) observe(key types.NamespacedName, endpoint string, elap
 			e.latency = elapsed
 		}
 		e.latency = (e.latency*7 + elapsed*3) / 10
-		e.lastAnswer = g.now()
+		e.waitingSince = g.now()
 		was := e.state
 		e.state, e.pause = answering, 0
 		if was != answering {
 			g.wakeParked(e)
 		}
 	}
+}
+
+// sending records an attempt sent to the AccessKey's endpoint; observe, its end.
+func (g *accessKeyGates) sending(key types.NamespacedName) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	e := g.gate(key)
+	if e.attempts == 0 {
+		e.waitingSince = g.now()
+	}
+	e.attempts++
 }
 
 // timedOut says whether an attempt got no answer in time: the one failure that holds a worker.
@@ -281,7 +300,12 @@ func (p *connPacer) Wait(ctx context.Context) error {
 		return ossapi.ErrEndpointNotAnswering
 	}
 	if l := p.limiter(); l != nil {
-		return l.Wait(ctx)
+		if err := l.Wait(ctx); err != nil {
+			return err
+		}
+	}
+	if p.gates != nil {
+		p.gates.sending(p.key)
 	}
 	return nil
 }

@@ -161,6 +161,30 @@ func TestASlowEndpointHoldsItsShare(t *testing.T) {
 	}
 }
 
+func TestASlowReconcileHoldsNobodyBackButASilentAttemptDoes(t *testing.T) {
+	g, clk := testGates(4, nil)
+	g.sending(healthKey)
+	g.observe(healthKey, "https://x", 20*time.Millisecond, nil)
+	// One reconcile under way for seconds, for a reason of its own (the API server), no attempt out.
+	if v, _ := g.enter(healthKey, bucketKey("slow")); !v.admitted {
+		t.Fatal(v)
+	}
+	clk.advance(3 * time.Second)
+	if v, _ := g.enter(healthKey, bucketKey("next")); !v.admitted {
+		t.Fatalf("a reconcile waited for another one slow without OSS: %+v", v)
+	}
+	// An attempt out for over a second without an answer: the others wait for it.
+	g.sending(healthKey)
+	clk.advance(1500 * time.Millisecond)
+	if v, _ := g.enter(healthKey, bucketKey("third")); !v.parked {
+		t.Fatalf("an attempt silent for 1.5 s did not hold back more reconciles: %+v", v)
+	}
+	g.observe(healthKey, "https://x", 1500*time.Millisecond, nil)
+	if v, _ := g.enter(healthKey, bucketKey("fourth")); !v.admitted {
+		t.Fatalf("after the answer: %+v", v)
+	}
+}
+
 func TestACancelledCallTeachesNothing(t *testing.T) {
 	g, _ := testGates(4, nil)
 	g.observe(deadKey, "https://x", time.Millisecond, nil)

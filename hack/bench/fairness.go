@@ -108,6 +108,7 @@ func newBlackHole(target string) (*blackHole, error) {
 			select {
 			case <-r.Context().Done():
 			case <-h.closing:
+				panic(http.ErrAbortHandler) // the connection cut, no answer: silent to the end
 			}
 			return
 		}
@@ -117,9 +118,10 @@ func newBlackHole(target string) (*blackHole, error) {
 }
 
 // neighbour runs the noisy-neighbour phase: healthy Buckets of bench-0's AccessKey alone, then the same
-// number beside silent ones.
-func (b *bench) neighbour(ctx context.Context, first, healthy, silent int) (*NeighbourPhase, int, error) {
-	p := &NeighbourPhase{Healthy: healthy, Silent: silent}
+// number beside silent ones. The silent endpoint stays silent for the rest of the run: stop closes it.
+func (b *bench) neighbour(ctx context.Context, first, healthy, silent int) (p *NeighbourPhase, stop func(), err error) {
+	p = &NeighbourPhase{Healthy: healthy, Silent: silent}
+	stop = func() {}
 	create := func(keys []client.ObjectKey) error {
 		return b.each(ctx, keys, func(_ int, key client.ObjectKey) error {
 			return b.k8s.Create(ctx, &ossv1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}, Spec: benchSpec(ossv1.DeletionRetain)})
@@ -140,37 +142,36 @@ func (b *bench) neighbour(ctx context.Context, first, healthy, silent int) (*Nei
 	}
 	alone := namedKeys("bench-0", "alone", first, healthy)
 	b.logf("noisy neighbour: %d healthy Buckets alone", healthy)
-	var err error
 	if p.AloneSeconds, err = timeReady(alone); err != nil {
-		return p, 0, err
+		return p, stop, err
 	}
 
 	hole, err := newBlackHole(b.emu.URL)
 	if err != nil {
-		return p, 0, err
+		return p, stop, err
 	}
-	defer func() { close(hole.closing); hole.Close() }()
+	stop = func() { close(hole.closing); hole.Close() }
 	const quiet = "bench-silent"
 	if err := b.createAccessKey(ctx, quiet, accountID, keyID, keySecret, hole.URL); err != nil {
-		return p, 0, err
+		return p, stop, err
 	}
 	hole.silent.Store(true)
 	silentKeys := namedKeys(quiet, "silent", first, silent)
 	if err := create(silentKeys); err != nil {
-		return p, 0, err
+		return p, stop, err
 	}
 	b.logf("noisy neighbour: %d Buckets on a silent endpoint, waiting for them to say so", silent)
 	if err := b.poll(ctx, 250*time.Millisecond, "the silent endpoint's Buckets waiting for it", b.allReason(silentKeys, ossv1.ReasonEndpointUnreachable)); err != nil {
-		return p, 0, err
+		return p, stop, err
 	}
 	beside := namedKeys("bench-1", "beside", first, healthy)
 	b.logf("noisy neighbour: %d healthy Buckets beside them", healthy)
 	sent := hole.received.Load()
 	if p.BesideSeconds, err = timeReady(beside); err != nil {
-		return p, 0, err
+		return p, stop, err
 	}
 	p.SilentRequests = hole.received.Load() - sent
-	return p, 2*healthy + silent, nil
+	return p, stop, nil
 }
 
 // throttling runs the throttling phase: n Buckets in each of two accounts of their own, throttled alike.
@@ -405,7 +406,10 @@ func (b *bench) fairness(ctx context.Context, r *Report, keys []client.ObjectKey
 	f := &Fairness{}
 	r.Fairness = f
 	var err error
-	if f.Neighbour, _, err = b.neighbour(ctx, 0, b.neighbourHealthy, b.neighbourSilent); err != nil {
+	var stopSilence func()
+	f.Neighbour, stopSilence, err = b.neighbour(ctx, 0, b.neighbourHealthy, b.neighbourSilent)
+	defer stopSilence()
+	if err != nil {
 		return err
 	}
 	if f.Throttle, err = b.throttling(ctx, b.throttleBuckets, throttleQPS, throttleBurst); err != nil {
