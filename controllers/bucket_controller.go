@@ -374,6 +374,11 @@ func (becameReady) Update(e event.UpdateEvent) bool {
 // deletion, and a change of its Ready condition or observed generation (its grants among them).
 type accessKeyReadinessChanged struct{ predicate.Funcs }
 
+// Create passes an AccessKey made while the operator runs (its Buckets may wait for it), not those a
+// start lists: the Buckets are listed too, each on its own (and, in sync, spread over the resync
+// period: priority.go); mapping every AccessKey to its Buckets would queue them all at once.
+func (accessKeyReadinessChanged) Create(e event.CreateEvent) bool { return !e.IsInInitialList }
+
 func (accessKeyReadinessChanged) Update(e event.UpdateEvent) bool {
 	o, ok1 := e.ObjectOld.(*ossv1.AccessKey)
 	n, ok2 := e.ObjectNew.(*ossv1.AccessKey)
