@@ -252,7 +252,7 @@ func run(ctx context.Context, o options) (report *Report, err error) {
 	b.emu = osstest.NewServer(
 		osstest.WithAccount(osstest.Account{ID: accountID, DisplayName: "bench", Keys: []osstest.Key{{AccessKeyID: keyID, AccessKeySecret: keySecret}}}),
 		osstest.WithRegion(region),
-		osstest.WithBucketLimit(max(o.buckets, o.memoryBuckets)+2*o.throttleBuckets+2*o.neighbourHealthy+o.neighbourSilent+2),
+		osstest.WithBucketLimit(max(o.buckets, o.memoryBuckets)+2*o.throttleBuckets+2*neighbourRounds*o.neighbourHealthy+o.neighbourSilent+2),
 	)
 	defer b.emu.Close()
 	// A fault of no operation and no account matches every request, OSS and RAM alike: both are slowed
