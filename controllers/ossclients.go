@@ -161,19 +161,23 @@ func (o *OSSClients) Client(ctx context.Context, ak *ossv1.AccessKey, region str
 	if err != nil {
 		return nil, err
 	}
+	o.keep(key, c)
+	return c, nil
+}
+
+// keep caches c as the client of key: only the newest client of an AccessKey and region is kept.
+func (o *OSSClients) keep(key clientKey, c *Conn) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.cache == nil {
 		o.cache = map[clientKey]*Conn{}
 	}
-	// Only the newest client of an AccessKey and region is kept.
 	for k := range o.cache {
 		if k.accessKey == key.accessKey && k.region == key.region {
 			delete(o.cache, k)
 		}
 	}
 	o.cache[key] = c
-	return c, nil
 }
 
 // connect builds a client for the AccessKey's endpoint with creds.
@@ -212,17 +216,7 @@ func (o *OSSClients) sessionClient(ak *ossv1.AccessKey, region string) (*Conn, e
 		return nil, &CredentialsError{Reason: ossv1.ReasonInsecureEndpoint, Message: err.Error()}
 	}
 	c := &Conn{Client: client, AccessKeyID: cur.creds.AccessKeyID}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.cache == nil {
-		o.cache = map[clientKey]*Conn{}
-	}
-	for k := range o.cache {
-		if k.accessKey == key.accessKey && k.region == key.region {
-			delete(o.cache, k)
-		}
-	}
-	o.cache[key] = c
+	o.keep(key, c)
 	return c, nil
 }
 
