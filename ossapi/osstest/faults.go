@@ -1,6 +1,8 @@
 package osstest
 
 import (
+	"bufio"
+	"context"
 	"net"
 	"net/http"
 	"strconv"
@@ -24,6 +26,12 @@ import (
 // Body, if set, is sent raw with Status (200 when Status is 0), such as an HTML page from a proxy or
 // truncated XML; otherwise Status with an OSS error document of Code and Message (defaults derived from
 // Status). A fault with only Delay slows the request down and lets it proceed.
+//
+// AnswerTime models a service that takes that long to answer: the request proceeds at once, and its
+// answer (or error) is sent AnswerTime after the request reached this point, or as soon as it is
+// ready if that is later. The emulator's own work (a page of 1000 entries takes a millisecond or two)
+// is then part of that time, as OSS's is part of its answer time; with Delay it comes on top. The
+// largest AnswerTime of the faults that apply holds.
 type Fault struct {
 	Operation   string
 	AccountID   string
@@ -34,6 +42,7 @@ type Fault struct {
 	Count       int
 	Skip        int
 	Delay       time.Duration
+	AnswerTime  time.Duration
 	Reset       bool
 	Body        string
 }
@@ -69,11 +78,11 @@ func (e *Emulator) ClearFaults() {
 	e.faults = nil
 }
 
-// pickFaults decides which faults apply to a request: the total delay, and the terminal fault if any.
-func (e *Emulator) pickFaults(op, accountID string) (time.Duration, *Fault) {
+// pickFaults decides which faults apply to a request: the total delay, the answer time, and the
+// terminal fault if any.
+func (e *Emulator) pickFaults(op, accountID string) (delay, answerTime time.Duration, terminal *Fault) {
 	e.faultMu.Lock()
 	defer e.faultMu.Unlock()
-	var delay time.Duration
 	for _, f := range e.faults {
 		if (f.Operation != "" && f.Operation != op) || (f.AccountID != "" && f.AccountID != accountID) {
 			continue
@@ -90,36 +99,43 @@ func (e *Emulator) pickFaults(op, accountID string) (time.Duration, *Fault) {
 			continue
 		}
 		delay += f.Delay
+		answerTime = max(answerTime, f.AnswerTime)
 		if f.Status != 0 || f.Reset || f.Body != "" {
-			terminal := f.Fault
-			return delay, &terminal
+			t := f.Fault
+			return delay, answerTime, &t
 		}
 	}
-	return delay, nil
+	return delay, answerTime, nil
 }
 
 // applyFaults runs the faults for a request. done is true when the request has been answered (or its
-// connection closed) and the operation must not run.
+// connection closed) and the operation must not run; otherwise held is w, or w holding the answer
+// back until the answer time of the faults, and the operation answers through it.
 // writeErr sends the error document of the API the request is for (OSS XML, RAM JSON).
 func (e *Emulator) applyFaults(w http.ResponseWriter, r *http.Request, op, accountID string,
-	writeErr func(*apiError) (int, string)) (status int, code string, done bool) {
-	delay, f := e.pickFaults(op, accountID)
+	writeErr func(*apiError) (int, string)) (held http.ResponseWriter, status int, code string, done bool) {
+	start := time.Now()
+	delay, answerTime, f := e.pickFaults(op, accountID)
+	if answerTime > 0 {
+		w = &heldWriter{ResponseWriter: w, ctx: r.Context(), until: start.Add(answerTime)}
+	}
+	held = w
 	if delay > 0 {
 		t := time.NewTimer(delay)
 		select {
 		case <-t.C:
 		case <-r.Context().Done():
 			t.Stop()
-			return 0, "Canceled", true
+			return held, 0, "Canceled", true
 		}
 	}
 	if f == nil {
-		return 0, "", false
+		return held, 0, "", false
 	}
 	switch {
 	case f.Reset:
 		resetConnection(w)
-		return 0, "Reset", true
+		return held, 0, "Reset", true
 	case f.Body != "":
 		s := f.Status
 		if s == 0 {
@@ -128,7 +144,7 @@ func (e *Emulator) applyFaults(w http.ResponseWriter, r *http.Request, op, accou
 		w.Header().Set("Content-Length", strconv.Itoa(len(f.Body)))
 		w.WriteHeader(s)
 		_, _ = w.Write([]byte(f.Body))
-		return s, "FaultBody", true
+		return held, s, "FaultBody", true
 	}
 	code = f.Code
 	if code == "" {
@@ -139,7 +155,7 @@ func (e *Emulator) applyFaults(w http.ResponseWriter, r *http.Request, op, accou
 		msg = "Injected fault: " + http.StatusText(f.Status)
 	}
 	s, c := writeErr(newError(f.Status, code, "", "%s", msg))
-	return s, c, true
+	return held, s, c, true
 }
 
 func defaultCode(status int) string {
@@ -175,4 +191,56 @@ func resetConnection(w http.ResponseWriter) {
 		_ = tc.SetLinger(0)
 	}
 	_ = conn.Close()
+}
+
+// heldWriter holds an answer back until a time: the first write of its header or body waits for it
+// (or for the request to be cancelled).
+type heldWriter struct {
+	http.ResponseWriter
+	ctx   context.Context
+	until time.Time
+	held  bool
+}
+
+func (h *heldWriter) hold() {
+	if h.held {
+		return
+	}
+	h.held = true
+	if d := time.Until(h.until); d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-h.ctx.Done():
+		}
+	}
+}
+
+func (h *heldWriter) WriteHeader(status int) {
+	h.hold()
+	h.ResponseWriter.WriteHeader(status)
+}
+
+func (h *heldWriter) Write(b []byte) (int, error) {
+	h.hold()
+	return h.ResponseWriter.Write(b)
+}
+
+// Flush and Hijack reach the writer held, for answers sent as they are written and for faults that
+// close the connection.
+func (h *heldWriter) Flush() {
+	h.hold()
+	if f, ok := h.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (h *heldWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	h.hold()
+	hj, ok := h.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, http.ErrNotSupported
+	}
+	return hj.Hijack()
 }

@@ -101,6 +101,56 @@ func TestFaults(t *testing.T) {
 	}
 }
 
+// AnswerTime makes a call take that long, the emulator's own work included: the operation runs at
+// once (what it stores is there before the answer comes), a delay is counted in, not added, and an
+// error waits as an answer does.
+func TestAnswerTime(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	c := newClient(t, srv.URL, aliceKey, ossapi.SignatureV4)
+	must(t, srv.CreateBucket(alice.ID, "timed", ""))
+	const answerTime = 400 * time.Millisecond
+	srv.InjectFault(osstest.Fault{AnswerTime: answerTime})
+
+	start := time.Now()
+	done := make(chan error)
+	go func() {
+		_, err := c.PutObject(ctx, &ossapi.PutObjectRequest{Bucket: "timed", Key: "k", Body: []byte("v")})
+		done <- err
+	}()
+	stored := false
+	for waiting := true; waiting; {
+		select {
+		case err := <-done:
+			must(t, err)
+			waiting = false
+		case <-time.After(5 * time.Millisecond):
+			b, _ := srv.Bucket("timed")
+			stored = stored || len(b.Objects) == 1
+		}
+	}
+	if took := time.Since(start); took < answerTime || !stored {
+		t.Errorf("PutObject answered after %v (want %v at least), stored before the answer: %t", took, answerTime, stored)
+	}
+
+	// A delay of half the answer time is part of it.
+	srv.InjectFault(osstest.Fault{Delay: answerTime / 2})
+	start = time.Now()
+	_, err := c.GetBucketInfo(ctx, "timed")
+	must(t, err)
+	if took := time.Since(start); took < answerTime || took >= answerTime*3/2-answerTime/8 {
+		t.Errorf("with a delay of %v: answered after %v, want %v (not the sum)", answerTime/2, took, answerTime)
+	}
+	srv.ClearFaults()
+	srv.InjectFault(osstest.Fault{AnswerTime: answerTime})
+	start = time.Now()
+	_, err = c.GetBucketInfo(ctx, "missing")
+	wantCode(t, err, http.StatusNotFound, ossapi.CodeNoSuchBucket)
+	if took := time.Since(start); took < answerTime {
+		t.Errorf("an error answered after %v, want %v", took, answerTime)
+	}
+}
+
 // wantCodeNoID is wantCode for answers that did not come from OSS (no request ID in the body).
 func wantCodeNoID(t *testing.T, err error, status int, code string) *ossapi.Error {
 	t.Helper()

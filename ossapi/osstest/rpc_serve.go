@@ -118,9 +118,11 @@ func (e *Emulator) serveRPC(svc *rpcService, w http.ResponseWriter, r *http.Requ
 				return fail(err)
 			}
 		}
-		if status, code, done := e.applyFaults(w, r, action, who.accountID, fail); done {
+		held, status, code, done := e.applyFaults(w, r, action, who.accountID, fail)
+		if done {
 			return status, code
 		}
+		w = held
 		res, err := act.run(e, c)
 		if err != nil {
 			return fail(err)

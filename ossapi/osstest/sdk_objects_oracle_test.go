@@ -550,6 +550,24 @@ func (o *objectsOracle) steps() []oracleStep {
 			}
 			_, err = o.c.HeadObject(ctx, &oss.HeadObjectRequest{Bucket: dst, Key: oss.Ptr("del/c")})
 			oracleWantError(t, err, http.StatusNotFound, ossapi.CodeNoSuchKey)
+
+			// Keys with control characters: the SDK writes them as references XML 1.0 forbids
+			// (&#x01;), and OSS deletes those keys.
+			ctl := []string{"del/ctl\x01", "del/esc\x1b[0m", "del/tab\tnl\ncr\r"}
+			var ids []oss.ObjectIdentifier
+			for _, k := range ctl {
+				o.put(t, objDst, k, []byte("c"))
+				ids = append(ids, oss.ObjectIdentifier{Key: oss.Ptr(k)})
+			}
+			res, err = o.c.DeleteMultipleObjects(ctx, &oss.DeleteMultipleObjectsRequest{Bucket: dst, Delete: &oss.Delete{Objects: ids}})
+			oracleNoError(t, err)
+			if len(res.DeletedObjects) != len(ctl) {
+				t.Errorf("keys with control characters: deleted %s", mustJSON(res.DeletedObjects))
+			}
+			for _, k := range ctl {
+				_, err = o.c.HeadObject(ctx, &oss.HeadObjectRequest{Bucket: dst, Key: oss.Ptr(k)})
+				oracleWantError(t, err, http.StatusNotFound, ossapi.CodeNoSuchKey)
+			}
 		}},
 		{"a retention policy refuses deletes with FileImmutable, and DeleteMultipleObjects deletes nothing", func(t *testing.T) {
 			worm := oss.Ptr("objects-worm")

@@ -1,6 +1,7 @@
 package osstest
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/md5"
 	"crypto/rand"
@@ -31,11 +32,14 @@ type call struct {
 	now       time.Time
 }
 
-// response is a successful answer.
+// response is a successful answer: body, or what stream writes.
 type response struct {
 	status int
 	header http.Header
 	body   []byte
+	// stream, if set, writes the body after the operation returned (and released the emulator's
+	// lock), without a Content-Length.
+	stream func(w io.Writer) error
 }
 
 func newResponse(status int) *response { return &response{status: status, header: http.Header{}} }
@@ -57,6 +61,31 @@ func xmlOK(v any) (*response, *apiError) {
 	r.body = append([]byte(xml.Header), b...)
 	return r, nil
 }
+
+// xmlListing is 200 with the listing v as an XML document sent as it is encoded, chunked, as a server
+// sends a long answer: its first bytes (the markers of the next page among them) leave before its
+// last are made, and a page of 1000 entries is not encoded under the emulator's lock. v must hold
+// copies of what it lists, not the emulator's state.
+func xmlListing(v any) (*response, *apiError) {
+	r := newResponse(http.StatusOK)
+	r.header.Set("Content-Type", "application/xml")
+	r.stream = func(w io.Writer) error {
+		if x, ok := v.(xmlWriter); ok {
+			bw := bufio.NewWriterSize(w, 64<<10)
+			bw.WriteString(xml.Header)
+			x.writeXML(bw)
+			return bw.Flush()
+		}
+		if _, err := io.WriteString(w, xml.Header); err != nil {
+			return err
+		}
+		return xml.NewEncoder(w).Encode(v)
+	}
+	return r, nil
+}
+
+// An xmlWriter writes itself as xml.Marshal would, faster.
+type xmlWriter interface{ writeXML(w *bufio.Writer) }
 
 // Body size limits: OSS's where it documents one, otherwise generous bounds for an in-memory service.
 const (
@@ -172,9 +201,10 @@ func (e *Emulator) answer(w http.ResponseWriter, r *http.Request, id string, rt 
 	if err := e.throttled(who.accountID, time.Now()); err != nil {
 		return writeError(w, r, id, err)
 	}
-	if status, code, done := e.applyFaults(w, r, rt.op, who.accountID, func(f *apiError) (int, string) {
+	w, status, code, done := e.applyFaults(w, r, rt.op, who.accountID, func(f *apiError) (int, string) {
 		return writeError(w, r, id, f)
-	}); done {
+	})
+	if done {
 		return status, code
 	}
 	body, err := readBody(r, rt.op)
@@ -196,11 +226,15 @@ func (e *Emulator) answer(w http.ResponseWriter, r *http.Request, id string, rt 
 	for k, vs := range resp.header {
 		w.Header()[k] = vs
 	}
-	if r.Method != http.MethodHead {
+	if r.Method != http.MethodHead && resp.stream == nil {
 		w.Header().Set("Content-Length", strconv.Itoa(len(resp.body)))
 	}
 	w.WriteHeader(resp.status)
-	if r.Method != http.MethodHead {
+	switch {
+	case r.Method == http.MethodHead:
+	case resp.stream != nil:
+		_ = resp.stream(w) // the types listed always encode; a write fails only for a client gone
+	default:
 		_, _ = w.Write(resp.body)
 	}
 	return resp.status, codeOK
