@@ -33,7 +33,7 @@ func (r *BucketReconciler) applyDeletionPolicy(ctx context.Context, b *ossv1.Buc
 	out := plan.verdict
 	switch {
 	case plan.purge:
-		out = r.purgeOnce(ctx, b, obs.creds.conn, obs.info.Versioning != "")
+		out = r.purgeOnce(ctx, b, obs.creds.conn, obs.info.Versioning != "", obs.contents.pages)
 	case plan.deleteBucket:
 		out = concludeDeletion(b, plan, obs.creds.conn.DeleteBucket(ctx, b.BucketName()), time.Now())
 	case plan.removeTag:
@@ -42,9 +42,10 @@ func (r *BucketReconciler) applyDeletionPolicy(ctx context.Context, b *ossv1.Buc
 	return out
 }
 
-// purgeOnce runs a purge for the reconcile's budget (versioned: the bucket has had versioning), records its progress and, once the run found the
-// bucket empty, deletes the bucket.
-func (r *BucketReconciler) purgeOnce(ctx context.Context, b *ossv1.Bucket, conn *Conn, versioned bool) outcome {
+// purgeOnce runs a purge for the reconcile's budget (versioned: the bucket has had versioning),
+// starting with the pages the observation listed; it records its progress and, once the run found
+// the bucket empty, deletes the bucket.
+func (r *BucketReconciler) purgeOnce(ctx context.Context, b *ossv1.Bucket, conn *Conn, versioned bool, first firstPages) outcome {
 	budget, workers := r.PurgeBudget, r.PurgeWorkers
 	if budget <= 0 {
 		budget = defaultPurgeBudget
@@ -53,7 +54,7 @@ func (r *BucketReconciler) purgeOnce(ctx context.Context, b *ossv1.Bucket, conn 
 		workers = defaultPurgeWorkers
 	}
 	prev, started := b.Status.Purge, time.Now()
-	run := purge(ctx, conn, b.BucketName(), versioned, budget, workers)
+	run := purge(ctx, conn, b.BucketName(), versioned, first, budget, workers)
 	now := time.Now()
 	b.Status.Purge = purgeProgress(prev, run, started, now)
 	if !run.finished {

@@ -246,6 +246,8 @@ func readTags(ctx context.Context, conn *Conn, name string) (map[string]string, 
 type bucketContents struct {
 	objects, oldVersions, deleteMarkers, uploads int
 	more                                         bool
+	// pages are the pages counted, for a purge to start with.
+	pages firstPages
 }
 
 func (c bucketContents) empty() bool {
@@ -291,7 +293,7 @@ func listContents(ctx context.Context, conn *Conn, bucket string) (bucketContent
 		return bucketContents{}, err
 	}
 	c := bucketContents{deleteMarkers: len(versions.DeleteMarkers), uploads: len(uploads.Uploads),
-		more: versions.IsTruncated || uploads.IsTruncated}
+		more: versions.IsTruncated || uploads.IsTruncated, pages: firstPages{versions: versions, uploads: uploads}}
 	for _, v := range versions.Versions {
 		if v.IsLatest {
 			c.objects++

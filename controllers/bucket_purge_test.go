@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -35,7 +36,7 @@ func TestPurgeRun(t *testing.T) {
 	const slow = 300 * time.Millisecond
 	srv.InjectFault(osstest.Fault{Operation: ossapi.OpDeleteMultipleObjects, Delay: slow})
 	// A budget too short for the whole bucket: the run stops listing, finishes its deletes, and says so.
-	first := purge(ctx, conn, "full", true, time.Millisecond, 4)
+	first := purge(ctx, conn, "full", true, firstPages{}, time.Millisecond, 4)
 	if first.err != nil || first.finished || first.deleted.entries() == 0 || first.deleted.entries()%1000 != 0 {
 		t.Fatalf("first run: %+v", first)
 	}
@@ -46,7 +47,7 @@ func TestPurgeRun(t *testing.T) {
 	}
 
 	start := time.Now()
-	rest := purge(ctx, conn, "full", true, time.Minute, 8)
+	rest := purge(ctx, conn, "full", true, firstPages{}, time.Minute, 8)
 	took := time.Since(start)
 	if rest.err != nil || !rest.finished {
 		t.Fatalf("second run: %+v", rest)
@@ -66,5 +67,86 @@ func TestPurgeRun(t *testing.T) {
 	// take one after another.
 	if took >= 11*slow {
 		t.Errorf("the second run took %s for %d deletes of %s each: not run beside each other", took, srv.Calls(ossapi.OpDeleteMultipleObjects)-1, slow)
+	}
+}
+
+// Keys may hold what XML cannot carry as it is (control characters, line ends, markup): a purge
+// deletes them too, instead of sending a key XML changed and listing the bucket forever.
+func TestPurgeRunDeletesAnyKey(t *testing.T) {
+	const account, id, secret = "1000000000000001", "LTAI-purge", "purge-secret"
+	srv := osstest.NewServer(osstest.WithAccount(osstest.Account{ID: account, Keys: []osstest.Key{{AccessKeyID: id, AccessKeySecret: secret}}}))
+	defer srv.Close()
+	c, err := ossapi.New(ossapi.Config{Region: srv.Region(), Endpoint: srv.URL, Credentials: ossapi.StaticCredentials{AccessKeyID: id, AccessKeySecret: secret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := &Conn{Client: c, AccessKeyID: id}
+	ctx := context.Background()
+	keys := []string{"ctl\x01key", "esc\x1bkey", "tab\tkey", "line\nend", "cr\rlf\r\n", "<b>&amp;\"'", "ünï/cödé 😀", "nul\x00key"}
+	for _, versioned := range []bool{false, true} {
+		bucket := fmt.Sprintf("any-keys-%t", versioned)
+		if err := c.PutBucket(ctx, &ossapi.PutBucketRequest{Bucket: bucket}); err != nil {
+			t.Fatal(err)
+		}
+		if versioned {
+			if err := c.PutBucketVersioning(ctx, bucket, &ossapi.VersioningConfiguration{Status: ossapi.VersioningEnabled}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, k := range keys {
+			if _, err := c.PutObject(ctx, &ossapi.PutObjectRequest{Bucket: bucket, Key: k, Body: []byte(k)}); err != nil {
+				t.Fatalf("putting %q: %v", k, err)
+			}
+		}
+		run := purge(ctx, conn, bucket, versioned, firstPages{}, time.Minute, 2)
+		if run.err != nil || !run.finished || run.deleted.objects != int64(len(keys)) {
+			t.Errorf("versioned %t: run %+v, want %d objects deleted", versioned, run, len(keys))
+		}
+		if b, _ := srv.Bucket(bucket); len(b.Objects) != 0 {
+			t.Errorf("versioned %t: left %d keys", versioned, len(b.Objects))
+		}
+	}
+}
+
+// The listings never run far ahead of the deletes: a run holds at most listingsAhead pages besides
+// those handed to its workers, however slow the deletes (memory stays bounded on a huge bucket).
+func TestPurgeRunHoldsFewPages(t *testing.T) {
+	const account, id, secret = "1000000000000001", "LTAI-purge", "purge-secret"
+	srv := osstest.NewServer(osstest.WithAccount(osstest.Account{ID: account, Keys: []osstest.Key{{AccessKeyID: id, AccessKeySecret: secret}}}))
+	defer srv.Close()
+	c, err := ossapi.New(ossapi.Config{Region: srv.Region(), Endpoint: srv.URL, Credentials: ossapi.StaticCredentials{AccessKeyID: id, AccessKeySecret: secret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := c.PutBucket(ctx, &ossapi.PutBucketRequest{Bucket: "deep"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.FillBucket("deep", osstest.Fill{Objects: 30_000}); err != nil {
+		t.Fatal(err)
+	}
+	srv.InjectFault(osstest.Fault{Operation: ossapi.OpDeleteMultipleObjects, Delay: 100 * time.Millisecond})
+	const workers = 2
+	done := make(chan purgeRun)
+	go func() {
+		done <- purge(ctx, &Conn{Client: c, AccessKeyID: id}, "deep", false, firstPages{}, time.Second, workers)
+	}()
+	most := 0
+	for run := (purgeRun{}); ; {
+		// Deletes are counted as they arrive: what is listed and not yet being deleted is held.
+		most = max(most, srv.Calls(ossapi.OpListObjectVersions)-srv.Calls(ossapi.OpDeleteMultipleObjects))
+		select {
+		case run = <-done:
+			if run.err != nil || run.deleted.objects == 0 {
+				t.Fatalf("run %+v", run)
+			}
+			// Besides the pages read ahead: the workers' queue, and a page each worker took and is
+			// sending.
+			if bound := 2*workers + listingsAhead; most > bound {
+				t.Errorf("%d pages listed and not being deleted at once, want at most %d", most, bound)
+			}
+			return
+		case <-time.After(5 * time.Millisecond):
+		}
 	}
 }
