@@ -29,7 +29,7 @@ func TestQuickBench(t *testing.T) {
 	var progress bytes.Buffer
 	r, err := run(ctx, options{
 		root: filepath.Join("..", ".."), binary: filepath.Join(tmp, "manager"), assets: assets, work: filepath.Join(tmp, "work"),
-		buckets: 50, deletes: 10, namespaces: 2, issues: 10, purgeObjects: 3000, purgeVersions: 500, delay: 20 * time.Millisecond, timeout: time.Minute, progress: &progress,
+		buckets: 50, deletes: 10, namespaces: 2, issues: 10, purgeObjects: 3000, purgeVersions: 500, delay: 20 * time.Millisecond, delayMode: delayAnswer, timeout: time.Minute, progress: &progress,
 		fairness: true, neighbourHealthy: 10, neighbourSilent: 3, throttleBuckets: 20, changes: 5,
 	})
 	if err != nil {

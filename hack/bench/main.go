@@ -82,6 +82,12 @@ const (
 )
 
 // options configures run. The flags set them in main; the test sets them directly.
+// The ways --oss-delay is made.
+const (
+	delayAnswer = "answer"
+	delayAdded  = "added"
+)
+
 type options struct {
 	root          string // repository root: config/crd/bases, and the main package of the manager
 	binary        string // where the manager is built; default bin/manager under root
@@ -93,6 +99,7 @@ type options struct {
 	namespaces    int
 	issues        int // issued AccessKeys
 	delay         time.Duration
+	delayMode     string
 	purgeObjects  int           // the purge phase's objects (0: no purge phase)
 	purgeVersions int           // and old versions
 	purgeOnly     bool          // only the start-up and the purge phase
@@ -128,7 +135,8 @@ func main() {
 	flag.IntVar(&o.purgeObjects, "purge-objects", 100_000, "Objects in the bucket of the purge phase (0: skip the phase).")
 	flag.IntVar(&o.purgeVersions, "purge-versions", 20_000, "Old versions in the bucket of the purge phase, besides its objects.")
 	flag.BoolVar(&o.purgeOnly, "purge-only", false, "Run only the start-up and the purge phase.")
-	flag.DurationVar(&o.delay, "oss-delay", 20*time.Millisecond, "Delay the emulator adds to every OSS call, and to every RAM call.")
+	flag.DurationVar(&o.delay, "oss-delay", 20*time.Millisecond, "How long every OSS call, and every RAM call, takes the emulator to answer.")
+	flag.StringVar(&o.delayMode, "oss-delay-mode", delayAnswer, "How --oss-delay is made: "+delayAnswer+" (each call is answered --oss-delay after it arrived, the emulator's own work included, as OSS's is in its answer time) or "+delayAdded+" (the emulator's work comes on top of --oss-delay: 1-3 ms for a page of 1000 entries; the model before 2026-12-01).")
 	flag.DurationVar(&o.timeout, "timeout", 30*time.Minute, "How long each phase may take.")
 	flag.StringVar(&o.work, "work-dir", "bin/bench", "Where the manager's log, its kubeconfig and the API server's audit log are written.")
 	flag.StringVar(&out, "out", out, "Where the JSON report is written.")
@@ -183,6 +191,9 @@ type bench struct {
 // run performs the scenario and returns the report; on an error, the report holds what was measured
 // until then.
 func run(ctx context.Context, o options) (report *Report, err error) {
+	if o.delayMode != delayAnswer && o.delayMode != delayAdded {
+		return nil, fmt.Errorf("--oss-delay-mode must be %s or %s", delayAnswer, delayAdded)
+	}
 	if o.purgeOnly && o.purgeObjects < 1 {
 		return nil, fmt.Errorf("--purge-only needs --purge-objects >= 1")
 	}
@@ -255,9 +266,13 @@ func run(ctx context.Context, o options) (report *Report, err error) {
 		osstest.WithBucketLimit(max(o.buckets, o.memoryBuckets)+2*o.throttleBuckets+2*neighbourRounds*o.neighbourHealthy+o.neighbourSilent+2),
 	)
 	defer b.emu.Close()
-	// A fault of no operation and no account matches every request, OSS and RAM alike: both are slowed
-	// down by the same delay.
-	b.emu.InjectFault(osstest.Fault{Delay: o.delay})
+	// A fault of no operation and no account matches every request, OSS and RAM alike: both take the
+	// same time to answer.
+	if o.delayMode == delayAdded {
+		b.emu.InjectFault(osstest.Fault{Delay: o.delay})
+	} else {
+		b.emu.InjectFault(osstest.Fault{AnswerTime: o.delay})
+	}
 	if err := b.createCredentials(ctx); err != nil {
 		return nil, err
 	}
@@ -268,7 +283,7 @@ func run(ctx context.Context, o options) (report *Report, err error) {
 
 	report = &Report{Machine: machine(), Config: Config{
 		Buckets: o.buckets, Deleted: o.deletes, MemoryBuckets: o.memoryBuckets, Namespaces: o.namespaces, Issued: o.issues,
-		OSSDelayMs: float64(o.delay) / float64(time.Millisecond), PurgeObjects: o.purgeObjects, PurgeVersions: o.purgeVersions,
+		OSSDelayMs: float64(o.delay) / float64(time.Millisecond), OSSDelayMode: o.delayMode, PurgeObjects: o.purgeObjects, PurgeVersions: o.purgeVersions,
 	}}
 	defer report.evaluate()
 

@@ -61,8 +61,10 @@ type Config struct {
 	// PurgeObjects and PurgeVersions fill the bucket of the purge phase (0 objects: no purge phase).
 	PurgeObjects  int `json:"purgeObjects"`
 	PurgeVersions int `json:"purgeVersions"`
-	// OSSDelayMs is the delay the emulator adds to every call, OSS and RAM alike.
-	OSSDelayMs float64 `json:"ossDelayMs"`
+	// OSSDelayMs is how long the emulator takes to answer every call, OSS and RAM alike; OSSDelayMode
+	// says whether its own work is part of that time ("answer") or comes on top ("added").
+	OSSDelayMs   float64 `json:"ossDelayMs"`
+	OSSDelayMode string  `json:"ossDelayMode"`
 	// Concurrency is the operator's controller_runtime_max_concurrent_reconciles for the Bucket
 	// controller, AccessKeyConcurrency for the AccessKey controller: main.go's default, since the
 	// benchmark does not set the flag.
@@ -344,8 +346,12 @@ func (r *Report) phases() []namedPhase {
 
 // Print writes the report as tables.
 func (r *Report) Print(w io.Writer) {
-	fmt.Fprintf(w, "\noss-operator benchmark: %d Buckets (%d namespaces), %d issued AccessKeys, delay %.0f ms on every OSS and RAM call, concurrency %d (AccessKeys %d), resync %s\n",
-		r.Config.Buckets, r.Config.Namespaces, r.Config.Issued, r.Config.OSSDelayMs, r.Config.Concurrency, r.Config.AccessKeyConcurrency, r.Config.Resync)
+	delay := fmt.Sprintf("every OSS and RAM call answered in %.0f ms", r.Config.OSSDelayMs)
+	if r.Config.OSSDelayMode == delayAdded {
+		delay = fmt.Sprintf("delay %.0f ms on every OSS and RAM call, the emulator's work added", r.Config.OSSDelayMs)
+	}
+	fmt.Fprintf(w, "\noss-operator benchmark: %d Buckets (%d namespaces), %d issued AccessKeys, %s, concurrency %d (AccessKeys %d), resync %s\n",
+		r.Config.Buckets, r.Config.Namespaces, r.Config.Issued, delay, r.Config.Concurrency, r.Config.AccessKeyConcurrency, r.Config.Resync)
 	fmt.Fprintf(w, "machine: %d CPUs, %d GiB, %s, %s\n", r.Machine.CPUs, r.Machine.MemoryGiB, r.Machine.GoVersion, r.Machine.OS)
 	fmt.Fprintf(w, "operator: %s\n\n", r.Config.Operator)
 	phases := r.phases()
