@@ -157,8 +157,8 @@ type DeleteMultipleObjectsRequest struct {
 
 // deleteBody is the DeleteMultipleObjects body, written as OSS's SDK writes it: a key's control
 // characters, which XML 1.0 cannot hold (encoding/xml writes U+FFFD instead, naming another key),
-// are written as references (&#x1;), which OSS reads. It is written by hand, a hundred times faster
-// than by xml.Marshal.
+// are written as references (&#x1;), which OSS reads. It is written by hand (a page of 1000 keys in a
+// fraction of xml.Marshal's time).
 func deleteBody(quiet bool, objects []ObjectIdentifier) []byte {
 	b := bytes.NewBuffer(make([]byte, 0, 64+len(objects)*80))
 	b.WriteString("<Delete><Quiet>")
@@ -185,7 +185,13 @@ func deleteBody(quiet bool, objects []ObjectIdentifier) []byte {
 func escapeKey(b *bytes.Buffer, s string) {
 	last := 0
 	for i := 0; i < len(s); {
-		r, width := utf8.DecodeRuneInString(s[i:])
+		r, width := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, width = utf8.DecodeRuneInString(s[i:])
+		} else if r >= 0x20 && r != '"' && r != '\'' && r != '&' && r != '<' && r != '>' {
+			i++
+			continue
+		}
 		var esc string
 		switch {
 		case r == '"':
