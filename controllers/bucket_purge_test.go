@@ -10,18 +10,24 @@ import (
 	"github.com/ossoperator/oss-operator/ossapi/osstest"
 )
 
-// A purge run against the emulator, each call slowed down: the listings follow one another, the
-// deletes run beside them, one DeleteMultipleObjects per page; a run that runs out of budget leaves
-// the rest to the next, which starts over from what OSS holds.
-func TestPurgeRun(t *testing.T) {
+// purgeEmulator is an emulator and a connection to it of its account's key.
+func purgeEmulator(t *testing.T) (*osstest.Server, *Conn) {
 	const account, id, secret = "1000000000000001", "LTAI-purge", "purge-secret"
 	srv := osstest.NewServer(osstest.WithAccount(osstest.Account{ID: account, Keys: []osstest.Key{{AccessKeyID: id, AccessKeySecret: secret}}}))
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	c, err := ossapi.New(ossapi.Config{Region: srv.Region(), Endpoint: srv.URL, Credentials: ossapi.StaticCredentials{AccessKeyID: id, AccessKeySecret: secret}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn := &Conn{Client: c, AccessKeyID: id}
+	return srv, &Conn{Client: c, AccessKeyID: id}
+}
+
+// A purge run against the emulator, each call slowed down: the listings follow one another, the
+// deletes run beside them, one DeleteMultipleObjects per page; a run that runs out of budget leaves
+// the rest to the next, which starts over from what OSS holds.
+func TestPurgeRun(t *testing.T) {
+	srv, conn := purgeEmulator(t)
+	c := conn.Client
 	ctx := context.Background()
 	if err := c.PutBucket(ctx, &ossapi.PutBucketRequest{Bucket: "full"}); err != nil {
 		t.Fatal(err)
@@ -73,14 +79,8 @@ func TestPurgeRun(t *testing.T) {
 // Keys may hold what XML cannot carry as it is (control characters, line ends, markup): a purge
 // deletes them too, instead of sending a key XML changed and listing the bucket forever.
 func TestPurgeRunDeletesAnyKey(t *testing.T) {
-	const account, id, secret = "1000000000000001", "LTAI-purge", "purge-secret"
-	srv := osstest.NewServer(osstest.WithAccount(osstest.Account{ID: account, Keys: []osstest.Key{{AccessKeyID: id, AccessKeySecret: secret}}}))
-	defer srv.Close()
-	c, err := ossapi.New(ossapi.Config{Region: srv.Region(), Endpoint: srv.URL, Credentials: ossapi.StaticCredentials{AccessKeyID: id, AccessKeySecret: secret}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn := &Conn{Client: c, AccessKeyID: id}
+	srv, conn := purgeEmulator(t)
+	c := conn.Client
 	ctx := context.Background()
 	keys := []string{"ctl\x01key", "esc\x1bkey", "tab\tkey", "line\nend", "cr\rlf\r\n", "<b>&amp;\"'", "ünï/cödé 😀", "nul\x00key"}
 	for _, versioned := range []bool{false, true} {
@@ -111,13 +111,8 @@ func TestPurgeRunDeletesAnyKey(t *testing.T) {
 // The listings never run far ahead of the deletes: a run holds at most listingsAhead pages besides
 // those handed to its workers, however slow the deletes (memory stays bounded on a huge bucket).
 func TestPurgeRunHoldsFewPages(t *testing.T) {
-	const account, id, secret = "1000000000000001", "LTAI-purge", "purge-secret"
-	srv := osstest.NewServer(osstest.WithAccount(osstest.Account{ID: account, Keys: []osstest.Key{{AccessKeyID: id, AccessKeySecret: secret}}}))
-	defer srv.Close()
-	c, err := ossapi.New(ossapi.Config{Region: srv.Region(), Endpoint: srv.URL, Credentials: ossapi.StaticCredentials{AccessKeyID: id, AccessKeySecret: secret}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, conn := purgeEmulator(t)
+	c := conn.Client
 	ctx := context.Background()
 	if err := c.PutBucket(ctx, &ossapi.PutBucketRequest{Bucket: "deep"}); err != nil {
 		t.Fatal(err)
@@ -129,7 +124,7 @@ func TestPurgeRunHoldsFewPages(t *testing.T) {
 	const workers = 2
 	done := make(chan purgeRun)
 	go func() {
-		done <- purge(ctx, &Conn{Client: c, AccessKeyID: id}, "deep", false, firstPages{}, time.Second, workers)
+		done <- purge(ctx, conn, "deep", false, firstPages{}, time.Second, workers)
 	}()
 	most := 0
 	for run := (purgeRun{}); ; {
