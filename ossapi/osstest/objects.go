@@ -517,7 +517,7 @@ func (l *listVersionsXML) writeXML(w *bufio.Writer) {
 		w.WriteByte('<')
 		w.WriteString(name)
 		w.WriteByte('>')
-		if strings.ContainsFunc(value, needsEscape) {
+		if escapes(value) {
 			_ = xml.EscapeText(w, []byte(value))
 		} else {
 			w.WriteString(value)
@@ -580,6 +580,19 @@ func (l *listVersionsXML) writeXML(w *bufio.Writer) {
 	w.WriteString("</ListVersionsResult>")
 }
 
+// escapes says whether xml.EscapeText changes s; plain ASCII is told at once.
+func escapes(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= utf8.RuneSelf:
+			return strings.ContainsFunc(s[i:], needsEscape)
+		case c < 0x20 || c == '"' || c == '\'' || c == '&' || c == '<' || c == '>':
+			return true
+		}
+	}
+	return false
+}
+
 // needsEscape says whether xml.EscapeText changes r: what XML escapes, and what it cannot hold.
 func needsEscape(r rune) bool {
 	switch r {
@@ -612,7 +625,7 @@ func (e *Emulator) listObjectVersions(c *call) (*response, *apiError) {
 	}
 	owner := e.owner(b.owner)
 	out := &listVersionsXML{Name: b.name, Prefix: enc(prefix), KeyMarker: enc(keyMarker), VersionIDMarker: versionMarker,
-		MaxKeys: maxKeys, Delimiter: enc(delimiter), EncodingType: encType, Entries: make([]versionEntry, 0, min(maxKeys, 64))}
+		MaxKeys: maxKeys, Delimiter: enc(delimiter), EncodingType: encType, Entries: make([]versionEntry, 0, min(maxKeys, 1000))}
 	n := 0
 	var lastKey, lastVersion string
 keys:
@@ -653,7 +666,7 @@ keys:
 			}
 			v := vs[i]
 			entry := versionEntry{Key: enc(k), VersionID: v.versionID, IsLatest: i == 0,
-				LastModified: v.modified.Format(isoMillis), Owner: owner, deleteMarker: v.deleteMarker}
+				LastModified: v.lastModified(), Owner: owner, deleteMarker: v.deleteMarker}
 			if !v.deleteMarker {
 				size := int64(len(v.data))
 				entry.ETag, entry.Type, entry.Size, entry.StorageClass = v.etag, v.objectType, &size, v.storageClass

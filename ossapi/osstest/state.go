@@ -64,6 +64,16 @@ type objectVersion struct {
 	meta           http.Header // storedHeaders and x-oss-meta-*
 	storageClass   ossapi.StorageClass
 	modified       time.Time
+	// listed is modified as listings write it, made at the first listing (modified never changes).
+	listed string
+}
+
+// lastModified is v's time of modification as listings write it.
+func (v *objectVersion) lastModified() string {
+	if v.listed == "" {
+		v.listed = v.modified.Format(isoMillis)
+	}
+	return v.listed
 }
 
 // upload is an unfinished multipart upload: the attributes InitiateMultipartUpload gave the object to
